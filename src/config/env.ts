@@ -1,0 +1,84 @@
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+
+/** A duration such as "900s", "15m", "12h" or "7d", in seconds. */
+const duration = z
+  .string()
+  .regex(/^\d+[smhd]$/, 'must look like "15m", "12h" or "7d"')
+  .transform((value) => {
+    const amount = Number(value.slice(0, -1));
+    const unit = value.slice(-1) as "s" | "m" | "h" | "d";
+    return amount * { s: 1, m: 60, h: 3600, d: 86400 }[unit];
+  });
+
+const positiveInt = z.coerce.number().int().positive();
+const flag = z.enum(["true", "false"]).transform((value) => value === "true");
+const optionalUrl = z.preprocess((value) => (value === "" ? undefined : value), z.url().optional());
+
+const MIN_SECRET_LENGTH = 32;
+const SECRET_KEYS = ["JWT_ACCESS_SECRET", "JWT_REFRESH_SECRET"] as const;
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATABASE_URL: optionalUrl,
+  PGLITE_DATA_DIR: z.string().min(1).default(".data/pglite"),
+  DATABASE_POOL_SIZE: positiveInt.default(10),
+  JWT_ACCESS_SECRET: z.string().optional(),
+  JWT_REFRESH_SECRET: z.string().optional(),
+  JWT_ACCESS_EXPIRES_IN: duration.default(15 * 60),
+  JWT_REFRESH_EXPIRES_IN: duration.default(7 * 86400),
+  BCRYPT_COST: z.coerce.number().int().min(4).max(31).default(10),
+  RATE_LIMIT_WINDOW_MS: positiveInt.default(60_000),
+  RATE_LIMIT_MAX: positiveInt.default(100),
+  RATE_LIMIT_AUTH_MAX: positiveInt.default(10),
+  TRUST_PROXY: flag.default(false),
+  REDIS_URL: optionalUrl,
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
+});
+
+type ParsedEnv = z.infer<typeof envSchema>;
+
+export type Config = Omit<ParsedEnv, (typeof SECRET_KEYS)[number]> & {
+  JWT_ACCESS_SECRET: string;
+  JWT_REFRESH_SECRET: string;
+};
+
+export type LogLevel = Config["LOG_LEVEL"];
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/**
+ * Validates the environment once, at start-up. Throws a ConfigError naming the offending key;
+ * returns warnings (such as generated development secrets) for the caller to log.
+ */
+export function loadConfig(env: Record<string, string | undefined>): { config: Config; warnings: string[] } {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`);
+  }
+
+  const warnings: string[] = [];
+  const secrets = {} as Record<(typeof SECRET_KEYS)[number], string>;
+  for (const key of SECRET_KEYS) {
+    const value = parsed.data[key];
+    if (value && value.length >= MIN_SECRET_LENGTH) {
+      secrets[key] = value;
+      continue;
+    }
+    const problem = value ? `is shorter than ${MIN_SECRET_LENGTH} characters` : "is not set";
+    if (parsed.data.NODE_ENV === "production") {
+      throw new ConfigError(`${key} ${problem}; production needs a random secret of at least ${MIN_SECRET_LENGTH} characters`);
+    }
+    // A per-process secret keeps development friction-free, but tokens die with the process
+    // and two local instances would not accept each other's tokens — hence the warning.
+    secrets[key] = value ?? randomBytes(48).toString("base64url");
+    warnings.push(`${key} ${problem}; ${value ? "using it anyway" : "generated a random one"} (development only)`);
+  }
+
+  return { config: { ...parsed.data, ...secrets }, warnings };
+}

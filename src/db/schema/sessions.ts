@@ -1,0 +1,40 @@
+import { index, pgTable, text, uuid } from "drizzle-orm/pg-core";
+import { createdAt, id, timestampTz } from "./columns.ts";
+import { organisations } from "./organisations.ts";
+import { users } from "./users.ts";
+
+/**
+ * A session is one login in one organisation: the `sid` of its access tokens and the family
+ * of its refresh tokens. Revoking it kills both at once.
+ */
+export const sessions = pgTable(
+  "sessions",
+  {
+    id: id(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    organisationId: uuid()
+      .notNull()
+      .references(() => organisations.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+    revokedAt: timestampTz(),
+  },
+  (table) => [index("sessions_user_org_idx").on(table.userId, table.organisationId)],
+);
+
+/** Refresh tokens are stored only as HMAC-SHA256 hashes; `usedAt` marks a rotated token. */
+export const refreshTokens = pgTable(
+  "refresh_tokens",
+  {
+    id: id(),
+    sessionId: uuid()
+      .notNull()
+      .references(() => sessions.id, { onDelete: "cascade" }),
+    tokenHash: text().notNull().unique(),
+    expiresAt: timestampTz().notNull(),
+    usedAt: timestampTz(),
+    createdAt: createdAt(),
+  },
+  (table) => [index("refresh_tokens_session_idx").on(table.sessionId)],
+);

@@ -1,0 +1,25 @@
+import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
+import type { Services } from "../services.ts";
+import type { Role } from "./roles.ts";
+
+/** The verified caller: from the access token, with the role as it stands now. */
+export type AuthContext = {
+  userId: string;
+  orgId: string;
+  role: Role;
+  sessionId: string;
+  /** When the access token expires (ms since epoch); sockets close then. */
+  expiresAt: number;
+  name: string;
+  email: string;
+};
+
+/** What Bun hands `fetch` as its second argument: the server, for the socket's address. */
+export type ServerBinding = { requestIP(request: Request): { address: string } | null };
+
+export type AppEnv = {
+  Bindings: ServerBinding | undefined;
+  Variables: { requestId: string; auth: AuthContext; services: Services };
+};
+
+export type AppRouteHandler<R extends RouteConfig> = RouteHandler<R, AppEnv>;

@@ -1,0 +1,61 @@
+import type { ErrorHandler, NotFoundHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AppEnv } from "./app-env.ts";
+import type { Logger } from "./logger.ts";
+import { failure } from "./response.ts";
+
+/** A rule of the product was broken. Services throw these; they know nothing of HTTP. */
+export class DomainError extends Error {
+  override name = this.constructor.name;
+}
+export class BadRequestError extends DomainError {}
+export class UnauthorizedError extends DomainError {}
+export class ForbiddenError extends DomainError {}
+export class LimitExceededError extends DomainError {}
+export class NotFoundError extends DomainError {}
+export class ConflictError extends DomainError {}
+export class GoneError extends DomainError {}
+
+const STATUS_OF: ReadonlyArray<[new (message: string) => DomainError, ContentfulStatusCode]> = [
+  [BadRequestError, 400],
+  [UnauthorizedError, 401],
+  [ForbiddenError, 403],
+  [LimitExceededError, 403],
+  [NotFoundError, 404],
+  [ConflictError, 409],
+  [GoneError, 410],
+];
+
+const UNIQUE_VIOLATION = "23505";
+
+const pgCode = (error: unknown): string | undefined => {
+  const candidate = error instanceof Error && "cause" in error && error.cause ? error.cause : error;
+  return typeof candidate === "object" && candidate && "code" in candidate ? String(candidate.code) : undefined;
+};
+
+/** The one place errors become responses: every failure leaves in the same envelope. */
+export function errorHandler(logger: Logger): ErrorHandler<AppEnv> {
+  return (error, c) => {
+    if (error instanceof DomainError) {
+      const status = STATUS_OF.find(([type]) => error instanceof type)?.[1] ?? 400;
+      return c.json(failure(error.message), status);
+    }
+    if (error instanceof HTTPException) {
+      return c.json(failure(error.message || "Request could not be processed"), error.status);
+    }
+    // A race that the service's own checks could not see (two registrations of one email at
+    // the same instant): the database's constraint decided, and the answer is a conflict.
+    if (pgCode(error) === UNIQUE_VIOLATION) {
+      return c.json(failure("This conflicts with an existing record"), 409);
+    }
+    logger.error("unhandled error", {
+      requestId: c.var.requestId,
+      error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),
+    });
+    return c.json(failure("Internal server error"), 500);
+  };
+}
+
+export const notFoundHandler: NotFoundHandler<AppEnv> = (c) =>
+  c.json(failure(`Route not found: ${c.req.method} ${c.req.path}`), 404);

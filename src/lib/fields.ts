@@ -1,0 +1,59 @@
+import { z } from "@hono/zod-openapi";
+
+// Control characters never belong in names or messages (and PostgreSQL refuses NUL outright,
+// which would otherwise surface as a 500).
+const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
+const NO_CONTROL_CHARACTERS_EXCEPT_LINE_BREAKS = /^(?:[^\p{Cc}]|[\t\n\r])*$/u;
+
+const byteLength = (value: string) => Buffer.byteLength(value, "utf8");
+
+/** Trimmed and lower-cased, so the same address in another letter case is the same account. */
+export const emailField = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254)
+  .pipe(z.email("Must be a valid email address"))
+  .openapi({ type: "string", format: "email", example: "ada@example.com" });
+
+/** 8–72 bytes: bcrypt reads no further than 72, so a longer password would be silently cut. */
+export const newPasswordField = z
+  .string()
+  .refine((value) => byteLength(value) >= 8, "Must be at least 8 bytes")
+  .refine((value) => byteLength(value) <= 72, "Must be at most 72 bytes")
+  .refine((value) => NO_CONTROL_CHARACTERS.test(value), "Must not contain control characters")
+  .openapi({ type: "string", minLength: 8, maxLength: 72, example: "correct-horse-battery" });
+
+/** A password being checked, not chosen: any length up to bcrypt's, so a typo is a 401. */
+export const passwordField = z
+  .string()
+  .min(1)
+  .refine((value) => byteLength(value) <= 72, "Must be at most 72 bytes")
+  .openapi({ type: "string", maxLength: 72, example: "correct-horse-battery" });
+
+/** A human-readable single-line name. */
+export const nameField = (max = 100) =>
+  z
+    .string()
+    .trim()
+    .min(1, "Must not be empty")
+    .max(max)
+    .regex(NO_CONTROL_CHARACTERS, "Must not contain control characters");
+
+/** Free text that may span lines. */
+export const messageField = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, "Must not be empty")
+    .max(max)
+    .regex(NO_CONTROL_CHARACTERS_EXCEPT_LINE_BREAKS, "Must not contain control characters");
+
+export const opaqueTokenField = z.string().min(1).max(512);
+
+export const uuidField = z.uuid("Must be a UUID");
+
+/** `{id}` in a path: a malformed id is a 400 before any query runs. */
+export const IdParam = z.object({
+  id: uuidField.openapi({ param: { name: "id", in: "path" }, example: "0e6f4e1a-7f43-4d8e-9b0e-6a1f3f0f9c11" }),
+});

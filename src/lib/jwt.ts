@@ -1,0 +1,45 @@
+import jwt from "jsonwebtoken";
+import { z } from "zod";
+import { ROLES, type Role } from "./roles.ts";
+
+export type AccessClaims = { userId: string; orgId: string; role: Role; sessionId: string; expiresAt: number };
+
+const ALGORITHM = "HS256";
+
+const claimsSchema = z.object({
+  sub: z.uuid(),
+  org: z.uuid(),
+  role: z.enum(ROLES),
+  sid: z.uuid(),
+  typ: z.literal("access"),
+  exp: z.number(),
+});
+
+export function signAccessToken(
+  claims: Omit<AccessClaims, "expiresAt">,
+  secret: string,
+  expiresInSeconds: number,
+): string {
+  return jwt.sign({ org: claims.orgId, role: claims.role, sid: claims.sessionId, typ: "access" }, secret, {
+    algorithm: ALGORITHM,
+    subject: claims.userId,
+    expiresIn: expiresInSeconds,
+  });
+}
+
+/**
+ * The claims of a valid access token, or null. The algorithm is pinned (no `none`, no
+ * RS/HS confusion) and `typ` must say "access", so no other token we mint can pass as one.
+ */
+export function verifyAccessToken(token: string, secret: string): AccessClaims | null {
+  let decoded: unknown;
+  try {
+    decoded = jwt.verify(token, secret, { algorithms: [ALGORITHM] });
+  } catch {
+    return null;
+  }
+  const claims = claimsSchema.safeParse(decoded);
+  if (!claims.success) return null;
+  const { sub, org, role, sid, exp } = claims.data;
+  return { userId: sub, orgId: org, role, sessionId: sid, expiresAt: exp * 1000 };
+}

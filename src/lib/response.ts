@@ -1,0 +1,75 @@
+import { z } from "@hono/zod-openapi";
+
+/** A field-level problem, as listed in a 4xx envelope's `errors`. */
+export type FieldError = { path: string; message: string };
+
+export const ok = <T>(message: string, data: T) => ({ success: true as const, message, data });
+
+export const okList = <T>(message: string, data: T[], nextCursor: string | null) => ({
+  success: true as const,
+  message,
+  data,
+  meta: { nextCursor },
+});
+
+export const failure = (message: string, errors?: FieldError[]) => ({
+  success: false as const,
+  message,
+  data: null,
+  ...(errors ? { errors } : {}),
+});
+
+export const envelopeOf = <T extends z.ZodType>(data: T) =>
+  z.object({ success: z.literal(true), message: z.string(), data });
+
+export const listEnvelopeOf = <T extends z.ZodType>(item: T) =>
+  z.object({
+    success: z.literal(true),
+    message: z.string(),
+    data: z.array(item),
+    meta: z.object({ nextCursor: z.string().nullable() }),
+  });
+
+export const ErrorEnvelope = z
+  .object({
+    success: z.literal(false),
+    message: z.string().openapi({ example: "Invalid request body: email" }),
+    data: z.null(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .openapi("Error");
+
+export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { "application/json": { schema } },
+  description,
+});
+
+/** A required JSON request body. */
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  body: { content: { "application/json": { schema } }, required: true },
+});
+
+const ERROR_DESCRIPTIONS = {
+  400: "Malformed JSON or a bad parameter",
+  401: "Missing, invalid, expired or revoked credentials",
+  403: "Role or plan does not allow this",
+  404: "Not found in your organisation",
+  409: "Conflicts with the current state",
+  410: "Expired",
+  413: "Body over the size limit",
+  422: "Body fails its schema; `errors` names each field",
+  429: "Rate limited; see `retry-after`",
+} as const;
+
+export type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;
+
+/** The error responses a route declares, all in the one error envelope. */
+export function errorResponses<const S extends readonly ErrorStatus[]>(...statuses: S) {
+  const always = [400, 413, 429] as const;
+  return Object.fromEntries(
+    [...new Set([...always, ...statuses])].map((status) => [
+      status,
+      jsonContent(ErrorEnvelope, ERROR_DESCRIPTIONS[status]),
+    ]),
+  ) as { [K in S[number] | (typeof always)[number]]: ReturnType<typeof jsonContent<typeof ErrorEnvelope>> };
+}

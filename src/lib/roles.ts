@@ -1,0 +1,7 @@
+/** Roles as data: a role may do what any role of lower or equal rank may do. */
+export const ROLES = ["ADMIN", "MEMBER"] as const;
+export type Role = (typeof ROLES)[number];
+
+const RANK: Record<Role, number> = { MEMBER: 1, ADMIN: 2 };
+
+export const roleSatisfies = (actual: Role, required: Role): boolean => RANK[actual] >= RANK[required];

@@ -1,0 +1,25 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { ZodError } from "zod";
+import type { AppEnv } from "./app-env.ts";
+import { type FieldError, failure } from "./response.ts";
+
+export const fieldErrors = (error: ZodError): FieldError[] =>
+  error.issues.map((issue) => ({ path: issue.path.join(".") || "(root)", message: issue.message }));
+
+const TARGET_NAMES: Record<string, string> = { json: "request body", query: "query parameter", param: "path parameter" };
+
+/**
+ * A router whose validation failures all speak the envelope: 422 for a body that fails its
+ * schema, 400 for a bad query or path parameter, each with `errors` naming the fields.
+ */
+export function createRouter() {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (result.success) return;
+      const errors = fieldErrors(result.error);
+      const what = TARGET_NAMES[result.target] ?? result.target;
+      const fields = [...new Set(errors.map((error) => error.path))].join(", ");
+      return c.json(failure(`Invalid ${what}: ${fields}`, errors), result.target === "json" ? 422 : 400);
+    },
+  });
+}

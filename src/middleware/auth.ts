@@ -1,0 +1,24 @@
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../lib/app-env.ts";
+import { ForbiddenError } from "../lib/errors.ts";
+import { type Role, roleSatisfies } from "../lib/roles.ts";
+
+/** The token in `Authorization: Bearer <token>`, if there is one. */
+export const bearerToken = (header: string | undefined): string | undefined =>
+  header?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
+
+/** Puts the verified caller on `c.var.auth`, or answers 401. */
+export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
+  c.set("auth", await c.var.services.auth.authenticate(bearerToken(c.req.header("authorization"))));
+  await next();
+});
+
+/** 403 unless the caller's current role is at least `role`. Runs after requireAuth. */
+export const requireRole = (role: Role) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    if (!roleSatisfies(c.var.auth.role, role)) throw new ForbiddenError(`This action requires the ${role} role`);
+    await next();
+  });
+
+/** The OpenAPI security requirement of every signed-in route. */
+export const bearerSecurity = [{ bearerAuth: [] }];

@@ -1,0 +1,22 @@
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../lib/app-env.ts";
+import type { Logger } from "../lib/logger.ts";
+
+/**
+ * One line per request. It logs the path without its query string and never a header or a
+ * body, so `?token=…`, `Authorization`, passwords and refresh or invite tokens cannot reach
+ * the log by construction rather than by a redaction list that must stay complete.
+ */
+export const requestLog = (logger: Logger) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const started = performance.now();
+    await next();
+    logger.info("request", {
+      requestId: c.var.requestId,
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      durationMs: Math.round((performance.now() - started) * 10) / 10,
+      organisationId: c.var.auth?.orgId,
+    });
+  });

@@ -1,0 +1,58 @@
+import type { Role } from "../../lib/roles.ts";
+import type { PlanName } from "../organisations/plans.ts";
+
+/** Who did something, or whom it was about, as it stood when it happened. */
+export type UserSummary = { id: string; name: string; email: string };
+
+/** The payload of each event type: what the feed calls `metadata` and the socket `payload`. */
+export type ActivityPayloads = {
+  USER_JOINED: { userId: string; name: string; email: string; role: Role };
+  USER_REMOVED: { userId: string; removedBy: UserSummary };
+  USER_ROLE_CHANGED: { userId: string; from: Role; to: Role; changedBy: UserSummary };
+  PLAN_UPGRADED: { from: PlanName; to: PlanName; upgradedAt: string };
+  PLAN_DOWNGRADED: { from: PlanName; to: PlanName; downgradedAt: string };
+  BROADCAST_MESSAGE: { message: string; sentBy: UserSummary; sentAt: string };
+  INVITE_SENT: { inviteId: string; email: string; role: Role; invitedBy: UserSummary };
+  INVITE_REVOKED: { inviteId: string; email: string; revokedBy: UserSummary };
+};
+
+export type ActivityType = keyof ActivityPayloads;
+
+export const ACTIVITY_TYPES = [
+  "USER_JOINED",
+  "USER_REMOVED",
+  "USER_ROLE_CHANGED",
+  "PLAN_UPGRADED",
+  "PLAN_DOWNGRADED",
+  "BROADCAST_MESSAGE",
+  "INVITE_SENT",
+  "INVITE_REVOKED",
+] as const satisfies readonly ActivityType[];
+
+/** One change to record: its type, payload and the member it concerns, if any. */
+export type ActivityEvent = {
+  [K in ActivityType]: { type: K; payload: ActivityPayloads[K]; target?: UserSummary | null };
+}[ActivityType];
+
+/** The human sentence shown in the feed. A broadcast's sentence is its text. */
+export function describeActivity(event: ActivityEvent, actor: UserSummary | null): string {
+  const who = actor?.name ?? "Someone";
+  switch (event.type) {
+    case "USER_JOINED":
+      return `${event.payload.name} joined as ${event.payload.role}`;
+    case "USER_REMOVED":
+      return `${who} removed ${event.target?.name ?? "a member"}`;
+    case "USER_ROLE_CHANGED":
+      return `${who} changed ${event.target?.name ?? "a member"}'s role from ${event.payload.from} to ${event.payload.to}`;
+    case "PLAN_UPGRADED":
+      return `${who} upgraded the plan from ${event.payload.from} to ${event.payload.to}`;
+    case "PLAN_DOWNGRADED":
+      return `${who} downgraded the plan from ${event.payload.from} to ${event.payload.to}`;
+    case "BROADCAST_MESSAGE":
+      return event.payload.message;
+    case "INVITE_SENT":
+      return `${who} invited ${event.payload.email} as ${event.payload.role}`;
+    case "INVITE_REVOKED":
+      return `${who} revoked the invite for ${event.payload.email}`;
+  }
+}

@@ -1,0 +1,11 @@
+import { createRouter } from "../../lib/router.ts";
+import * as handlers from "./auth.handlers.ts";
+import * as routes from "./auth.routes.ts";
+
+export const authRouter = createRouter()
+  .openapi(routes.register, handlers.register)
+  .openapi(routes.login, handlers.login)
+  .openapi(routes.refresh, handlers.refresh)
+  .openapi(routes.logout, handlers.logout)
+  .openapi(routes.me, handlers.me)
+  .openapi(routes.switchOrganisation, handlers.switchOrganisation);

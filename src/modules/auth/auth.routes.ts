@@ -1,0 +1,98 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { bearerSecurity, requireAuth } from "../../middleware/auth.ts";
+import { envelopeOf, errorResponses, jsonBody, jsonContent } from "../../lib/response.ts";
+import {
+  AuthResultSchema,
+  LoginBody,
+  MeSchema,
+  RefreshTokenBody,
+  RegisterBody,
+  SwitchOrganisationBody,
+  TokenPairSchema,
+} from "./auth.schemas.ts";
+
+const tags = ["Auth"];
+
+export const register = createRoute({
+  method: "post",
+  path: "/api/auth/register",
+  operationId: "register",
+  tags,
+  summary: "Create an organisation and its first member (ADMIN), signed in",
+  request: jsonBody(RegisterBody),
+  responses: {
+    201: jsonContent(envelopeOf(AuthResultSchema), "Registered and signed in"),
+    ...errorResponses(409, 422),
+  },
+});
+
+export const login = createRoute({
+  method: "post",
+  path: "/api/auth/login",
+  operationId: "login",
+  tags,
+  summary: "Sign in; `organisationId` picks the membership",
+  request: jsonBody(LoginBody),
+  responses: {
+    200: jsonContent(envelopeOf(AuthResultSchema), "Signed in"),
+    ...errorResponses(401, 403, 422),
+  },
+});
+
+export const refresh = createRoute({
+  method: "post",
+  path: "/api/auth/refresh",
+  operationId: "refreshTokens",
+  tags,
+  summary: "Rotate a refresh token: it dies and a new pair is returned",
+  description: "Presenting a refresh token that was already used revokes its whole session.",
+  request: jsonBody(RefreshTokenBody),
+  responses: {
+    200: jsonContent(envelopeOf(TokenPairSchema), "New token pair"),
+    ...errorResponses(401, 422),
+  },
+});
+
+export const logout = createRoute({
+  method: "post",
+  path: "/api/auth/logout",
+  operationId: "logout",
+  tags,
+  summary: "Revoke the session of the given refresh token",
+  security: bearerSecurity,
+  middleware: [requireAuth] as const,
+  request: jsonBody(RefreshTokenBody),
+  responses: {
+    200: jsonContent(envelopeOf(z.null()), "Signed out"),
+    ...errorResponses(401, 422),
+  },
+});
+
+export const me = createRoute({
+  method: "get",
+  path: "/api/auth/me",
+  operationId: "getMe",
+  tags,
+  summary: "The caller, the active organisation and role, and every membership",
+  security: bearerSecurity,
+  middleware: [requireAuth] as const,
+  responses: {
+    200: jsonContent(envelopeOf(MeSchema), "The caller"),
+    ...errorResponses(401),
+  },
+});
+
+export const switchOrganisation = createRoute({
+  method: "post",
+  path: "/api/auth/switch-organisation",
+  operationId: "switchOrganisation",
+  tags,
+  summary: "Tokens for another organisation the caller belongs to",
+  security: bearerSecurity,
+  middleware: [requireAuth] as const,
+  request: jsonBody(SwitchOrganisationBody),
+  responses: {
+    200: jsonContent(envelopeOf(AuthResultSchema), "Signed in to the other organisation"),
+    ...errorResponses(401, 403, 422),
+  },
+});

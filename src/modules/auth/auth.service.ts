@@ -1,0 +1,138 @@
+import { asc, eq, sql } from "drizzle-orm";
+import type { Config } from "../../config/env.ts";
+import type { Db, Tx } from "../../db/client.ts";
+import { memberships, organisations, users } from "../../db/schema/index.ts";
+import { withSystem } from "../../db/tenant.ts";
+import type { AuthContext } from "../../lib/app-env.ts";
+import { ConflictError, ForbiddenError, UnauthorizedError } from "../../lib/errors.ts";
+import { verifyAccessToken } from "../../lib/jwt.ts";
+import type { PasswordHasher } from "../../lib/passwords.ts";
+import { createOrganisationWithUniqueSlug } from "../organisations/slug.ts";
+import type { AuthResult, LoginInput, Me, RegisterInput, TokenPair } from "./auth.schemas.ts";
+import type { SessionGuard } from "./session-guard.ts";
+import type { SessionService } from "./sessions.service.ts";
+
+type Deps = { db: Db; config: Config; passwords: PasswordHasher; guard: SessionGuard; sessions: SessionService };
+
+const INVALID_CREDENTIALS = "Invalid email or password";
+
+/** Every membership of a user, oldest first, with what a token response shows of each organisation. */
+const membershipsOf = (tx: Tx, userId: string) =>
+  tx
+    .select({
+      role: memberships.role,
+      organisation: {
+        id: organisations.id,
+        name: organisations.name,
+        slug: organisations.slug,
+        subscriptionPlan: organisations.subscriptionPlan,
+      },
+    })
+    .from(memberships)
+    .innerJoin(organisations, eq(organisations.id, memberships.organisationId))
+    .where(eq(memberships.userId, userId))
+    .orderBy(asc(memberships.createdAt), asc(memberships.organisationId));
+
+export function createAuthService({ db, config, passwords, guard, sessions }: Deps) {
+  return {
+    /** A new organisation with its first member, an ADMIN, signed in. */
+    async register(input: RegisterInput): Promise<AuthResult> {
+      const passwordHash = await passwords.hash(input.password);
+      return withSystem(db, async (tx) => {
+        const [user] = await tx
+          .insert(users)
+          .values({ name: input.name, email: input.email, passwordHash })
+          .onConflictDoNothing()
+          .returning({ id: users.id, name: users.name, email: users.email });
+        if (!user) throw new ConflictError("An account with this email already exists");
+
+        const organisation = await createOrganisationWithUniqueSlug(tx, input.organisationName);
+        await tx.insert(memberships).values({ organisationId: organisation.id, userId: user.id, role: "ADMIN" });
+        const tokens = await sessions.start(tx, { userId: user.id, orgId: organisation.id, role: "ADMIN" });
+        return { ...tokens, user: { ...user, role: "ADMIN" }, organisation };
+      });
+    },
+
+    /**
+     * Unknown email and wrong password take the same path and the same time: both spend one
+     * bcrypt verification and answer with the same 401.
+     */
+    async login(input: LoginInput): Promise<AuthResult> {
+      const account = await withSystem(db, async (tx) => {
+        const [user] = await tx
+          .select({ id: users.id, name: users.name, email: users.email, passwordHash: users.passwordHash })
+          .from(users)
+          .where(sql`lower(${users.email}) = ${input.email}`);
+        return user ? { user, memberships: await membershipsOf(tx, user.id) } : null;
+      });
+      const valid = account
+        ? await passwords.verify(input.password, account.user.passwordHash)
+        : await passwords.verifyNobody(input.password);
+      if (!account || !valid) throw new UnauthorizedError(INVALID_CREDENTIALS);
+
+      const membership = input.organisationId
+        ? account.memberships.find((candidate) => candidate.organisation.id === input.organisationId)
+        : account.memberships[0];
+      if (!membership) throw new ForbiddenError("You are not a member of this organisation");
+
+      const { id, name, email } = account.user;
+      const tokens = await withSystem(db, (tx) =>
+        sessions.start(tx, { userId: id, orgId: membership.organisation.id, role: membership.role }),
+      );
+      return { ...tokens, user: { id, name, email, role: membership.role }, organisation: membership.organisation };
+    },
+
+    refresh: (refreshToken: string): Promise<TokenPair> => sessions.rotate(refreshToken),
+
+    logout: (auth: AuthContext, refreshToken: string): Promise<void> =>
+      sessions.revokeByRefreshToken(auth.userId, refreshToken),
+
+    /** The caller, the organisation of this session, and every organisation they belong to. */
+    async me(auth: AuthContext): Promise<Me> {
+      const all = await withSystem(db, (tx) => membershipsOf(tx, auth.userId));
+      const current = all.find((membership) => membership.organisation.id === auth.orgId);
+      if (!current) throw new UnauthorizedError("Your membership of this organisation has ended");
+      return {
+        user: { id: auth.userId, name: auth.name, email: auth.email, role: auth.role },
+        organisation: current.organisation,
+        role: auth.role,
+        memberships: all.map(({ organisation, role }) => ({ organisationId: organisation.id, name: organisation.name, role })),
+      };
+    },
+
+    /** A new session in another organisation the caller belongs to. */
+    async switchOrganisation(auth: AuthContext, organisationId: string): Promise<AuthResult> {
+      return withSystem(db, async (tx) => {
+        const target = (await membershipsOf(tx, auth.userId)).find((m) => m.organisation.id === organisationId);
+        if (!target) throw new ForbiddenError("You are not a member of this organisation");
+        const tokens = await sessions.start(tx, { userId: auth.userId, orgId: organisationId, role: target.role });
+        return {
+          ...tokens,
+          user: { id: auth.userId, name: auth.name, email: auth.email, role: target.role },
+          organisation: target.organisation,
+        };
+      });
+    },
+
+    /**
+     * The caller behind a bearer token: a valid signature is not enough, the session must be
+     * alive and the membership current. The role is today's, not the one in the token.
+     */
+    async authenticate(bearer: string | undefined): Promise<AuthContext> {
+      if (!bearer) throw new UnauthorizedError("Missing bearer token");
+      const claims = verifyAccessToken(bearer, config.JWT_ACCESS_SECRET);
+      if (!claims) throw new UnauthorizedError("Invalid or expired access token");
+      const standing = await guard.standing(claims);
+      if (!standing) throw new UnauthorizedError("This session has been revoked");
+      return {
+        userId: claims.userId,
+        orgId: claims.orgId,
+        sessionId: claims.sessionId,
+        expiresAt: claims.expiresAt,
+        ...standing,
+      };
+    },
+  };
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

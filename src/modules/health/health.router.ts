@@ -1,0 +1,33 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { AppRouteHandler } from "../../lib/app-env.ts";
+import { createRouter } from "../../lib/router.ts";
+import { ErrorEnvelope, envelopeOf, failure, jsonContent, ok } from "../../lib/response.ts";
+
+const Status = envelopeOf(z.object({ status: z.string() }));
+
+const health = createRoute({
+  method: "get",
+  path: "/health",
+  operationId: "health",
+  tags: ["Health"],
+  summary: "Liveness: the process answers",
+  responses: { 200: jsonContent(Status, "Alive") },
+});
+
+const ready = createRoute({
+  method: "get",
+  path: "/ready",
+  operationId: "ready",
+  tags: ["Health"],
+  summary: "Readiness: the database answers",
+  responses: { 200: jsonContent(Status, "Ready"), 503: jsonContent(ErrorEnvelope, "Database unreachable") },
+});
+
+const healthHandler: AppRouteHandler<typeof health> = (c) => c.json(ok("OK", { status: "ok" }), 200);
+
+const readyHandler: AppRouteHandler<typeof ready> = async (c) =>
+  (await c.var.services.health.databaseReachable())
+    ? c.json(ok("Ready", { status: "ready" }), 200)
+    : c.json(failure("Database unreachable"), 503);
+
+export const healthRouter = createRouter().openapi(health, healthHandler).openapi(ready, readyHandler);

@@ -1,0 +1,27 @@
+import { sql } from "drizzle-orm";
+import type { Config } from "./config/env.ts";
+import type { Db } from "./db/client.ts";
+import type { Logger } from "./lib/logger.ts";
+import type { PasswordHasher } from "./lib/passwords.ts";
+import { createAuthService } from "./modules/auth/auth.service.ts";
+import type { SessionGuard } from "./modules/auth/session-guard.ts";
+import { createSessionService } from "./modules/auth/sessions.service.ts";
+
+export type ServiceDeps = { db: Db; config: Config; logger: Logger; passwords: PasswordHasher; guard: SessionGuard };
+
+/** Every service verb of the API, built once per app and handed to handlers on `c.var.services`. */
+export function createServices(deps: ServiceDeps) {
+  const sessions = createSessionService(deps);
+  return {
+    auth: createAuthService({ ...deps, sessions }),
+    health: {
+      databaseReachable: () =>
+        deps.db.execute(sql`select 1`).then(
+          () => true,
+          () => false,
+        ),
+    },
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;
