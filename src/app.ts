@@ -7,7 +7,7 @@ import type { Db } from "./db/client.ts";
 import type { AppEnv } from "./lib/app-env.ts";
 import { errorHandler, notFoundHandler } from "./lib/errors.ts";
 import type { Logger } from "./lib/logger.ts";
-import { createPasswordHasher } from "./lib/passwords.ts";
+import { createPasswordHasher, type PasswordHasher } from "./lib/passwords.ts";
 import { failure } from "./lib/response.ts";
 import { createRouter } from "./lib/router.ts";
 import { requestLog } from "./middleware/request-log.ts";
@@ -16,7 +16,14 @@ import type { SessionGuard } from "./modules/auth/session-guard.ts";
 import { healthRouter } from "./modules/health/health.router.ts";
 import { createServices } from "./services.ts";
 
-export type AppDeps = { config: Config; db: Db; logger: Logger; guard: SessionGuard };
+export type AppDeps = {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  guard: SessionGuard;
+  /** Defaults to bcrypt on Bun's worker threads; the login benchmark swaps in alternatives. */
+  passwords?: PasswordHasher;
+};
 
 export const BODY_LIMIT_BYTES = 100 * 1024;
 
@@ -26,8 +33,8 @@ Sign in with \`POST /api/auth/login\` (or register), then **Authorize** with the
 Every response is an envelope \`{ success, message, data }\`; errors add \`errors: [{ path, message }]\`.`;
 
 /** The whole HTTP API, ready for `fetch`; importable by tests without a listening server. */
-export function createApp({ config, db, logger, guard }: AppDeps) {
-  const services = createServices({ config, db, logger, guard, passwords: createPasswordHasher(config.BCRYPT_COST) });
+export function createApp({ config, db, logger, guard, passwords = createPasswordHasher(config.BCRYPT_COST) }: AppDeps) {
+  const services = createServices({ config, db, logger, guard, passwords });
   const app = createRouter();
 
   app.use(requestId());

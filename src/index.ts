@@ -3,6 +3,7 @@ import { type Config, ConfigError, loadConfig } from "./config/env.ts";
 import { createDatabase, type Database } from "./db/client.ts";
 import { runMigrations } from "./db/migrate.ts";
 import { createLogger, type Logger } from "./lib/logger.ts";
+import type { PasswordHasher } from "./lib/passwords.ts";
 import { createSessionGuard } from "./modules/auth/session-guard.ts";
 
 export type ServerOptions = {
@@ -10,6 +11,7 @@ export type ServerOptions = {
   logger?: Logger;
   /** A database to share (tests hand one embedded database to several servers). */
   database?: Database;
+  passwords?: PasswordHasher;
 };
 
 export type RunningServer = {
@@ -21,13 +23,13 @@ export type RunningServer = {
 };
 
 /** Builds and starts one API instance: database, migrations, app and the Bun server. */
-export async function startServer({ config, logger = createLogger(config.LOG_LEVEL), database }: ServerOptions) {
+export async function startServer({ config, logger = createLogger(config.LOG_LEVEL), database, passwords }: ServerOptions) {
   const ownsDatabase = !database;
   const db = database ?? (await createDatabase(config, logger));
   await runMigrations(db, logger);
 
   const guard = createSessionGuard(db.db);
-  const app = createApp({ config, db: db.db, logger, guard });
+  const app = createApp({ config, db: db.db, logger, guard, passwords });
 
   const server = Bun.serve({
     port: config.PORT,

@@ -42,7 +42,9 @@ export function errorHandler(logger: Logger): ErrorHandler<AppEnv> {
       return c.json(failure(error.message), status);
     }
     if (error instanceof HTTPException) {
-      return c.json(failure(error.message || "Request could not be processed"), error.status);
+      const message =
+        error.status === 415 ? "Send the body as JSON, with Content-Type: application/json" : error.message;
+      return c.json(failure(message || "Request could not be processed"), error.status);
     }
     // A race that the service's own checks could not see (two registrations of one email at
     // the same instant): the database's constraint decided, and the answer is a conflict.

@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type Client, createClient } from "./support/client.ts";
+import { countRows } from "./support/db-state.ts";
+import { PASSWORD, registerOrg, uniqueEmail } from "./support/fixtures.ts";
+import { startTestServer, type TestServer } from "./support/server.ts";
+
+let server: TestServer;
+let api: Client;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  api = createClient(server.base);
+});
+afterAll(() => server.stop());
+
+const validRegistration = () => ({ name: "Val", email: uniqueEmail("val"), password: PASSWORD, organisationName: "Valid Org" });
+
+describe("envelope and plumbing", () => {
+  test("a body that fails its schema: 422 with errors naming each field", async () => {
+    const response = await api.post("/api/auth/register", { body: { ...validRegistration(), email: "not-an-email", password: "short" } });
+    expect(response.status).toBe(422);
+    expect(response.body).toMatchObject({ success: false, data: null });
+    expect(response.body.message).toContain("email");
+    const paths = response.body.errors.map((error: { path: string }) => error.path);
+    expect(paths).toContain("email");
+    expect(paths).toContain("password");
+  });
+
+  test("malformed JSON: 400 in the envelope", async () => {
+    const response = await api.post("/api/auth/login", { raw: '{"email": "a@b.co", ' });
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ success: false, message: expect.stringMatching(/JSON/), data: null });
+  });
+
+  test("a body that is not JSON at all: 415 naming the content type", async () => {
+    const response = await api.post("/api/auth/login", { raw: "email=a", headers: { "content-type": "text/plain" } });
+    expect(response.status).toBe(415);
+    expect(response.body.message).toMatch(/application\/json/);
+  });
+
+  test("a 2 MB body: 413, and nothing is written", async () => {
+    const before = await countRows();
+    const response = await api.post("/api/auth/register", { body: { ...validRegistration(), name: "x".repeat(2 * 1024 * 1024) } });
+    expect(response.status).toBe(413);
+    expect(response.body.success).toBe(false);
+    expect(await countRows()).toEqual(before);
+  });
+
+  test("a failed registration leaves no organisation or user behind", async () => {
+    const existing = await registerOrg(api);
+    const before = await countRows();
+    const invalid = await api.post("/api/auth/register", { body: { ...validRegistration(), organisationName: "" } });
+    expect(invalid.status).toBe(422);
+    const duplicate = await api.post("/api/auth/register", { body: { ...validRegistration(), email: existing.email } });
+    expect(duplicate.status).toBe(409);
+    expect(await countRows()).toEqual(before);
+  });
+
+  test("unknown routes answer a JSON 404; every response carries x-request-id", async () => {
+    const response = await api.get("/api/nothing-here");
+    expect(response.status).toBe(404);
+    expect(response.body).toMatchObject({ success: false, data: null });
+    expect(response.headers.get("x-request-id")).toMatch(/\S+/);
+  });
+
+  test("a caller's x-request-id is echoed back", async () => {
+    const response = await api.get("/health", { headers: { "x-request-id": "trace-abc-123" } });
+    expect(response.headers.get("x-request-id")).toBe("trace-abc-123");
+  });
+
+  test("/health and /ready answer", async () => {
+    expect((await api.get("/health")).body).toMatchObject({ success: true, data: { status: "ok" } });
+    expect((await api.get("/ready")).body).toMatchObject({ success: true, data: { status: "ready" } });
+  });
+});
+
+describe("documentation", () => {
+  test("/docs serves Swagger UI pointed at /docs/spec", async () => {
+    const response = await fetch(`${server.base}/docs`);
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(html).toContain("SwaggerUI");
+    expect(html).toContain("/docs/spec");
+  });
+
+  test("/docs/spec declares bearer auth and documents every operation fully", async () => {
+    const { body: spec } = await api.get("/docs/spec");
+    expect(spec.openapi).toMatch(/^3\.1/);
+    expect(spec.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
+    const operations = Object.entries(spec.paths).flatMap(([path, methods]) =>
+      Object.entries(methods as Record<string, any>).map(([method, operation]) => ({ path, method, operation })),
+    );
+    expect(operations.length).toBeGreaterThanOrEqual(8);
+    const operationIds = new Set<string>();
+    for (const { path, method, operation } of operations) {
+      const where = `${method.toUpperCase()} ${path}`;
+      expect(operation.operationId, where).toBeString();
+      expect(operation.tags?.length, where).toBeGreaterThan(0);
+      expect(operation.summary, where).toBeString();
+      operationIds.add(operation.operationId);
+      if (path.startsWith("/api/")) {
+        const errorStatuses = Object.keys(operation.responses).filter((status) => Number(status) >= 400);
+        expect(errorStatuses.length, where).toBeGreaterThan(0);
+      }
+    }
+    expect(operationIds.size).toBe(operations.length);
+  });
+});

@@ -1,0 +1,56 @@
+import type { RouteConfig } from "@hono/zod-openapi";
+import type { z } from "zod";
+
+export type ApiResponse = { status: number; body: any; headers: Headers };
+
+type CallOptions = { body?: unknown; token?: string; headers?: Record<string, string>; raw?: string };
+
+/** A client that speaks real HTTP to a running instance. */
+export function createClient(base: string) {
+  async function call(method: string, path: string, { body, token, headers, raw }: CallOptions = {}): Promise<ApiResponse> {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        ...(body !== undefined || raw !== undefined ? { "content-type": "application/json" } : {}),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...headers,
+      },
+      body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {}
+    return { status: response.status, body: parsed, headers: response.headers };
+  }
+  return {
+    base,
+    call,
+    get: (path: string, options?: CallOptions) => call("GET", path, options),
+    post: (path: string, options?: CallOptions) => call("POST", path, options),
+    patch: (path: string, options?: CallOptions) => call("PATCH", path, options),
+    delete: (path: string, options?: CallOptions) => call("DELETE", path, options),
+  };
+}
+
+export type Client = ReturnType<typeof createClient>;
+
+type JsonSchemaOf<R extends RouteConfig, S extends keyof R["responses"]> = R["responses"][S] extends {
+  content: { "application/json": { schema: infer T extends z.ZodType } };
+}
+  ? T
+  : never;
+
+/** Parses a response body with the route's own response schema: the contract, not just the status. */
+export function parseWith<R extends RouteConfig, S extends keyof R["responses"] & number>(
+  route: R,
+  status: S,
+  response: ApiResponse,
+): z.output<JsonSchemaOf<R, S>> {
+  if (response.status !== status) {
+    throw new Error(`expected ${status} from ${route.method.toUpperCase()} ${route.path}, got ${response.status}: ${JSON.stringify(response.body)}`);
+  }
+  const config = route.responses[status] as { content: { "application/json": { schema: z.ZodType } } };
+  return config.content["application/json"].schema.parse(response.body) as z.output<JsonSchemaOf<R, S>>;
+}

@@ -1,0 +1,52 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { loadConfig } from "../../src/config/env.ts";
+import { createDatabase, type Database } from "../../src/db/client.ts";
+import { runMigrations } from "../../src/db/migrate.ts";
+import { createLogger } from "../../src/lib/logger.ts";
+
+/**
+ * The run's database. With DATABASE_URL set, a brand-new database on that server (never the
+ * one the URL names, so a developer's data is safe), dropped when the run ends; without it,
+ * an in-memory embedded PostgreSQL.
+ */
+export type TestDatabase = { url: string | undefined; database: Database; drop(): Promise<void> };
+
+const silent = createLogger("silent");
+
+async function create(): Promise<TestDatabase> {
+  const serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl) {
+    const { config } = loadConfig({ NODE_ENV: "test", PGLITE_DATA_DIR: "memory://" });
+    const database = await createDatabase(config, silent);
+    await runMigrations(database, silent);
+    return { url: undefined, database, drop: () => database.close() };
+  }
+
+  const name = `saas_test_${Date.now()}_${randomBytes(3).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const { config } = loadConfig({ NODE_ENV: "test", DATABASE_URL: url.toString(), DATABASE_POOL_SIZE: "5" });
+  const database = await createDatabase(config, silent);
+  await runMigrations(database, silent);
+  return {
+    url: url.toString(),
+    database,
+    async drop() {
+      await database.close();
+      const cleaner = new pg.Client({ connectionString: serverUrl });
+      await cleaner.connect();
+      await cleaner.query(`drop database if exists ${name} with (force)`);
+      await cleaner.end();
+    },
+  };
+}
+
+let current: Promise<TestDatabase> | undefined;
+
+export const testDatabase = (): Promise<TestDatabase> => (current ??= create());

@@ -1,0 +1,38 @@
+import { loadConfig } from "../../src/config/env.ts";
+import { createLogger, type Logger } from "../../src/lib/logger.ts";
+import { startServer } from "../../src/index.ts";
+import { testDatabase } from "./database.ts";
+
+export const TEST_SECRETS = {
+  JWT_ACCESS_SECRET: "test-access-secret-that-is-long-enough-0123456789",
+  JWT_REFRESH_SECRET: "test-refresh-secret-that-is-long-enough-0123456789",
+};
+
+/** Environment of a test instance: fast hashing, limits out of the way unless a test sets them. */
+export const testEnv = (overrides: Record<string, string> = {}) => ({
+  NODE_ENV: "test",
+  PORT: "0",
+  LOG_LEVEL: "silent",
+  BCRYPT_COST: "4",
+  RATE_LIMIT_MAX: "1000000",
+  RATE_LIMIT_AUTH_MAX: "1000000",
+  ...TEST_SECRETS,
+  ...overrides,
+});
+
+export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
+
+/**
+ * A real API instance on a free port. On PostgreSQL each instance has its own pool and LISTEN
+ * connection, as separate processes would; the embedded database is one per run and shared.
+ */
+export async function startTestServer(overrides: Record<string, string> = {}, logger?: Logger) {
+  const { url, database } = await testDatabase();
+  const { config } = loadConfig(testEnv({ ...(url ? { DATABASE_URL: url } : {}), ...overrides }));
+  const server = await startServer({
+    config,
+    logger: logger ?? createLogger(config.LOG_LEVEL),
+    database: url ? undefined : database,
+  });
+  return { ...server, config, base: server.url.toString().replace(/\/$/, "") };
+}

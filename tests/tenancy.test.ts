@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { eq, sql } from "drizzle-orm";
+import type { Db, Tx } from "../src/db/client.ts";
+import { activities, invites, memberships, organisations, refreshTokens, sessions, users } from "../src/db/schema/index.ts";
+import { withOrg, withSystem } from "../src/db/tenant.ts";
+import { createClient } from "./support/client.ts";
+import { registerOrg, type Session } from "./support/fixtures.ts";
+import { testDatabase } from "./support/database.ts";
+import { startTestServer, type TestServer } from "./support/server.ts";
+
+let server: TestServer;
+let db: Db;
+let a: Session;
+let b: Session;
+
+/** Resolves to the database's own error message (Drizzle wraps it as the cause). */
+const databaseError = (attempt: Promise<unknown>): Promise<string> =>
+  attempt.then(
+    () => "no error",
+    (error: Error) => String((error.cause as Error | undefined)?.message ?? error.message),
+  );
+
+/** Rows of every organisation-scoped table exist for both organisations. */
+async function seedTenant(tenant: Session) {
+  await withSystem(db, async (tx) => {
+    await tx.insert(invites).values({
+      organisationId: tenant.organisation.id,
+      email: `invitee-${tenant.organisation.id}@example.com`,
+      role: "MEMBER",
+      tokenHash: `hash-${tenant.organisation.id}`,
+      invitedBy: tenant.user.id,
+      expiresAt: new Date(Date.now() + 86_400_000),
+    });
+    await tx.insert(activities).values({
+      organisationId: tenant.organisation.id,
+      type: "BROADCAST_MESSAGE",
+      message: "hello",
+      metadata: { message: "hello" },
+    });
+  });
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  db = (await testDatabase()).database.db;
+  const api = createClient(server.base);
+  [a, b] = await Promise.all([registerOrg(api), registerOrg(api)]);
+  await Promise.all([seedTenant(a), seedTenant(b)]);
+});
+afterAll(() => server.stop());
+
+describe("row-level security inside withOrg", () => {
+  const scoped = [
+    ["organisations", (tx: Tx) => tx.select({ org: organisations.id }).from(organisations)],
+    ["memberships", (tx: Tx) => tx.select({ org: memberships.organisationId }).from(memberships)],
+    ["invites", (tx: Tx) => tx.select({ org: invites.organisationId }).from(invites)],
+    ["sessions", (tx: Tx) => tx.select({ org: sessions.organisationId }).from(sessions)],
+    ["activities", (tx: Tx) => tx.select({ org: activities.organisationId }).from(activities)],
+  ] as const;
+
+  test.each(scoped)("a select on %s with no WHERE clause sees only the organisation's rows", async (_, query) => {
+    const rows = await withOrg(db, a.organisation.id, query);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(new Set(rows.map((row) => row.org))).toEqual(new Set([a.organisation.id]));
+  });
+
+  test("users are visible only while they are members of the organisation", async () => {
+    const visible = await withOrg(db, a.organisation.id, (tx) => tx.select({ id: users.id }).from(users));
+    expect(visible.map((user) => user.id)).toEqual([a.user.id]);
+  });
+
+  test("inserting a row for another organisation fails", async () => {
+    const activity = withOrg(db, a.organisation.id, (tx) =>
+      tx.insert(activities).values({ organisationId: b.organisation.id, type: "BROADCAST_MESSAGE", message: "x", metadata: {} }),
+    );
+    expect(await databaseError(activity)).toMatch(/row-level security/);
+    const membership = withOrg(db, a.organisation.id, (tx) =>
+      tx.insert(memberships).values({ organisationId: b.organisation.id, userId: a.user.id, role: "ADMIN" }),
+    );
+    expect(await databaseError(membership)).toMatch(/row-level security/);
+    const bMembers = await withSystem(db, (tx) =>
+      tx.select().from(memberships).where(eq(memberships.organisationId, b.organisation.id)),
+    );
+    expect(bMembers).toHaveLength(1);
+  });
+
+  test("an UPDATE with no WHERE clause changes only the organisation's own row", async () => {
+    await withOrg(db, a.organisation.id, (tx) => tx.update(organisations).set({ name: "Renamed by A" }));
+    const [bOrg] = await withSystem(db, (tx) =>
+      tx.select({ name: organisations.name }).from(organisations).where(eq(organisations.id, b.organisation.id)),
+    );
+    expect(bOrg?.name).toBe(b.organisation.name);
+    await withOrg(db, a.organisation.id, (tx) => tx.update(organisations).set({ name: a.organisation.name }));
+  });
+
+  test("the tenant role cannot read password hashes or refresh tokens", async () => {
+    const hashes = withOrg(db, a.organisation.id, (tx) => tx.select({ hash: users.passwordHash }).from(users));
+    expect(await databaseError(hashes)).toMatch(/permission denied/);
+    const tokens = withOrg(db, a.organisation.id, (tx) => tx.select().from(refreshTokens));
+    expect(await databaseError(tokens)).toMatch(/permission denied/);
+  });
+
+  test("the activity log is append-only for the tenant role", async () => {
+    const rewrite = withOrg(db, a.organisation.id, (tx) => tx.update(activities).set({ message: "rewritten" }));
+    expect(await databaseError(rewrite)).toMatch(/permission denied/);
+    const erase = withOrg(db, a.organisation.id, (tx) => tx.delete(activities));
+    expect(await databaseError(erase)).toMatch(/permission denied/);
+  });
+
+  test("settings do not leak: after withOrg, the connection is back to its own role", async () => {
+    await withOrg(db, a.organisation.id, (tx) => tx.execute(sql`select 1`));
+    const rows = await db.execute(sql`select current_user as role, current_setting('app.organisation_id', true) as org`);
+    const [row] = (rows as unknown as { rows: { role: string; org: string | null }[] }).rows;
+    expect(row?.role).not.toBe("app_tenant");
+    expect(row?.org || null).toBeNull();
+  });
+});
