@@ -11,9 +11,12 @@ import { createPasswordHasher, type PasswordHasher } from "./lib/passwords.ts";
 import { failure } from "./lib/response.ts";
 import { createRouter } from "./lib/router.ts";
 import { requestLog } from "./middleware/request-log.ts";
+import { activityRouter } from "./modules/activity/activity.router.ts";
 import { authRouter } from "./modules/auth/auth.router.ts";
 import type { SessionGuard } from "./modules/auth/session-guard.ts";
 import { healthRouter } from "./modules/health/health.router.ts";
+import { organisationsRouter } from "./modules/organisations/organisations.router.ts";
+import { usersRouter } from "./modules/users/users.router.ts";
 import { createServices } from "./services.ts";
 
 export type AppDeps = {
@@ -53,6 +56,9 @@ export function createApp({ config, db, logger, guard, passwords = createPasswor
 
   app.route("/", healthRouter);
   app.route("/", authRouter);
+  app.route("/", organisationsRouter);
+  app.route("/", usersRouter);
+  app.route("/", activityRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

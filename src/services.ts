@@ -3,9 +3,13 @@ import type { Config } from "./config/env.ts";
 import type { Db } from "./db/client.ts";
 import type { Logger } from "./lib/logger.ts";
 import type { PasswordHasher } from "./lib/passwords.ts";
+import { createActivityService } from "./modules/activity/activity.service.ts";
 import { createAuthService } from "./modules/auth/auth.service.ts";
 import type { SessionGuard } from "./modules/auth/session-guard.ts";
 import { createSessionService } from "./modules/auth/sessions.service.ts";
+import { createOrganisationService } from "./modules/organisations/organisations.service.ts";
+import { createInviteService } from "./modules/users/invites.service.ts";
+import { createMemberService } from "./modules/users/members.service.ts";
 
 export type ServiceDeps = { db: Db; config: Config; logger: Logger; passwords: PasswordHasher; guard: SessionGuard };
 
@@ -14,6 +18,10 @@ export function createServices(deps: ServiceDeps) {
   const sessions = createSessionService(deps);
   return {
     auth: createAuthService({ ...deps, sessions }),
+    organisations: createOrganisationService(deps),
+    members: createMemberService(deps),
+    invites: createInviteService({ ...deps, sessions }),
+    activities: createActivityService(deps),
     health: {
       databaseReachable: () =>
         deps.db.execute(sql`select 1`).then(

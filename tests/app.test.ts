@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Client, createClient } from "./support/client.ts";
-import { countRows } from "./support/db-state.ts";
+import { snapshotDatabase } from "./support/db-state.ts";
 import { PASSWORD, registerOrg, uniqueEmail } from "./support/fixtures.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
 
@@ -39,21 +39,21 @@ describe("envelope and plumbing", () => {
   });
 
   test("a 2 MB body: 413, and nothing is written", async () => {
-    const before = await countRows();
+    const before = await snapshotDatabase();
     const response = await api.post("/api/auth/register", { body: { ...validRegistration(), name: "x".repeat(2 * 1024 * 1024) } });
     expect(response.status).toBe(413);
     expect(response.body.success).toBe(false);
-    expect(await countRows()).toEqual(before);
+    expect(await snapshotDatabase()).toEqual(before);
   });
 
   test("a failed registration leaves no organisation or user behind", async () => {
     const existing = await registerOrg(api);
-    const before = await countRows();
+    const before = await snapshotDatabase();
     const invalid = await api.post("/api/auth/register", { body: { ...validRegistration(), organisationName: "" } });
     expect(invalid.status).toBe(422);
     const duplicate = await api.post("/api/auth/register", { body: { ...validRegistration(), email: existing.email } });
     expect(duplicate.status).toBe(409);
-    expect(await countRows()).toEqual(before);
+    expect(await snapshotDatabase()).toEqual(before);
   });
 
   test("unknown routes answer a JSON 404; every response carries x-request-id", async () => {
@@ -98,6 +98,11 @@ describe("documentation", () => {
       expect(operation.tags?.length, where).toBeGreaterThan(0);
       expect(operation.summary, where).toBeString();
       operationIds.add(operation.operationId);
+      const success = Object.entries(operation.responses).find(([status]) => Number(status) < 300)?.[1] as any;
+      expect(success?.content?.["application/json"]?.schema, where).toBeDefined();
+      if (method === "post" || method === "patch") {
+        expect(operation.requestBody?.content?.["application/json"]?.schema, where).toBeDefined();
+      }
       if (path.startsWith("/api/")) {
         const errorStatuses = Object.keys(operation.responses).filter((status) => Number(status) >= 400);
         expect(errorStatuses.length, where).toBeGreaterThan(0);

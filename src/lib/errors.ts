@@ -3,7 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "./app-env.ts";
 import type { Logger } from "./logger.ts";
-import { failure } from "./response.ts";
+import { type FieldError, failure } from "./response.ts";
 
 /** A rule of the product was broken. Services throw these; they know nothing of HTTP. */
 export class DomainError extends Error {
@@ -16,8 +16,17 @@ export class LimitExceededError extends DomainError {}
 export class NotFoundError extends DomainError {}
 export class ConflictError extends DomainError {}
 export class GoneError extends DomainError {}
+/** Input that passed its schema but breaks a rule about one of its fields. */
+export class InvalidInputError extends DomainError {
+  constructor(
+    message: string,
+    readonly errors: FieldError[],
+  ) {
+    super(message);
+  }
+}
 
-const STATUS_OF: ReadonlyArray<[new (message: string) => DomainError, ContentfulStatusCode]> = [
+const STATUS_OF: ReadonlyArray<[abstract new (...args: never[]) => DomainError, ContentfulStatusCode]> = [
   [BadRequestError, 400],
   [UnauthorizedError, 401],
   [ForbiddenError, 403],
@@ -25,6 +34,7 @@ const STATUS_OF: ReadonlyArray<[new (message: string) => DomainError, Contentful
   [NotFoundError, 404],
   [ConflictError, 409],
   [GoneError, 410],
+  [InvalidInputError, 422],
 ];
 
 const UNIQUE_VIOLATION = "23505";
@@ -39,7 +49,7 @@ export function errorHandler(logger: Logger): ErrorHandler<AppEnv> {
   return (error, c) => {
     if (error instanceof DomainError) {
       const status = STATUS_OF.find(([type]) => error instanceof type)?.[1] ?? 400;
-      return c.json(failure(error.message), status);
+      return c.json(failure(error.message, error instanceof InvalidInputError ? error.errors : undefined), status);
     }
     if (error instanceof HTTPException) {
       const message =

@@ -5,16 +5,17 @@ import { testDatabase } from "./database.ts";
 
 const TABLES = ["organisations", "users", "memberships", "invites", "sessions", "refresh_tokens", "activities"] as const;
 
-/** Row counts of every table, to show a failed request changed nothing. */
-export async function countRows(): Promise<Record<(typeof TABLES)[number], number>> {
+/**
+ * Every table's row count and a digest of its whole content: equal snapshots before and after
+ * a request mean it inserted, updated and deleted nothing.
+ */
+export async function snapshotDatabase(): Promise<Record<(typeof TABLES)[number], string>> {
   const { db } = (await testDatabase()).database;
-  const counts = await withSystem(db, (tx) =>
-    queryRows<Record<string, string | number>>(
-      tx,
-      sql.raw(`select ${TABLES.map((table) => `(select count(*) from ${table}) as ${table}`).join(", ")}`),
-    ),
+  const columns = TABLES.map(
+    (table) => `(select count(*) || ':' || coalesce(md5(string_agg(t::text, ',' order by t::text)), '') from ${table} t) as ${table}`,
   );
-  return Object.fromEntries(TABLES.map((table) => [table, Number(counts[0]?.[table])])) as never;
+  const [row] = await withSystem(db, (tx) => queryRows<Record<string, string>>(tx, sql.raw(`select ${columns.join(", ")}`)));
+  return Object.fromEntries(TABLES.map((table) => [table, String(row?.[table])])) as never;
 }
 
 /** Runs `query` as the system, for assertions about what the database holds. */

@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import * as authRoutes from "../../src/modules/auth/auth.routes.ts";
+import * as organisationsRoutes from "../../src/modules/organisations/organisations.routes.ts";
+import * as usersRoutes from "../../src/modules/users/users.routes.ts";
 import { type Client, parseWith } from "./client.ts";
 
 export const uniqueEmail = (label = "user") => `${label}-${randomUUID().slice(0, 8)}@example.com`;
@@ -23,4 +25,25 @@ export async function registerOrg(client: Client, overrides: { name?: string; em
 export async function login(client: Client, email: string, password = PASSWORD, organisationId?: string) {
   const response = await client.post("/api/auth/login", { body: { email, password, organisationId } });
   return parseWith(authRoutes.login, 200, response).data;
+}
+
+export async function invite(client: Client, admin: { accessToken: string }, email = uniqueEmail("invitee"), role: "ADMIN" | "MEMBER" = "MEMBER") {
+  const response = await client.post("/api/users/invite", { token: admin.accessToken, body: { email, role } });
+  return parseWith(usersRoutes.invite, 201, response).data;
+}
+
+export const acceptInvite = (client: Client, token: string, name = "New Member", password = PASSWORD) =>
+  client.post("/api/users/accept-invite", { body: { token, name, password } });
+
+/** A new member of `admin`'s organisation, signed in. */
+export async function addMember(client: Client, admin: { accessToken: string }, role: "ADMIN" | "MEMBER" = "MEMBER") {
+  const email = uniqueEmail(role.toLowerCase());
+  const created = await invite(client, admin, email, role);
+  const { data } = parseWith(usersRoutes.acceptInvite, 200, await acceptInvite(client, created.token, `Member ${email.slice(0, 10)}`));
+  return { ...data, email, password: PASSWORD };
+}
+
+export async function changePlan(client: Client, admin: { accessToken: string }, plan: "FREE" | "PRO" | "ENTERPRISE") {
+  const response = await client.patch("/api/organisations/subscription", { token: admin.accessToken, body: { plan } });
+  return parseWith(organisationsRoutes.changePlan, 200, response).data;
 }

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { bearerSecurity, requireAuth } from "../../middleware/auth.ts";
+import { signedIn } from "../../middleware/auth.ts";
 import { envelopeOf, errorResponses, jsonBody, jsonContent } from "../../lib/response.ts";
 import {
   AuthResultSchema,
@@ -59,8 +59,7 @@ export const logout = createRoute({
   operationId: "logout",
   tags,
   summary: "Revoke the session of the given refresh token",
-  security: bearerSecurity,
-  middleware: [requireAuth] as const,
+  ...signedIn(),
   request: jsonBody(RefreshTokenBody),
   responses: {
     200: jsonContent(envelopeOf(z.null()), "Signed out"),
@@ -74,8 +73,7 @@ export const me = createRoute({
   operationId: "getMe",
   tags,
   summary: "The caller, the active organisation and role, and every membership",
-  security: bearerSecurity,
-  middleware: [requireAuth] as const,
+  ...signedIn(),
   responses: {
     200: jsonContent(envelopeOf(MeSchema), "The caller"),
     ...errorResponses(401),
@@ -88,8 +86,7 @@ export const switchOrganisation = createRoute({
   operationId: "switchOrganisation",
   tags,
   summary: "Tokens for another organisation the caller belongs to",
-  security: bearerSecurity,
-  middleware: [requireAuth] as const,
+  ...signedIn(),
   request: jsonBody(SwitchOrganisationBody),
   responses: {
     200: jsonContent(envelopeOf(AuthResultSchema), "Signed in to the other organisation"),

@@ -1,0 +1,26 @@
+import { BadRequestError } from "./errors.ts";
+
+/** An opaque keyset cursor: clients pass it back, they never build one. */
+export const encodeCursor = (...parts: string[]): string => Buffer.from(JSON.stringify(parts)).toString("base64url");
+
+export function decodeCursor(cursor: string, arity: number): string[] {
+  try {
+    const parts: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (Array.isArray(parts) && parts.length === arity && parts.every((part) => typeof part === "string")) return parts;
+  } catch {}
+  throw new BadRequestError("Invalid cursor");
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A keyset position on (timestamp, uuid) — a row's creation time and id as the tie-break. */
+export type TimeKey = { at: Date; id: string };
+
+export const encodeTimeKey = ({ at, id }: TimeKey): string => encodeCursor(at.toISOString(), id);
+
+export function decodeTimeKey(cursor: string): TimeKey {
+  const [at = "", id = ""] = decodeCursor(cursor, 2);
+  const date = new Date(at);
+  if (Number.isNaN(date.getTime()) || !UUID.test(id)) throw new BadRequestError("Invalid cursor");
+  return { at: date, id };
+}

@@ -1,0 +1,18 @@
+import type { AppRouteHandler } from "../../lib/app-env.ts";
+import { ok } from "../../lib/response.ts";
+import type * as routes from "./organisations.routes.ts";
+
+export const getOrganisation: AppRouteHandler<typeof routes.getOrganisation> = async (c) => {
+  const organisation = await c.var.services.organisations.get(c.var.auth);
+  return c.json(ok("Organisation", organisation), 200);
+};
+
+export const changePlan: AppRouteHandler<typeof routes.changePlan> = async (c) => {
+  const organisation = await c.var.services.organisations.changePlan(c.var.auth, c.req.valid("json").plan);
+  return c.json(ok(`Plan changed to ${organisation.subscriptionPlan}`, organisation), 200);
+};
+
+export const broadcast: AppRouteHandler<typeof routes.broadcast> = async (c) => {
+  const activity = await c.var.services.organisations.broadcast(c.var.auth, c.req.valid("json").message);
+  return c.json(ok("Message broadcast", activity), 201);
+};

@@ -1,0 +1,8 @@
+import { createRouter } from "../../lib/router.ts";
+import * as handlers from "./organisations.handlers.ts";
+import * as routes from "./organisations.routes.ts";
+
+export const organisationsRouter = createRouter()
+  .openapi(routes.getOrganisation, handlers.getOrganisation)
+  .openapi(routes.changePlan, handlers.changePlan)
+  .openapi(routes.broadcast, handlers.broadcast);

@@ -1,0 +1,24 @@
+import { z } from "@hono/zod-openapi";
+import { messageField } from "../../lib/fields.ts";
+import { PlanSchema } from "../auth/auth.schemas.ts";
+
+export const OrganisationSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    slug: z.string(),
+    subscriptionPlan: PlanSchema,
+    memberCount: z.number().int(),
+    memberLimit: z.number().int().nullable().openapi({ description: "null when unlimited" }),
+    pendingInvites: z.number().int(),
+    createdAt: z.iso.datetime(),
+  })
+  .openapi("Organisation");
+
+export const ChangePlanBody = z.strictObject({ plan: PlanSchema }).openapi("ChangePlanBody");
+
+export const BroadcastBody = z
+  .strictObject({ message: messageField(2000).openapi({ example: "Deploy at 17:00, expect a short blip." }) })
+  .openapi("BroadcastBody");
+
+export type Organisation = z.infer<typeof OrganisationSchema>;

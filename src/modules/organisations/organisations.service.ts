@@ -1,0 +1,74 @@
+import { eq } from "drizzle-orm";
+import type { Db, Tx } from "../../db/client.ts";
+import { organisations } from "../../db/schema/index.ts";
+import { withOrg } from "../../db/tenant.ts";
+import type { AuthContext } from "../../lib/app-env.ts";
+import { ConflictError, NotFoundError } from "../../lib/errors.ts";
+import { recordActivity, summaryOf } from "../activity/activity.service.ts";
+import type { Activity } from "../activity/activity.schemas.ts";
+import type { Organisation } from "./organisations.schemas.ts";
+import { isUpgrade, memberLimitOf, type PlanName } from "./plans.ts";
+import { lockSeats, seatCounts } from "./seats.ts";
+
+/** The organisation with its seat counts, in one query. */
+async function view(tx: Tx, organisationId: string): Promise<Organisation> {
+  const seats = seatCounts(organisationId);
+  const [organisation] = await tx
+    .select({
+      id: organisations.id,
+      name: organisations.name,
+      slug: organisations.slug,
+      subscriptionPlan: organisations.subscriptionPlan,
+      createdAt: organisations.createdAt,
+      memberCount: seats.members,
+      pendingInvites: seats.pendingInvites,
+    })
+    .from(organisations)
+    .where(eq(organisations.id, organisationId));
+  if (!organisation) throw new NotFoundError("Organisation not found");
+  return {
+    ...organisation,
+    memberLimit: memberLimitOf(organisation.subscriptionPlan),
+    createdAt: organisation.createdAt.toISOString(),
+  };
+}
+
+export function createOrganisationService({ db }: { db: Db }) {
+  return {
+    get: (auth: AuthContext): Promise<Organisation> => withOrg(db, auth.orgId, (tx) => view(tx, auth.orgId)),
+
+    /** Moves to `plan`. A downgrade that the current members and pending invites would not fit is refused. */
+    changePlan: (auth: AuthContext, plan: PlanName): Promise<Organisation> =>
+      withOrg(db, auth.orgId, async (tx) => {
+        const seats = await lockSeats(tx, auth.orgId);
+        if (seats.plan === plan) throw new ConflictError(`The organisation is already on the ${plan} plan`);
+        const occupied = seats.members + seats.pendingInvites;
+        const limit = memberLimitOf(plan);
+        if (limit !== null && occupied > limit) {
+          throw new ConflictError(
+            `The ${plan} plan allows ${limit} members including pending invites; this organisation has ${occupied}. ` +
+              "Remove members or revoke invites first.",
+          );
+        }
+        const changedAt = new Date();
+        await tx.update(organisations).set({ subscriptionPlan: plan, updatedAt: changedAt }).where(eq(organisations.id, auth.orgId));
+        await recordActivity(
+          tx,
+          auth,
+          isUpgrade(seats.plan, plan)
+            ? { type: "PLAN_UPGRADED", payload: { from: seats.plan, to: plan, upgradedAt: changedAt.toISOString() } }
+            : { type: "PLAN_DOWNGRADED", payload: { from: seats.plan, to: plan, downgradedAt: changedAt.toISOString() } },
+        );
+        return view(tx, auth.orgId);
+      }),
+
+    /** A message to everyone in the organisation: stored in the feed, pushed to every socket. */
+    broadcast: (auth: AuthContext, message: string): Promise<Activity> =>
+      withOrg(db, auth.orgId, (tx) =>
+        recordActivity(tx, auth, {
+          type: "BROADCAST_MESSAGE",
+          payload: { message, sentBy: summaryOf(auth), sentAt: new Date().toISOString() },
+        }),
+      ),
+  };
+}

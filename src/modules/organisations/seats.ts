@@ -1,0 +1,47 @@
+import { type SQL, sql } from "drizzle-orm";
+import type { Tx } from "../../db/client.ts";
+import { queryRows } from "../../db/sql.ts";
+import { NotFoundError } from "../../lib/errors.ts";
+import type { PlanName } from "./plans.ts";
+
+export type Seats = { plan: PlanName; members: number; pendingInvites: number };
+
+/** Occupied seats of an organisation as select-list expressions: members, and invites still pending. */
+export const seatCounts = (organisationId: SQL | string) => ({
+  members: sql<number>`(select count(*) from memberships where organisation_id = ${organisationId})::int`,
+  pendingInvites: sql<number>`(select count(*) from invites
+    where organisation_id = ${organisationId} and status = 'PENDING' and expires_at > now())::int`,
+});
+
+/**
+ * Locks the organisation row until `tx` ends and counts its occupied seats (members plus
+ * pending invites). Every change that adds seats or lowers the limit goes through here, so
+ * they queue one behind another and the limit holds under any concurrency.
+ *
+ * The count is deliberately a second statement: under READ COMMITTED a statement that waited
+ * for the lock still reads from the snapshot it took before waiting, and would miss the seats
+ * the previous lock holder just committed.
+ */
+export async function lockSeats(tx: Tx, organisationId: string): Promise<Seats> {
+  const plan = await lockOrganisation(tx, organisationId);
+  const { members, pendingInvites } = seatCounts(organisationId);
+  const [counts] = await queryRows<{ members: number; pending_invites: number }>(
+    tx,
+    sql`select ${members} as members, ${pendingInvites} as pending_invites`,
+  );
+  return { plan, members: counts?.members ?? 0, pendingInvites: counts?.pending_invites ?? 0 };
+}
+
+/**
+ * Locks the organisation row until `tx` ends and returns its plan. Changes to membership
+ * take it first, so two admins demoting each other, or an accept racing a revoke, queue up
+ * instead of both passing their checks.
+ */
+export async function lockOrganisation(tx: Tx, organisationId: string): Promise<PlanName> {
+  const [organisation] = await queryRows<{ plan: PlanName }>(
+    tx,
+    sql`select subscription_plan as plan from organisations where id = ${organisationId} for no key update`,
+  );
+  if (!organisation) throw new NotFoundError("Organisation not found");
+  return organisation.plan;
+}

@@ -1,0 +1,134 @@
+import { and, asc, count, eq, sql } from "drizzle-orm";
+import type { Db, Tx } from "../../db/client.ts";
+import { memberships, sessions, users } from "../../db/schema/index.ts";
+import { withOrg } from "../../db/tenant.ts";
+import type { AuthContext } from "../../lib/app-env.ts";
+import { decodeTimeKey, encodeTimeKey } from "../../lib/cursor.ts";
+import { ConflictError, ForbiddenError, NotFoundError } from "../../lib/errors.ts";
+import type { Role } from "../../lib/roles.ts";
+import { recordActivity, summaryOf } from "../activity/activity.service.ts";
+import { type AuthChange, announceAuthChange } from "../auth/revocations.ts";
+import type { SessionGuard } from "../auth/session-guard.ts";
+import { lockOrganisation } from "../organisations/seats.ts";
+import type { Member, PageInput } from "./users.schemas.ts";
+
+const memberColumns = {
+  id: users.id,
+  name: users.name,
+  email: users.email,
+  role: memberships.role,
+  joinedAt: memberships.createdAt,
+};
+
+const toMember = (row: { id: string; name: string; email: string; role: Role; joinedAt: Date }): Member => ({
+  ...row,
+  joinedAt: row.joinedAt.toISOString(),
+});
+
+/** A member of the caller's organisation, or 404 — also for another organisation's user ids. */
+async function findMember(tx: Tx, organisationId: string, userId: string) {
+  const [member] = await tx
+    .select(memberColumns)
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(and(eq(memberships.organisationId, organisationId), eq(memberships.userId, userId)));
+  if (!member) throw new NotFoundError("Member not found");
+  return member;
+}
+
+const summary = (member: { id: string; name: string; email: string }) => ({
+  id: member.id,
+  name: member.name,
+  email: member.email,
+});
+
+export function createMemberService({ db, guard }: { db: Db; guard: SessionGuard }) {
+  /** Runs a membership change and, once it has committed, tells this instance's session cache. */
+  async function changeMembership<T>(auth: AuthContext, fn: (tx: Tx) => Promise<{ result: T; change: AuthChange }>) {
+    const { result, change } = await withOrg(db, auth.orgId, async (tx) => {
+      await lockOrganisation(tx, auth.orgId);
+      const outcome = await fn(tx);
+      await announceAuthChange(tx, outcome.change);
+      return outcome;
+    });
+    guard.apply(change);
+    return result;
+  }
+
+  return {
+    /** Members in the order they joined, keyset-paginated on (joined at, user id). */
+    async list(auth: AuthContext, { limit, cursor }: PageInput) {
+      const after = cursor ? decodeTimeKey(cursor) : undefined;
+      const rows = await withOrg(db, auth.orgId, (tx) =>
+        tx
+          .select(memberColumns)
+          .from(memberships)
+          .innerJoin(users, eq(users.id, memberships.userId))
+          .where(
+            and(
+              eq(memberships.organisationId, auth.orgId),
+              after
+                ? sql`(${memberships.createdAt}, ${memberships.userId}) > (${after.at.toISOString()}::timestamptz, ${after.id}::uuid)`
+                : undefined,
+            ),
+          )
+          .orderBy(asc(memberships.createdAt), asc(memberships.userId))
+          .limit(limit + 1),
+      );
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        members: page.map(toMember),
+        nextCursor: rows.length > limit && last ? encodeTimeKey({ at: last.joinedAt, id: last.id }) : null,
+      };
+    },
+
+    /** Gives a member another role. The organisation always keeps at least one ADMIN. */
+    changeRole: (auth: AuthContext, userId: string, role: Role): Promise<Member> =>
+      changeMembership(auth, async (tx) => {
+        const member = await findMember(tx, auth.orgId, userId);
+        if (member.role === role) throw new ConflictError(`This member is already ${role}`);
+        if (member.role === "ADMIN") {
+          const [admins] = await tx
+            .select({ count: count() })
+            .from(memberships)
+            .where(and(eq(memberships.organisationId, auth.orgId), eq(memberships.role, "ADMIN")));
+          if ((admins?.count ?? 0) <= 1) throw new ConflictError("The last ADMIN cannot be demoted; promote someone else first");
+        }
+        await tx
+          .update(memberships)
+          .set({ role })
+          .where(and(eq(memberships.organisationId, auth.orgId), eq(memberships.userId, userId)));
+        await recordActivity(tx, auth, {
+          type: "USER_ROLE_CHANGED",
+          payload: { userId, from: member.role, to: role, changedBy: summaryOf(auth) },
+          target: summary(member),
+        });
+        return { result: toMember({ ...member, role }), change: { kind: "member", orgId: auth.orgId, userId, role } };
+      }),
+
+    /**
+     * Removes a member: the membership goes, every session they hold in this organisation is
+     * revoked (so their refresh tokens die), and every instance drops them from its cache and
+     * closes their sockets.
+     */
+    async remove(auth: AuthContext, userId: string): Promise<void> {
+      if (userId === auth.userId) throw new ForbiddenError("You cannot remove yourself");
+      await changeMembership(auth, async (tx) => {
+        const member = await findMember(tx, auth.orgId, userId);
+        if (member.role === "ADMIN") throw new ForbiddenError("An ADMIN cannot be removed; change their role to MEMBER first");
+        await tx.delete(memberships).where(and(eq(memberships.organisationId, auth.orgId), eq(memberships.userId, userId)));
+        await tx
+          .update(sessions)
+          .set({ revokedAt: sql`now()` })
+          .where(and(eq(sessions.organisationId, auth.orgId), eq(sessions.userId, userId), sql`${sessions.revokedAt} is null`));
+        await recordActivity(tx, auth, {
+          type: "USER_REMOVED",
+          payload: { userId, removedBy: summaryOf(auth) },
+          target: summary(member),
+        });
+        return { result: undefined, change: { kind: "member", orgId: auth.orgId, userId, role: null } };
+      });
+    },
+  };
+}

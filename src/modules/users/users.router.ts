@@ -1,0 +1,13 @@
+import { createRouter } from "../../lib/router.ts";
+import * as handlers from "./users.handlers.ts";
+import * as routes from "./users.routes.ts";
+
+// Static paths first: /api/users/invites must not be taken for /api/users/{id}.
+export const usersRouter = createRouter()
+  .openapi(routes.listMembers, handlers.listMembers)
+  .openapi(routes.invite, handlers.invite)
+  .openapi(routes.listInvites, handlers.listInvites)
+  .openapi(routes.acceptInvite, handlers.acceptInvite)
+  .openapi(routes.revokeInvite, handlers.revokeInvite)
+  .openapi(routes.changeRole, handlers.changeRole)
+  .openapi(routes.removeMember, handlers.removeMember);

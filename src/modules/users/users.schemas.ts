@@ -1,0 +1,51 @@
+import { z } from "@hono/zod-openapi";
+import { emailField, nameField, opaqueTokenField, passwordField } from "../../lib/fields.ts";
+import { cursorQuery, limitQuery, UserSummarySchema } from "../activity/activity.schemas.ts";
+import { RoleSchema } from "../auth/auth.schemas.ts";
+
+export const MemberSchema = z
+  .object({ id: z.uuid(), name: z.string(), email: z.string(), role: RoleSchema, joinedAt: z.iso.datetime() })
+  .openapi("Member");
+
+export const PageQuery = z.object({ limit: limitQuery, cursor: cursorQuery });
+
+export const InviteBody = z.strictObject({ email: emailField, role: RoleSchema }).openapi("InviteBody");
+
+export const InviteSchema = z
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    role: RoleSchema,
+    expiresAt: z.iso.datetime(),
+    invitedBy: UserSummarySchema.nullable(),
+  })
+  .openapi("Invite");
+
+export const CreatedInviteSchema = z
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    role: RoleSchema,
+    expiresAt: z.iso.datetime(),
+    token: z.string().openapi({ description: "Shown this once; hand it to the invitee (there is no mail service)" }),
+  })
+  .openapi("CreatedInvite");
+
+export const AcceptInviteBody = z
+  .strictObject({
+    token: opaqueTokenField,
+    name: nameField().optional().openapi({ description: "Required for a new account; ignored for an existing one" }),
+    password: passwordField.openapi({
+      description: "A new account's password (8–72 bytes), or the existing account's password to prove it",
+    }),
+  })
+  .openapi("AcceptInviteBody");
+
+export const ChangeRoleBody = z.strictObject({ role: RoleSchema }).openapi("ChangeRoleBody");
+
+export type Member = z.infer<typeof MemberSchema>;
+export type Invite = z.infer<typeof InviteSchema>;
+export type CreatedInvite = z.infer<typeof CreatedInviteSchema>;
+export type InviteInput = z.infer<typeof InviteBody>;
+export type AcceptInviteInput = z.infer<typeof AcceptInviteBody>;
+export type PageInput = z.infer<typeof PageQuery>;

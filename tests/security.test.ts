@@ -1,0 +1,164 @@
+// The security suite: one table of every route, and every attack run over all of them.
+// A route that is not in the table fails the first test, so none can skip the rest.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import jwt from "jsonwebtoken";
+import { type Client, createClient } from "./support/client.ts";
+import { snapshotDatabase } from "./support/db-state.ts";
+import { addMember, invite, registerOrg, type Session, uniqueEmail } from "./support/fixtures.ts";
+import { startTestServer, TEST_SECRETS, type TestServer } from "./support/server.ts";
+
+type Access = "public" | "member" | "admin";
+type Fixtures = {
+  admin: Session;
+  member: Session;
+  inviteId: string;
+  /** Ids that belong to another organisation. */
+  foreign: { userId: string; inviteId: string };
+};
+type RouteCase = {
+  method: "get" | "post" | "patch" | "delete";
+  path: string;
+  access: Access;
+  /** The concrete path and a valid body, so that only the credentials are wrong. */
+  request: (f: Fixtures) => { path: string; body?: unknown };
+  /** The same request aimed at another organisation's resource. */
+  foreign?: (f: Fixtures) => { path: string; body?: unknown };
+};
+
+const ROUTES: RouteCase[] = [
+  { method: "get", path: "/health", access: "public", request: () => ({ path: "/health" }) },
+  { method: "get", path: "/ready", access: "public", request: () => ({ path: "/ready" }) },
+  { method: "post", path: "/api/auth/register", access: "public", request: () => ({ path: "/api/auth/register" }) },
+  { method: "post", path: "/api/auth/login", access: "public", request: () => ({ path: "/api/auth/login" }) },
+  { method: "post", path: "/api/auth/refresh", access: "public", request: () => ({ path: "/api/auth/refresh" }) },
+  { method: "post", path: "/api/users/accept-invite", access: "public", request: () => ({ path: "/api/users/accept-invite" }) },
+  {
+    method: "post",
+    path: "/api/auth/logout",
+    access: "member",
+    request: (f) => ({ path: "/api/auth/logout", body: { refreshToken: f.member.refreshToken } }),
+  },
+  { method: "get", path: "/api/auth/me", access: "member", request: () => ({ path: "/api/auth/me" }) },
+  {
+    method: "post",
+    path: "/api/auth/switch-organisation",
+    access: "member",
+    request: (f) => ({ path: "/api/auth/switch-organisation", body: { organisationId: f.admin.organisation.id } }),
+  },
+  { method: "get", path: "/api/organisations", access: "member", request: () => ({ path: "/api/organisations" }) },
+  {
+    method: "patch",
+    path: "/api/organisations/subscription",
+    access: "admin",
+    request: () => ({ path: "/api/organisations/subscription", body: { plan: "PRO" } }),
+  },
+  {
+    method: "post",
+    path: "/api/organisations/broadcast",
+    access: "admin",
+    request: () => ({ path: "/api/organisations/broadcast", body: { message: "hello" } }),
+  },
+  { method: "get", path: "/api/users", access: "admin", request: () => ({ path: "/api/users" }) },
+  {
+    method: "post",
+    path: "/api/users/invite",
+    access: "admin",
+    request: () => ({ path: "/api/users/invite", body: { email: uniqueEmail("sec"), role: "MEMBER" } }),
+  },
+  { method: "get", path: "/api/users/invites", access: "admin", request: () => ({ path: "/api/users/invites" }) },
+  {
+    method: "delete",
+    path: "/api/users/invites/{id}",
+    access: "admin",
+    request: (f) => ({ path: `/api/users/invites/${f.inviteId}` }),
+    foreign: (f) => ({ path: `/api/users/invites/${f.foreign.inviteId}` }),
+  },
+  {
+    method: "patch",
+    path: "/api/users/{id}/role",
+    access: "admin",
+    request: (f) => ({ path: `/api/users/${f.member.user.id}/role`, body: { role: "ADMIN" } }),
+    foreign: (f) => ({ path: `/api/users/${f.foreign.userId}/role`, body: { role: "ADMIN" } }),
+  },
+  {
+    method: "delete",
+    path: "/api/users/{id}",
+    access: "admin",
+    request: (f) => ({ path: `/api/users/${f.member.user.id}` }),
+    foreign: (f) => ({ path: `/api/users/${f.foreign.userId}` }),
+  },
+  { method: "get", path: "/api/activities", access: "member", request: () => ({ path: "/api/activities" }) },
+];
+
+let server: TestServer;
+let api: Client;
+let fixtures: Fixtures;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  api = createClient(server.base);
+  const admin = await registerOrg(api);
+  const member = await addMember(api, admin);
+  const pending = await invite(api, admin);
+  const other = await registerOrg(api);
+  const otherMember = await addMember(api, other);
+  const otherInvite = await invite(api, other);
+  fixtures = { admin, member, inviteId: pending.id, foreign: { userId: otherMember.user.id, inviteId: otherInvite.id } };
+});
+afterAll(() => server.stop());
+
+const send = (route: RouteCase, token: string | undefined, request = route.request(fixtures)) =>
+  api.call(route.method.toUpperCase(), request.path, { token, body: request.body });
+
+const claimsOf = (token: string) => jwt.decode(token) as Record<string, unknown>;
+const label = (route: RouteCase) => `${route.method.toUpperCase()} ${route.path}`;
+const signedIn = ROUTES.filter((route) => route.access !== "public");
+
+test("every route in the OpenAPI document is in this table", async () => {
+  const { body: spec } = await api.get("/docs/spec");
+  const documented = Object.entries(spec.paths as Record<string, object>).flatMap(([path, methods]) =>
+    Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+  );
+  expect(documented.sort()).toEqual(ROUTES.map(label).sort());
+});
+
+describe.each(signedIn.map((route) => [label(route), route] as const))("%s", (_, route) => {
+  test("no token → 401, nothing changes", async () => {
+    const before = await snapshotDatabase();
+    const response = await send(route, undefined);
+    expect(response.status).toBe(401);
+    expect(response.body).toMatchObject({ success: false, data: null });
+    expect(await snapshotDatabase()).toEqual(before);
+  });
+
+  test("a token signed with another secret → 401", async () => {
+    const forged = jwt.sign(claimsOf(fixtures.admin.accessToken), "an-attackers-secret-of-sufficient-length", { algorithm: "HS256" });
+    expect((await send(route, forged)).status).toBe(401);
+  });
+
+  test("an expired token → 401", async () => {
+    const expired = jwt.sign({ ...claimsOf(fixtures.admin.accessToken), exp: Math.floor(Date.now() / 1000) - 1 }, TEST_SECRETS.JWT_ACCESS_SECRET, {
+      algorithm: "HS256",
+    });
+    expect((await send(route, expired)).status).toBe(401);
+  });
+
+  if (route.access === "admin") {
+    test("a MEMBER → 403, nothing changes", async () => {
+      const before = await snapshotDatabase();
+      const response = await send(route, fixtures.member.accessToken);
+      expect(response.status).toBe(403);
+      expect(await snapshotDatabase()).toEqual(before);
+    });
+  }
+
+  if (route.foreign) {
+    const foreign = route.foreign;
+    test("another organisation's id → 404, nothing changes", async () => {
+      const before = await snapshotDatabase();
+      const response = await send(route, fixtures.admin.accessToken, foreign(fixtures));
+      expect(response.status).toBe(404);
+      expect(await snapshotDatabase()).toEqual(before);
+    });
+  }
+});
