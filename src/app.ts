@@ -2,31 +2,21 @@ import { swaggerUI } from "@hono/swagger-ui";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
-import type { Config } from "./config/env.ts";
-import type { Db } from "./db/client.ts";
 import type { AppEnv } from "./lib/app-env.ts";
 import { errorHandler, notFoundHandler } from "./lib/errors.ts";
 import type { Logger } from "./lib/logger.ts";
-import { createPasswordHasher, type PasswordHasher } from "./lib/passwords.ts";
 import { failure } from "./lib/response.ts";
 import { createRouter } from "./lib/router.ts";
 import { requestLog } from "./middleware/request-log.ts";
 import { activityRouter } from "./modules/activity/activity.router.ts";
 import { authRouter } from "./modules/auth/auth.router.ts";
-import type { SessionGuard } from "./modules/auth/session-guard.ts";
 import { healthRouter } from "./modules/health/health.router.ts";
 import { organisationsRouter } from "./modules/organisations/organisations.router.ts";
 import { usersRouter } from "./modules/users/users.router.ts";
-import { createServices } from "./services.ts";
+import { realtimeRouter } from "./realtime/ws.router.ts";
+import type { Services } from "./services.ts";
 
-export type AppDeps = {
-  config: Config;
-  db: Db;
-  logger: Logger;
-  guard: SessionGuard;
-  /** Defaults to bcrypt on Bun's worker threads; the login benchmark swaps in alternatives. */
-  passwords?: PasswordHasher;
-};
+export type AppDeps = { logger: Logger; services: Services };
 
 export const BODY_LIMIT_BYTES = 100 * 1024;
 
@@ -36,8 +26,7 @@ Sign in with \`POST /api/auth/login\` (or register), then **Authorize** with the
 Every response is an envelope \`{ success, message, data }\`; errors add \`errors: [{ path, message }]\`.`;
 
 /** The whole HTTP API, ready for `fetch`; importable by tests without a listening server. */
-export function createApp({ config, db, logger, guard, passwords = createPasswordHasher(config.BCRYPT_COST) }: AppDeps) {
-  const services = createServices({ config, db, logger, guard, passwords });
+export function createApp({ logger, services }: AppDeps) {
   const app = createRouter();
 
   app.use(requestId());
@@ -59,6 +48,7 @@ export function createApp({ config, db, logger, guard, passwords = createPasswor
   app.route("/", organisationsRouter);
   app.route("/", usersRouter);
   app.route("/", activityRouter);
+  app.route("/", realtimeRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -1,66 +1,121 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { createApp } from "./app.ts";
 import { type Config, ConfigError, loadConfig } from "./config/env.ts";
 import { createDatabase, type Database } from "./db/client.ts";
 import { runMigrations } from "./db/migrate.ts";
 import { createLogger, type Logger } from "./lib/logger.ts";
-import type { PasswordHasher } from "./lib/passwords.ts";
+import { createPasswordHasher, type PasswordHasher } from "./lib/passwords.ts";
 import { createSessionGuard } from "./modules/auth/session-guard.ts";
+import { CLOSE } from "./realtime/events.ts";
+import type { SocketData } from "./realtime/hub.ts";
+import { createRealtime } from "./realtime/realtime.ts";
+import { createServices } from "./services.ts";
 
 export type ServerOptions = {
   config: Config;
   logger?: Logger;
   /** A database to share (tests hand one embedded database to several servers). */
   database?: Database;
+  /** Defaults to bcrypt on Bun's worker threads; the login benchmark swaps in alternatives. */
   passwords?: PasswordHasher;
 };
 
-export type RunningServer = {
-  url: URL;
-  port: number;
-  database: Database;
-  /** Stops accepting, lets in-flight requests finish (bounded), then releases everything. */
-  stop(): Promise<void>;
-};
+/**
+ * A slow consumer is closed (and can resume with `since`) once this much is queued for it,
+ * rather than Bun silently dropping messages past its 16 MB default.
+ */
+const SOCKET_BACKPRESSURE_LIMIT = 1024 * 1024;
+const SOCKET_MAX_MESSAGE = 64 * 1024;
 
-/** Builds and starts one API instance: database, migrations, app and the Bun server. */
+/** Builds and starts one API instance: database, migrations, realtime, app and the Bun server. */
 export async function startServer({ config, logger = createLogger(config.LOG_LEVEL), database, passwords }: ServerOptions) {
   const ownsDatabase = !database;
   const db = database ?? (await createDatabase(config, logger));
   await runMigrations(db, logger);
 
   const guard = createSessionGuard(db.db);
-  const app = createApp({ config, db: db.db, logger, guard, passwords });
+  const services = createServices({
+    config,
+    db: db.db,
+    logger,
+    guard,
+    passwords: passwords ?? createPasswordHasher(config.BCRYPT_COST),
+  });
+  const app = createApp({ logger, services });
 
-  const server = Bun.serve({
+  let server: Bun.Server<SocketData> | undefined;
+  const { hub, bus } = createRealtime({
+    database: db,
+    logger,
+    guard,
+    authenticate: (token) => services.auth.authenticate(token),
+    publish: (topic, message) => server?.publish(topic, message),
+  });
+  await bus.start();
+
+  server = Bun.serve({
     port: config.PORT,
     fetch: (request, bunServer) => app.fetch(request, bunServer),
+    websocket: {
+      data: {} as SocketData,
+      open: (socket) => hub.join(socket),
+      message: (socket, raw) => hub.receive(socket, raw),
+      close: (socket) => hub.leave(socket),
+      backpressureLimit: SOCKET_BACKPRESSURE_LIMIT,
+      closeOnBackpressureLimit: true,
+      maxPayloadLength: SOCKET_MAX_MESSAGE,
+    },
   });
   const port = server.port ?? config.PORT;
   logger.info(`listening on http://localhost:${port} (docs at /docs)`);
 
+  let stopping: Promise<void> | undefined;
   return {
     url: new URL(`http://127.0.0.1:${port}`),
     port,
     database: db,
-    async stop() {
-      await server.stop();
-      if (ownsDatabase) await db.close();
-    },
-  } satisfies RunningServer;
+    hub,
+    bus,
+    /**
+     * Graceful: stop accepting, tell sockets to go elsewhere (1001), let in-flight requests
+     * finish within SHUTDOWN_TIMEOUT_MS, then release the LISTEN connection and the pool.
+     */
+    stop: () =>
+      (stopping ??= (async () => {
+        const running = server;
+        if (!running) return;
+        const drained = running.stop();
+        hub.closeAll(CLOSE.goingAway, "Server shutting down");
+        await Promise.race([drained, sleep(config.SHUTDOWN_TIMEOUT_MS)]);
+        await running.stop(true);
+        await bus.stop();
+        if (ownsDatabase) await db.close();
+        logger.info("stopped");
+      })()),
+  };
 }
 
+export type RunningServer = Awaited<ReturnType<typeof startServer>>;
+
 async function main() {
-  let config: Config;
-  let warnings: string[];
+  let loaded: ReturnType<typeof loadConfig>;
   try {
-    ({ config, warnings } = loadConfig(process.env));
+    loaded = loadConfig(process.env);
   } catch (error) {
     console.error(error instanceof ConfigError ? error.message : error);
     process.exit(1);
   }
+  const { config, warnings } = loaded;
   const logger = createLogger(config.LOG_LEVEL);
   for (const warning of warnings) logger.warn(warning);
-  await startServer({ config, logger });
+  const running = await startServer({ config, logger });
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.on(signal, async () => {
+      logger.info(`${signal} received; shutting down`);
+      await running.stop();
+      process.exit(0);
+    });
+  }
 }
 
 if (import.meta.main) await main();

@@ -88,6 +88,7 @@ const ROUTES: RouteCase[] = [
     foreign: (f) => ({ path: `/api/users/${f.foreign.userId}` }),
   },
   { method: "get", path: "/api/activities", access: "member", request: () => ({ path: "/api/activities" }) },
+  { method: "get", path: "/ws", access: "member", request: () => ({ path: "/ws" }) },
 ];
 
 let server: TestServer;

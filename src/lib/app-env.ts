@@ -1,4 +1,5 @@
 import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
+import type { SocketData } from "../realtime/hub.ts";
 import type { Services } from "../services.ts";
 import type { Role } from "./roles.ts";
 
@@ -14,8 +15,11 @@ export type AuthContext = {
   email: string;
 };
 
-/** What Bun hands `fetch` as its second argument: the server, for the socket's address. */
-export type ServerBinding = { requestIP(request: Request): { address: string } | null };
+/** What Bun hands `fetch` as its second argument: the server, for the peer's address and upgrades. */
+export type ServerBinding = {
+  requestIP(request: Request): { address: string } | null;
+  upgrade(request: Request, options: { data: SocketData; headers?: Record<string, string> }): boolean;
+};
 
 export type AppEnv = {
   Bindings: ServerBinding | undefined;

@@ -12,6 +12,16 @@ import type { Activity, ActivityQueryInput } from "./activity.schemas.ts";
 /** The channel that wakes every instance when an organisation's activity log grows. */
 export const ACTIVITY_CHANNEL = "activity";
 
+/** The organisation named by an ACTIVITY_CHANNEL payload, or null for anything else. */
+export function parseActivityNotification(payload: string): string | null {
+  try {
+    const { o } = JSON.parse(payload) as { o?: unknown };
+    return typeof o === "string" ? o : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Who did it, in which organisation. An AuthContext is one. */
 export type ActivityAuthor = { orgId: string; userId: string; name: string; email: string };
 

@@ -1,0 +1,80 @@
+// Database round trips per request, counted rather than estimated.
+//
+//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres bun bench/round-trips.ts
+//
+// node-postgres sends one query per round trip (it does not pipeline), so counting calls to
+// Client#query while a request runs counts its round trips. Runs on a scratch database that it
+// creates on DATABASE_URL's server and drops afterwards.
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { loadConfig } from "../src/config/env.ts";
+import { createLogger } from "../src/lib/logger.ts";
+import { startServer } from "../src/index.ts";
+import { markdownTable } from "./support/stats.ts";
+
+const serverUrl = process.env.DATABASE_URL;
+if (!serverUrl) throw new Error("set DATABASE_URL to a PostgreSQL server (round trips are counted on the pg driver)");
+
+let queries = 0;
+const query = pg.Client.prototype.query;
+pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  queries++;
+  return (query as (...a: unknown[]) => unknown).apply(this, args);
+} as typeof query;
+
+const name = `saas_roundtrips_${randomBytes(3).toString("hex")}`;
+const admin = new pg.Client({ connectionString: serverUrl });
+await admin.connect();
+await admin.query(`create database ${name}`);
+const url = new URL(serverUrl);
+url.pathname = `/${name}`;
+
+const { config } = loadConfig({
+  ...process.env,
+  DATABASE_URL: url.toString(),
+  PORT: "0",
+  LOG_LEVEL: "warn",
+  BCRYPT_COST: "4",
+  RATE_LIMIT_MAX: "1000000",
+  RATE_LIMIT_AUTH_MAX: "1000000",
+});
+const server = await startServer({ config, logger: createLogger("warn") });
+const base = `http://127.0.0.1:${server.port}`;
+
+async function count(label: string, path: string, init: RequestInit = {}) {
+  const before = queries;
+  const response = await fetch(`${base}${path}`, init);
+  const body = await response.json();
+  return { row: { request: label, status: response.status, "round trips": queries - before }, body };
+}
+
+const json = (token: string | undefined, body?: unknown): RequestInit => ({
+  method: body === undefined ? "GET" : "POST",
+  headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+  body: body === undefined ? undefined : JSON.stringify(body),
+});
+
+try {
+  const rows = [];
+  const registered = await count("POST /api/auth/register", "/api/auth/register", json(undefined, {
+    name: "Counter",
+    email: `count-${Date.now()}@example.com`,
+    password: "count-the-trips",
+    organisationName: "Counting",
+  }));
+  rows.push(registered.row);
+  const token = (registered.body as { data: { accessToken: string } }).data.accessToken;
+  rows.push((await count("GET /api/organisations (session not cached yet)", "/api/organisations", json(token))).row);
+  rows.push((await count("GET /api/organisations (session cached)", "/api/organisations", json(token))).row);
+  rows.push((await count("GET /api/activities", "/api/activities", json(token))).row);
+  rows.push((await count("GET /api/users", "/api/users", json(token))).row);
+  rows.push((await count("POST /api/organisations/broadcast", "/api/organisations/broadcast", json(token, { message: "hi" }))).row);
+  rows.push((await count("POST /api/users/invite", "/api/users/invite", json(token, { email: "x@example.com", role: "MEMBER" }))).row);
+  rows.push((await count("GET /health", "/health")).row);
+  console.log(markdownTable(rows));
+  console.log("\nA signed-in request costs its own transaction (BEGIN, set_config, its queries, COMMIT) and nothing for the session check while the session is cached.");
+} finally {
+  await server.stop();
+  await admin.query(`drop database ${name} with (force)`);
+  await admin.end();
+}

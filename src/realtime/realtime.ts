@@ -1,0 +1,46 @@
+import type { Database } from "../db/client.ts";
+import type { AuthContext } from "../lib/app-env.ts";
+import type { Logger } from "../lib/logger.ts";
+import { ACTIVITY_CHANNEL, parseActivityNotification } from "../modules/activity/activity.service.ts";
+import { AUTH_CHANNEL, parseAuthChange } from "../modules/auth/revocations.ts";
+import type { SessionGuard } from "../modules/auth/session-guard.ts";
+import { createBus } from "./bus.ts";
+import { createHub } from "./hub.ts";
+
+type Deps = {
+  database: Database;
+  logger: Logger;
+  guard: SessionGuard;
+  authenticate(token: string): Promise<AuthContext>;
+  publish(topic: string, message: string): void;
+};
+
+/**
+ * The realtime side of one instance: the hub of its sockets and the session cache, both fed
+ * by one LISTEN connection. Whatever commits on any instance reaches both here.
+ */
+export function createRealtime({ database, logger, guard, authenticate, publish }: Deps) {
+  const hub = createHub({ db: database.db, logger, publish, authenticate });
+  const bus = createBus(database, logger, [
+    {
+      channel: ACTIVITY_CHANNEL,
+      onNotification: (payload) => {
+        const orgId = parseActivityNotification(payload);
+        if (orgId) hub.activityCommitted(orgId);
+      },
+      onConnected: () => hub.resync(),
+    },
+    {
+      channel: AUTH_CHANNEL,
+      onNotification: (payload) => {
+        const change = parseAuthChange(payload);
+        if (!change) return;
+        guard.apply(change);
+        hub.authChanged(change);
+      },
+      onConnected: () => guard.trust(),
+      onDisconnected: () => guard.distrust(),
+    },
+  ]);
+  return { hub, bus };
+}

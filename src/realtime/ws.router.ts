@@ -1,0 +1,62 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { AppRouteHandler } from "../lib/app-env.ts";
+import { BadRequestError } from "../lib/errors.ts";
+import { errorResponses } from "../lib/response.ts";
+import { createRouter } from "../lib/router.ts";
+import { bearerToken } from "../middleware/auth.ts";
+import { REPLAY_LIMIT } from "./events.ts";
+
+const WsQuery = z.object({
+  token: z.string().max(4096).optional().openapi({
+    param: { name: "token", in: "query" },
+    description: "Access token. Prefer the `Sec-WebSocket-Protocol: bearer, <token>` header, which keeps it out of URLs",
+  }),
+  since: z
+    .string()
+    .regex(/^\d{1,19}$/, "Must be an activity id")
+    .optional()
+    .openapi({ param: { name: "since", in: "query" }, description: `Resume: replay up to ${REPLAY_LIMIT} activities after this id, then go live` }),
+});
+
+const BEARER_PROTOCOL = "bearer";
+
+/** `Sec-WebSocket-Protocol: bearer, <token>` — the one way a browser can send a credential without the URL. */
+const protocolToken = (header: string | undefined): string | undefined => {
+  const [protocol, token] = (header ?? "").split(",").map((part) => part.trim());
+  return protocol === BEARER_PROTOCOL && token ? token : undefined;
+};
+
+export const connect = createRoute({
+  method: "get",
+  path: "/ws",
+  operationId: "connectRealtime",
+  tags: ["Realtime"],
+  summary: "Realtime events of the caller's organisation (WebSocket)",
+  description: [
+    "Authenticate with `Sec-WebSocket-Protocol: bearer, <token>` (answered with protocol `bearer`) or `?token=`; refused with 401 before the upgrade.",
+    "Server messages are `{ type, payload, id, at }`; the first is `CONNECTED`. Send `{\"type\":\"PING\"}` for a `PONG`, and",
+    "`{\"type\":\"AUTH\",\"token\":\"…\"}` with a fresh access token to keep the socket past the old token's expiry.",
+    "Close codes: 4001 token expired or session revoked, 4003 removed from the organisation, 1001 server shutting down.",
+    "Try it at [/docs/ws](/docs/ws).",
+  ].join("\n"),
+  request: { query: WsQuery },
+  responses: {
+    101: { description: "Switching protocols" },
+    ...errorResponses(401),
+  },
+});
+
+const connectHandler: AppRouteHandler<typeof connect> = async (c) => {
+  const { token, since } = c.req.valid("query");
+  const fromProtocol = protocolToken(c.req.header("sec-websocket-protocol"));
+  const auth = await c.var.services.auth.authenticate(fromProtocol ?? token ?? bearerToken(c.req.header("authorization")));
+  const upgraded = c.env?.upgrade(c.req.raw, {
+    data: { auth, since: since === undefined ? null : BigInt(since) },
+    headers: fromProtocol ? { "sec-websocket-protocol": BEARER_PROTOCOL } : undefined,
+  });
+  if (!upgraded) throw new BadRequestError("Expected a WebSocket upgrade request");
+  // Bun has taken over the connection; this response is never sent.
+  return new Response(null) as never;
+};
+
+export const realtimeRouter = createRouter().openapi(connect, connectHandler);
