@@ -13,6 +13,7 @@ import { authRouter } from "./modules/auth/auth.router.ts";
 import { healthRouter } from "./modules/health/health.router.ts";
 import { organisationsRouter } from "./modules/organisations/organisations.router.ts";
 import { usersRouter } from "./modules/users/users.router.ts";
+import { WS_TESTER_HTML } from "./realtime/ws-tester.ts";
 import { realtimeRouter } from "./realtime/ws.router.ts";
 import type { Services } from "./services.ts";
 
@@ -23,6 +24,7 @@ export const BODY_LIMIT_BYTES = 100 * 1024;
 const API_DESCRIPTION = `Multi-tenant SaaS backend: organisations, members, invitations, an activity feed and realtime events.
 
 Sign in with \`POST /api/auth/login\` (or register), then **Authorize** with the \`accessToken\`.
+Watch realtime events in the browser at [/docs/ws](/docs/ws).
 Every response is an envelope \`{ success, message, data }\`; errors add \`errors: [{ path, message }]\`.`;
 
 /** The whole HTTP API, ready for `fetch`; importable by tests without a listening server. */
@@ -66,6 +68,7 @@ export function createApp({ logger, services }: AppDeps) {
     ),
   );
   app.get("/docs", swaggerUI({ url: "/docs/spec", persistAuthorization: true }));
+  app.get("/docs/ws", (c) => c.html(WS_TESTER_HTML));
 
   app.notFound(notFoundHandler);
   app.onError(errorHandler(logger));

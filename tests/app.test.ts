@@ -83,6 +83,15 @@ describe("documentation", () => {
     expect(html).toContain("/docs/spec");
   });
 
+  test("/docs/ws serves the realtime tester, linked from the API description", async () => {
+    const page = await fetch(`${server.base}/docs/ws`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toContain("text/html");
+    expect(await page.text()).toContain('new WebSocket(url, ["bearer", token])');
+    const { body: spec } = await api.get("/docs/spec");
+    expect(spec.info.description).toContain("/docs/ws");
+  });
+
   test("/docs/spec declares bearer auth and documents every operation fully", async () => {
     const { body: spec } = await api.get("/docs/spec");
     expect(spec.openapi).toMatch(/^3\.1/);
