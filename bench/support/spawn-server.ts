@@ -1,13 +1,13 @@
 import { fileURLToPath } from "node:url";
 
-const ENTRY = fileURLToPath(new URL("./bench-server.ts", import.meta.url));
+const API_ENTRY = fileURLToPath(new URL("./bench-server.ts", import.meta.url));
 
 /**
  * Starts an API instance in its own process, so the load generator never shares its event
  * loop. Resolves once it prints the port it listens on.
  */
-export async function spawnServer(env: Record<string, string>, args: string[] = []) {
-  const child = Bun.spawn(["bun", ENTRY, ...args], {
+export async function spawnServer(env: Record<string, string>, args: string[] = [], entry = API_ENTRY) {
+  const child = Bun.spawn(["bun", entry, ...args], {
     env: { ...process.env, PORT: "0", LOG_LEVEL: "warn", ...env },
     stdout: "pipe",
     stderr: "inherit",
