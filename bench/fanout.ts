@@ -131,7 +131,7 @@ async function measure(target: Target, sockets: number) {
   return { target: target.name, sockets, p50: median(rounds.map((r) => r.p50)), p99: median(rounds.map((r) => r.p99)) };
 }
 
-const results = [];
+const results: Awaited<ReturnType<typeof measure>>[] = [];
 for (const makeTarget of [bareTarget, apiTarget]) {
   const target = await makeTarget();
   try {

@@ -7,6 +7,7 @@ import { errorHandler, notFoundHandler } from "./lib/errors.ts";
 import type { Logger } from "./lib/logger.ts";
 import { failure } from "./lib/response.ts";
 import { createRouter } from "./lib/router.ts";
+import type { RateLimits } from "./middleware/rate-limit.ts";
 import { requestLog } from "./middleware/request-log.ts";
 import { activityRouter } from "./modules/activity/activity.router.ts";
 import { authRouter } from "./modules/auth/auth.router.ts";
@@ -17,7 +18,7 @@ import { WS_TESTER_HTML } from "./realtime/ws-tester.ts";
 import { realtimeRouter } from "./realtime/ws.router.ts";
 import type { Services } from "./services.ts";
 
-export type AppDeps = { logger: Logger; services: Services };
+export type AppDeps = { logger: Logger; services: Services; rateLimits: Pick<RateLimits, "everywhere" | "auth"> };
 
 export const BODY_LIMIT_BYTES = 100 * 1024;
 
@@ -28,12 +29,14 @@ Watch realtime events in the browser at [/docs/ws](/docs/ws).
 Every response is an envelope \`{ success, message, data }\`; errors add \`errors: [{ path, message }]\`.`;
 
 /** The whole HTTP API, ready for `fetch`; importable by tests without a listening server. */
-export function createApp({ logger, services }: AppDeps) {
+export function createApp({ logger, services, rateLimits }: AppDeps) {
   const app = createRouter();
 
   app.use(requestId());
   app.use(requestLog(logger));
   app.use(secureHeaders());
+  app.use(rateLimits.everywhere);
+  app.use("/api/auth/*", rateLimits.auth);
   app.use(
     bodyLimit({
       maxSize: BODY_LIMIT_BYTES,

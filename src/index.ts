@@ -5,6 +5,7 @@ import { createDatabase, type Database } from "./db/client.ts";
 import { runMigrations } from "./db/migrate.ts";
 import { createLogger, type Logger } from "./lib/logger.ts";
 import { createPasswordHasher, type PasswordHasher } from "./lib/passwords.ts";
+import { createRateLimits } from "./middleware/rate-limit.ts";
 import { createSessionGuard } from "./modules/auth/session-guard.ts";
 import { CLOSE } from "./realtime/events.ts";
 import type { SocketData } from "./realtime/hub.ts";
@@ -41,7 +42,8 @@ export async function startServer({ config, logger = createLogger(config.LOG_LEV
     guard,
     passwords: passwords ?? createPasswordHasher(config.BCRYPT_COST),
   });
-  const app = createApp({ logger, services });
+  const rateLimits = await createRateLimits(config, logger);
+  const app = createApp({ logger, services, rateLimits });
 
   let server: Bun.Server<SocketData> | undefined;
   const { hub, bus } = createRealtime({
@@ -89,6 +91,7 @@ export async function startServer({ config, logger = createLogger(config.LOG_LEV
         await Promise.race([drained, sleep(config.SHUTDOWN_TIMEOUT_MS)]);
         await running.stop(true);
         await bus.stop();
+        rateLimits.close();
         if (ownsDatabase) await db.close();
         logger.info("stopped");
       })()),

@@ -12,7 +12,9 @@ const server = Bun.serve({
     return new Response("not found", { status: 404 });
   },
   websocket: {
-    open: (socket) => socket.subscribe("all"),
+    open: (socket) => {
+      socket.subscribe("all");
+    },
     message: () => {},
   },
 });

@@ -34,6 +34,7 @@ const envSchema = z.object({
   RATE_LIMIT_AUTH_MAX: positiveInt.default(10),
   TRUST_PROXY: flag.default(false),
   REDIS_URL: optionalUrl,
+  RATE_LIMIT_PREFIX: z.string().regex(/^[\w.-]{1,64}$/, "letters, digits, '.', '_' or '-'").default("rl"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
 });

@@ -23,7 +23,13 @@ export type ServerBinding = {
 
 export type AppEnv = {
   Bindings: ServerBinding | undefined;
-  Variables: { requestId: string; auth: AuthContext; services: Services };
+  Variables: {
+    requestId: string;
+    auth: AuthContext;
+    services: Services;
+    /** Set by hono-rate-limiter: the caller's budget in the current window. */
+    rateLimit: { limit: number; used: number; remaining: number; resetTime?: Date };
+  };
 };
 
 export type AppRouteHandler<R extends RouteConfig> = RouteHandler<R, AppEnv>;

@@ -44,6 +44,20 @@ const pgCode = (error: unknown): string | undefined => {
   return typeof candidate === "object" && candidate && "code" in candidate ? String(candidate.code) : undefined;
 };
 
+/**
+ * What an unexpected error may say in the log. A failed query is logged by its SQL text and
+ * the database's own error — never Drizzle's message or stack, which embed the parameters
+ * (password hashes, token hashes, personal data).
+ */
+export function describeError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const cause = error.cause instanceof Error ? error.cause : undefined;
+  if ("query" in error && "params" in error) {
+    return { name: error.name, query: error.query, cause: cause?.message, code: pgCode(error) };
+  }
+  return { name: error.name, message: error.message, stack: error.stack };
+}
+
 /** The one place errors become responses: every failure leaves in the same envelope. */
 export function errorHandler(logger: Logger): ErrorHandler<AppEnv> {
   return (error, c) => {
@@ -61,10 +75,7 @@ export function errorHandler(logger: Logger): ErrorHandler<AppEnv> {
     if (pgCode(error) === UNIQUE_VIOLATION) {
       return c.json(failure("This conflicts with an existing record"), 409);
     }
-    logger.error("unhandled error", {
-      requestId: c.var.requestId,
-      error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),
-    });
+    logger.error("unhandled error", { requestId: c.var.requestId, error: describeError(error) });
     return c.json(failure("Internal server error"), 500);
   };
 }

@@ -3,8 +3,15 @@ import type { ZodError } from "zod";
 import type { AppEnv } from "./app-env.ts";
 import { type FieldError, failure } from "./response.ts";
 
+/** One entry per offending field; an unknown key is named itself rather than reported on its parent. */
 export const fieldErrors = (error: ZodError): FieldError[] =>
-  error.issues.map((issue) => ({ path: issue.path.join(".") || "(root)", message: issue.message }));
+  error.issues.flatMap((issue) => {
+    const path = issue.path.join(".");
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => ({ path: path ? `${path}.${key}` : key, message: "Unknown field" }));
+    }
+    return [{ path: path || "(body)", message: issue.message }];
+  });
 
 const TARGET_NAMES: Record<string, string> = { json: "request body", query: "query parameter", param: "path parameter" };
 

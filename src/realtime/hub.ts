@@ -3,6 +3,7 @@ import type { Db } from "../db/client.ts";
 import { activities, memberships, sessions } from "../db/schema/index.ts";
 import { withOrg } from "../db/tenant.ts";
 import type { AuthContext } from "../lib/app-env.ts";
+import { describeError } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
 import { toActivity } from "../modules/activity/activity.service.ts";
 import type { AuthChange } from "../modules/auth/revocations.ts";
@@ -55,7 +56,7 @@ export function createHub({ db, logger, publish, authenticate }: HubDeps) {
 
   const enqueue = (room: Room, task: () => Promise<void>) => {
     room.tail = room.tail.then(task).catch((error) => {
-      logger.error("realtime room task failed", { organisationId: room.orgId, error: String(error) });
+      logger.error("realtime room task failed", { organisationId: room.orgId, error: describeError(error) });
     });
   };
   const isOpen = (room: Room) => rooms.get(room.orgId) === room;

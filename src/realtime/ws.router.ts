@@ -50,6 +50,7 @@ const connectHandler: AppRouteHandler<typeof connect> = async (c) => {
   const { token, since } = c.req.valid("query");
   const fromProtocol = protocolToken(c.req.header("sec-websocket-protocol"));
   const auth = await c.var.services.auth.authenticate(fromProtocol ?? token ?? bearerToken(c.req.header("authorization")));
+  c.set("auth", auth);
   const upgraded = c.env?.upgrade(c.req.raw, {
     data: { auth, since: since === undefined ? null : BigInt(since) },
     headers: fromProtocol ? { "sec-websocket-protocol": BEARER_PROTOCOL } : undefined,

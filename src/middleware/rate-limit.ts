@@ -1,0 +1,124 @@
+import { RedisClient } from "bun";
+import type { MiddlewareHandler } from "hono";
+import { MemoryStore, RedisStore, rateLimiter, type Store } from "hono-rate-limiter";
+import type { Config } from "../config/env.ts";
+import type { AppEnv } from "../lib/app-env.ts";
+import { clientAddress } from "../lib/client-address.ts";
+import { verifyAccessToken } from "../lib/jwt.ts";
+import type { Logger } from "../lib/logger.ts";
+import { failure } from "../lib/response.ts";
+import { bearerToken } from "./auth.ts";
+
+/** Probes are never throttled: a 429 on a liveness check would get a healthy instance killed. */
+const UNLIMITED_PATHS = new Set(["/health", "/ready"]);
+
+export type RateLimits = {
+  /** Every route: RATE_LIMIT_MAX per client per window. */
+  everywhere: MiddlewareHandler<AppEnv>;
+  /** /api/auth/*: RATE_LIMIT_AUTH_MAX per client per window, on top of the above. */
+  auth: MiddlewareHandler<AppEnv>;
+  close(): void;
+};
+
+/**
+ * Bun's built-in Redis client, shaped as hono-rate-limiter's RedisStore expects. Commands fail
+ * at once while Redis is unreachable instead of queueing (so a request never waits on it), and
+ * each such failure nudges a reconnect.
+ */
+async function connectRedisStoreClient(url: string, logger: Logger) {
+  // Reconnection is ours (the nudge below): Bun's own retries would keep connect() pending for seconds.
+  const redis = new RedisClient(url, { enableOfflineQueue: false, autoReconnect: false, connectionTimeout: 2000 });
+  let connecting: Promise<void> | undefined;
+  const reconnect = () => {
+    connecting ??= redis
+      .connect()
+      .catch((error) => logger.warn("rate limits: Redis unreachable", { error: String(error) }))
+      .finally(() => (connecting = undefined));
+    return connecting;
+  };
+  const send = <T>(command: string, args: string[]) => {
+    if (!redis.connected) void reconnect();
+    return redis.send(command, args) as Promise<T>;
+  };
+  await reconnect();
+  return {
+    scriptLoad: (script: string) => send<string>("SCRIPT", ["LOAD", script]),
+    evalsha: <TArgs extends unknown[], TData = unknown>(sha: string, keys: string[], args: TArgs) =>
+      send<TData>("EVALSHA", [sha, String(keys.length), ...keys, ...args.map(String)]),
+    decr: (key: string) => send<number>("DECR", [key]),
+    del: (key: string) => send<number>("DEL", [key]),
+    close: () => redis.close(),
+  };
+}
+
+/**
+ * A store that lets requests through when its backend fails: losing rate limiting for the
+ * length of a Redis outage beats answering 500 to every request during it. Written by hand
+ * because neither hono-rate-limiter nor its stores offer a fail-open mode.
+ */
+function failOpen(store: Store<AppEnv>, logger: Logger): Store<AppEnv> {
+  let warned = false;
+  const warnOnce = (error: unknown) => {
+    if (!warned) logger.warn("rate-limit store unavailable; letting requests through", { error: String(error) });
+    warned = true;
+  };
+  return {
+    init: (options) => store.init?.(options),
+    async increment(key) {
+      try {
+        const info = await store.increment(key);
+        warned = false;
+        return info;
+      } catch (error) {
+        warnOnce(error);
+        return { totalHits: 0, resetTime: new Date(Date.now() + 1000) };
+      }
+    },
+    decrement: (key) => Promise.resolve(store.decrement(key)).catch(warnOnce),
+    resetKey: (key) => Promise.resolve(store.resetKey(key)).catch(warnOnce),
+    get: store.get && ((key) => Promise.resolve(store.get?.(key)).catch((error) => void warnOnce(error))),
+  };
+}
+
+/**
+ * The two budgets. A client is its user id when it presents a valid access token (so one
+ * user is one client wherever they connect from), else its address — the socket's peer,
+ * unless TRUST_PROXY says a proxy in front of us speaks for it.
+ */
+export async function createRateLimits(config: Config, logger: Logger): Promise<RateLimits> {
+  const redis = config.REDIS_URL ? await connectRedisStoreClient(config.REDIS_URL, logger) : undefined;
+  if (redis) logger.info("rate limits: counters shared in Redis");
+
+  const keyOf = (c: Parameters<MiddlewareHandler<AppEnv>>[0]) => {
+    const token = bearerToken(c.req.header("authorization"));
+    const claims = token ? verifyAccessToken(token, config.JWT_ACCESS_SECRET) : null;
+    if (claims) return `user:${claims.userId}`;
+    const peer = c.env?.requestIP(c.req.raw)?.address;
+    return `ip:${clientAddress(peer, c.req.header("x-forwarded-for"), config.TRUST_PROXY)}`;
+  };
+
+  const limiter = (name: string, limit: number) => {
+    const store: Store<AppEnv> = redis
+      ? new RedisStore<AppEnv>({ client: redis, prefix: `${config.RATE_LIMIT_PREFIX}:${name}:` })
+      : new MemoryStore<AppEnv>();
+    return rateLimiter<AppEnv>({
+      windowMs: config.RATE_LIMIT_WINDOW_MS,
+      limit,
+      standardHeaders: "draft-6",
+      keyGenerator: keyOf,
+      skip: (c) => UNLIMITED_PATHS.has(c.req.path),
+      store: failOpen(store, logger),
+      handler: (c) => {
+        const resetAt = c.var.rateLimit.resetTime?.getTime() ?? Date.now() + config.RATE_LIMIT_WINDOW_MS;
+        const seconds = Math.max(1, Math.ceil((resetAt - Date.now()) / 1000));
+        return c.json(failure(`Too many requests; try again in ${seconds} seconds`), 429);
+      },
+    }) as MiddlewareHandler<AppEnv>;
+  };
+
+  return {
+    everywhere: limiter("all", config.RATE_LIMIT_MAX),
+    auth: limiter("auth", config.RATE_LIMIT_AUTH_MAX),
+    close: () => redis?.close(),
+  };
+}

@@ -1,0 +1,235 @@
+// Hostile input over every route that reads a body, a path or a query: each must answer a 4xx
+// envelope that names the problem — never a 500 — and leave the database exactly as it was.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type ApiResponse, type Client, createClient } from "./support/client.ts";
+import { snapshotDatabase } from "./support/db-state.ts";
+import { addMember, invite, PASSWORD, registerOrg, type Session, uniqueEmail } from "./support/fixtures.ts";
+import { startTestServer, type TestServer } from "./support/server.ts";
+
+type Kind = "email" | "password" | "newPassword" | "name" | "message" | "token" | "uuid" | "role" | "plan";
+type Fixtures = { admin: Session; member: Session; inviteToken: string };
+type BodyRoute = {
+  method: "POST" | "PATCH";
+  path: (f: Fixtures) => string;
+  token?: (f: Fixtures) => string;
+  valid: (f: Fixtures) => Record<string, unknown>;
+  fields: Record<string, Kind>;
+};
+
+const SQL = "'; DROP TABLE users; --";
+const HTML = "<script>alert(1)</script>";
+const EMOJI = "🎉🔥";
+const CONTROL = "bell\u0007nul\u0000";
+const HUGE = "x".repeat(10_000);
+
+/** Values no field of that kind accepts. */
+const INVALID: Record<Kind, unknown[]> = {
+  email: [`${SQL}@x`, `${HTML}@example.com`, `${EMOJI}@${EMOJI}`, `a${CONTROL}@b.co`, "", "no-at-sign"],
+  password: ["", `${"y".repeat(70)}${EMOJI}`],
+  newPassword: ["short", "🎉", "z".repeat(73), `long-enough-${CONTROL}`],
+  name: [CONTROL, "   ", ""],
+  message: [CONTROL, " \n\t "],
+  token: [""],
+  uuid: ["not-a-uuid", SQL, HTML, EMOJI, "00000000-0000-0000-0000-00000000000g"],
+  role: ["SUPERADMIN", "admin", SQL, EMOJI],
+  plan: ["PLATINUM", "free", SQL, EMOJI],
+};
+const ANY_FIELD: unknown[] = [null, 42, 1e308, true, [], {}, ["a"], HUGE];
+
+const BODY_ROUTES: BodyRoute[] = [
+  {
+    method: "POST",
+    path: () => "/api/auth/register",
+    valid: () => ({ name: "Ann", email: uniqueEmail("hostile"), password: PASSWORD, organisationName: "Hostile Org" }),
+    fields: { name: "name", email: "email", password: "newPassword", organisationName: "name" },
+  },
+  {
+    method: "POST",
+    path: () => "/api/auth/login",
+    valid: (f) => ({ email: f.admin.email, password: PASSWORD }),
+    fields: { email: "email", password: "password", organisationId: "uuid" },
+  },
+  { method: "POST", path: () => "/api/auth/refresh", valid: (f) => ({ refreshToken: f.member.refreshToken }), fields: { refreshToken: "token" } },
+  {
+    method: "POST",
+    path: () => "/api/auth/logout",
+    token: (f) => f.member.accessToken,
+    valid: (f) => ({ refreshToken: f.member.refreshToken }),
+    fields: { refreshToken: "token" },
+  },
+  {
+    method: "POST",
+    path: () => "/api/auth/switch-organisation",
+    token: (f) => f.admin.accessToken,
+    valid: (f) => ({ organisationId: f.admin.organisation.id }),
+    fields: { organisationId: "uuid" },
+  },
+  {
+    method: "PATCH",
+    path: () => "/api/organisations/subscription",
+    token: (f) => f.admin.accessToken,
+    valid: () => ({ plan: "PRO" }),
+    fields: { plan: "plan" },
+  },
+  {
+    method: "POST",
+    path: () => "/api/organisations/broadcast",
+    token: (f) => f.admin.accessToken,
+    valid: () => ({ message: "hello" }),
+    fields: { message: "message" },
+  },
+  {
+    method: "POST",
+    path: () => "/api/users/invite",
+    token: (f) => f.admin.accessToken,
+    valid: () => ({ email: uniqueEmail("hostile-invite"), role: "MEMBER" }),
+    fields: { email: "email", role: "role" },
+  },
+  {
+    method: "POST",
+    path: () => "/api/users/accept-invite",
+    valid: (f) => ({ token: f.inviteToken, name: "Newcomer", password: PASSWORD }),
+    fields: { token: "token", name: "name", password: "newPassword" },
+  },
+  {
+    method: "PATCH",
+    path: (f) => `/api/users/${f.member.user.id}/role`,
+    token: (f) => f.admin.accessToken,
+    valid: () => ({ role: "ADMIN" }),
+    fields: { role: "role" },
+  },
+];
+
+const BAD_IDS = ["not-a-uuid", encodeURIComponent("1 OR 1=1"), encodeURIComponent(EMOJI), encodeURIComponent("../../etc/passwd"), "00000000-0000-0000-0000-00000000000g"];
+const PATH_ROUTES = [
+  { method: "DELETE", path: (id: string) => `/api/users/${id}` },
+  { method: "PATCH", path: (id: string) => `/api/users/${id}/role`, body: { role: "ADMIN" } },
+  { method: "DELETE", path: (id: string) => `/api/users/invites/${id}` },
+];
+
+const BAD_PAGES = ["limit=0", "limit=-1", "limit=101", "limit=1e309", "limit=99999999999999999999999", "limit=abc", `limit=${encodeURIComponent(SQL)}`, "cursor=garbage", `cursor=${HUGE.slice(0, 300)}`];
+const QUERY_ROUTES = [
+  { path: "/api/activities", bad: [...BAD_PAGES, "type=NOT_A_TYPE", `type=${encodeURIComponent(SQL)}`] },
+  { path: "/api/users", bad: BAD_PAGES },
+  { path: "/api/users/invites", bad: BAD_PAGES },
+];
+
+let server: TestServer;
+let api: Client;
+let fixtures: Fixtures;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  api = createClient(server.base);
+  const admin = await registerOrg(api);
+  await api.patch("/api/organisations/subscription", { token: admin.accessToken, body: { plan: "PRO" } });
+  const member = await addMember(api, admin);
+  fixtures = { admin, member, inviteToken: (await invite(api, admin)).token };
+});
+afterAll(() => server.stop());
+
+/** A 4xx in the envelope whose message (and, for field problems, `errors`) names what was wrong. */
+function expectClearRefusal(response: ApiResponse, what: string, field?: string) {
+  expect(response.status, what).toBeGreaterThanOrEqual(400);
+  expect(response.status, what).toBeLessThan(500);
+  expect(response.body?.success, what).toBe(false);
+  expect(response.body?.data, what).toBeNull();
+  expect(String(response.body?.message).length, what).toBeGreaterThan(0);
+  if (field && response.body.errors) {
+    expect(response.body.errors.map((error: { path: string }) => error.path.split(".")[0]), what).toContain(field);
+  }
+}
+
+/** Runs every case of one route between two snapshots: none may change anything. */
+async function unchangedAfter(cases: Array<() => Promise<void>>) {
+  const before = await snapshotDatabase();
+  for (const run of cases) await run();
+  expect(await snapshotDatabase()).toEqual(before);
+}
+
+describe.each(BODY_ROUTES.map((route) => [`${route.method} ${route.path({ member: { user: { id: "{id}" } } } as Fixtures)}`, route] as const))(
+  "%s",
+  (_, route) => {
+    const send = (body: string) => api.call(route.method, route.path(fixtures), { raw: body, token: route.token?.(fixtures) });
+
+    test("malformed JSON, non-object bodies, missing and extra fields", async () => {
+      await unchangedAfter([
+        async () => {
+          const response = await send('{"broken": ');
+          expectClearRefusal(response, "malformed JSON");
+          expect(response.status).toBe(400);
+        },
+        ...["[]", "null", '"a string"', "42", "true"].map((body) => async () => {
+          const response = await send(body);
+          expectClearRefusal(response, `body ${body}`);
+          expect(response.status).toBe(422);
+        }),
+        async () => {
+          const response = await send("{}");
+          const required = Object.keys(route.fields).filter((field) => field !== "organisationId" && !(route.path(fixtures).endsWith("accept-invite") && field === "name"));
+          expectClearRefusal(response, "empty object");
+          for (const field of required) expect(response.body.errors.map((e: { path: string }) => e.path)).toContain(field);
+        },
+        async () => {
+          const response = await send(JSON.stringify({ ...route.valid(fixtures), isAdmin: true }));
+          expectClearRefusal(response, "extra field", "isAdmin");
+          expect(response.status).toBe(422);
+        },
+        async () => {
+          const response = await send(`{"__proto__": {"role": "ADMIN"}, ${JSON.stringify(route.valid(fixtures)).slice(1)}`);
+          expectClearRefusal(response, "__proto__ key");
+        },
+      ]);
+    });
+
+    test.each(Object.entries(route.fields))("%s: wrong types, nulls, 10 000 characters and values of the wrong shape", async (field, kind) => {
+      await unchangedAfter(
+        [...ANY_FIELD, ...INVALID[kind]].map((value) => async () => {
+          const response = await send(JSON.stringify({ ...route.valid(fixtures), [field]: value }));
+          expectClearRefusal(response, `${field} = ${JSON.stringify(value)?.slice(0, 40)}`, field);
+        }),
+      );
+    });
+  },
+);
+
+describe.each(PATH_ROUTES.map((route) => [`${route.method} ${route.path("{id}")}`, route] as const))("%s", (_, route) => {
+  test("ids that are not UUIDs are a 400 naming the id", async () => {
+    await unchangedAfter(
+      BAD_IDS.map((id) => async () => {
+        const response = await api.call(route.method, route.path(id), { token: fixtures.admin.accessToken, body: route.body });
+        expectClearRefusal(response, `id ${id}`);
+        expect([400, 404]).toContain(response.status);
+        if (response.status === 400) expect(response.body.errors.map((e: { path: string }) => e.path)).toContain("id");
+      }),
+    );
+  });
+});
+
+describe.each(QUERY_ROUTES.map((route) => [route.path, route] as const))("GET %s", (_, route) => {
+  test("bad limits, cursors and types are a 400 naming the parameter", async () => {
+    await unchangedAfter(
+      route.bad.map((query) => async () => {
+        const response = await api.get(`${route.path}?${query}`, { token: fixtures.admin.accessToken });
+        expectClearRefusal(response, query, query.split("=")[0]);
+        expect(response.status).toBe(400);
+      }),
+    );
+  });
+});
+
+describe("free text is stored verbatim, never interpreted", () => {
+  test("SQL, HTML and emoji in names and messages round-trip unchanged", async () => {
+    const name = `${SQL} ${HTML} ${EMOJI}`;
+    const registered = await api.post("/api/auth/register", {
+      body: { name, email: uniqueEmail("verbatim"), password: PASSWORD, organisationName: `${HTML} & ${SQL}` },
+    });
+    expect(registered.status).toBe(201);
+    expect(registered.body.data.user.name).toBe(name);
+    const broadcast = await api.post("/api/organisations/broadcast", { token: registered.body.data.accessToken, body: { message: `${SQL}\n${HTML}\n${EMOJI}` } });
+    expect(broadcast.body.data.message).toBe(`${SQL}\n${HTML}\n${EMOJI}`);
+    const feed = await api.get("/api/activities", { token: registered.body.data.accessToken });
+    expect(feed.body.data[0].message).toBe(`${SQL}\n${HTML}\n${EMOJI}`);
+    expect((await api.get("/api/auth/me", { token: registered.body.data.accessToken })).status).toBe(200);
+  });
+});

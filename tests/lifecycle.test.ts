@@ -1,0 +1,105 @@
+import { describe, expect, test } from "bun:test";
+import { fileURLToPath } from "node:url";
+import { ConfigError, loadConfig } from "../src/config/env.ts";
+import { createClient } from "./support/client.ts";
+import { testDatabase } from "./support/database.ts";
+import { PASSWORD, uniqueEmail } from "./support/fixtures.ts";
+import { TEST_SECRETS } from "./support/server.ts";
+import { connectSocket } from "./support/socket.ts";
+
+const ENTRY = fileURLToPath(new URL("../src/index.ts", import.meta.url));
+
+/** The server as an operator runs it: `bun src/index.ts`, its own process, configured by environment. */
+async function spawnApi(env: Record<string, string>) {
+  const { url } = await testDatabase();
+  const child = Bun.spawn(["bun", ENTRY], {
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      PORT: "0",
+      ...(url ? { DATABASE_URL: url } : { PGLITE_DATA_DIR: "memory://" }),
+      ...env,
+    },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  return child;
+}
+
+/** Reads the child's stdout until it says where it listens. */
+async function portOf(child: ReturnType<typeof Bun.spawn>) {
+  const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
+  let output = "";
+  for (;;) {
+    const port = output.match(/listening on http:\/\/localhost:(\d+)/)?.[1];
+    if (port) {
+      reader.releaseLock();
+      return Number(port);
+    }
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`server exited before listening: ${output}`);
+    output += new TextDecoder().decode(value);
+  }
+}
+
+describe("graceful shutdown", () => {
+  test("SIGTERM: the in-flight request completes, sockets get 1001, the process exits 0", async () => {
+    const child = await spawnApi({
+      ...TEST_SECRETS,
+      NODE_ENV: "production",
+      BCRYPT_COST: "14", // about a second per hash: a request that is surely still running
+      RATE_LIMIT_AUTH_MAX: "1000",
+      LOG_LEVEL: "info",
+    });
+    try {
+      const base = `http://127.0.0.1:${await portOf(child)}`;
+      const api = createClient(base);
+      const email = uniqueEmail("shutdown");
+      const registered = await api.post("/api/auth/register", { body: { name: "Sig", email, password: PASSWORD, organisationName: "Term" } });
+      expect(registered.status).toBe(201);
+      const socket = await connectSocket(base, registered.body.data.accessToken);
+      await socket.next((m) => m.type === "CONNECTED");
+
+      const slowLogin = api.post("/api/auth/login", { body: { email, password: PASSWORD } });
+      await Bun.sleep(300); // the login is now hashing on the server
+      child.kill("SIGTERM");
+
+      expect((await slowLogin).status).toBe(200);
+      expect((await socket.closed(5000)).code).toBe(1001);
+      expect(await child.exited).toBe(0);
+      expect(fetch(`${base}/health`)).rejects.toThrow();
+    } finally {
+      child.kill("SIGKILL");
+    }
+  }, 30_000);
+});
+
+describe("production guard", () => {
+  test.each([
+    ["JWT_ACCESS_SECRET", { JWT_ACCESS_SECRET: "too-short", JWT_REFRESH_SECRET: TEST_SECRETS.JWT_REFRESH_SECRET }],
+    ["JWT_REFRESH_SECRET", { JWT_ACCESS_SECRET: TEST_SECRETS.JWT_ACCESS_SECRET }],
+  ])("a missing or short %s stops a production start, naming the key", async (key, secrets) => {
+    const child = await spawnApi({ NODE_ENV: "production", ...secrets });
+    expect(await child.exited).not.toBe(0);
+    const stderr = await new Response(child.stderr as ReadableStream).text();
+    expect(stderr).toContain(key);
+  });
+
+  test("development generates missing secrets, with a warning for each", () => {
+    const { config, warnings } = loadConfig({ NODE_ENV: "development" });
+    expect(config.JWT_ACCESS_SECRET.length).toBeGreaterThanOrEqual(32);
+    expect(config.JWT_REFRESH_SECRET).not.toBe(config.JWT_ACCESS_SECRET);
+    expect(warnings.join("\n")).toMatch(/JWT_ACCESS_SECRET[\s\S]*JWT_REFRESH_SECRET/);
+  });
+
+  test.each([
+    ["PORT", { PORT: "eighty" }],
+    ["BCRYPT_COST", { BCRYPT_COST: "3" }],
+    ["JWT_ACCESS_EXPIRES_IN", { JWT_ACCESS_EXPIRES_IN: "15 minutes" }],
+    ["TRUST_PROXY", { TRUST_PROXY: "yes" }],
+    ["DATABASE_URL", { DATABASE_URL: "not a url" }],
+  ])("a malformed %s fails fast, naming the key", (key, env) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(key);
+  });
+});

@@ -1,0 +1,118 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { randomBytes } from "node:crypto";
+import { clientAddress } from "../src/lib/client-address.ts";
+import { createClient } from "./support/client.ts";
+import { registerOrg, uniqueEmail } from "./support/fixtures.ts";
+import { startTestServer, type TestServer } from "./support/server.ts";
+
+const running: TestServer[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((server) => server.stop()));
+});
+
+async function serverWith(env: Record<string, string>) {
+  const server = await startTestServer({ RATE_LIMIT_MAX: "100", RATE_LIMIT_AUTH_MAX: "10", ...env });
+  running.push(server);
+  return createClient(server.base);
+}
+
+const login = (api: ReturnType<typeof createClient>, headers: Record<string, string> = {}) =>
+  api.post("/api/auth/login", { body: { email: uniqueEmail("limited"), password: "whatever-it-is" }, headers });
+
+const randomAddress = () => `203.0.113.${1 + Math.floor(Math.random() * 250)}`;
+
+describe("the auth budget", () => {
+  test("the 11th login in a minute from one address gets 429 with retry-after, in the envelope", async () => {
+    const api = await serverWith({});
+    for (let i = 0; i < 10; i++) expect((await login(api)).status).toBe(401);
+    const limited = await login(api);
+    expect(limited.status).toBe(429);
+    expect(limited.body).toMatchObject({ success: false, data: null, message: expect.stringMatching(/Too many requests/) });
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(limited.headers.get("ratelimit-remaining")).toBe("0");
+  });
+
+  test("a different X-Forwarded-For on every request changes nothing while TRUST_PROXY is off", async () => {
+    const api = await serverWith({ TRUST_PROXY: "false" });
+    for (let i = 0; i < 10; i++) await login(api, { "x-forwarded-for": randomAddress() });
+    expect((await login(api, { "x-forwarded-for": randomAddress() })).status).toBe(429);
+  });
+
+  test("with TRUST_PROXY on, distinct forwarded clients get distinct budgets", async () => {
+    const api = await serverWith({ TRUST_PROXY: "true" });
+    for (let i = 0; i < 10; i++) await login(api, { "x-forwarded-for": "198.51.100.1" });
+    expect((await login(api, { "x-forwarded-for": "198.51.100.1" })).status).toBe(429);
+    expect((await login(api, { "x-forwarded-for": "198.51.100.2" })).status).toBe(401);
+  });
+
+  test("with TRUST_PROXY on, addresses the client writes left of the proxy's hop are ignored", async () => {
+    const api = await serverWith({ TRUST_PROXY: "true" });
+    for (let i = 0; i < 10; i++) await login(api, { "x-forwarded-for": `${randomAddress()}, 198.51.100.7` });
+    expect((await login(api, { "x-forwarded-for": `${randomAddress()}, 198.51.100.7` })).status).toBe(429);
+  });
+});
+
+describe("the general budget", () => {
+  test("every response carries the ratelimit headers", async () => {
+    const api = await serverWith({});
+    const admin = await registerOrg(api);
+    for (const response of [
+      await api.get("/api/organisations", { token: admin.accessToken }),
+      await api.get("/api/organisations"),
+      await api.get("/no-such-route"),
+      await api.patch("/api/organisations/subscription", { token: admin.accessToken, body: { plan: "NOPE" } }),
+    ]) {
+      expect(response.headers.get("ratelimit-limit")).toBe("100");
+      expect(Number(response.headers.get("ratelimit-remaining"))).toBeGreaterThanOrEqual(0);
+      expect(Number(response.headers.get("ratelimit-reset"))).toBeGreaterThan(0);
+    }
+  });
+
+  test("a signed-in client is its user: other users at the same address keep their own budget", async () => {
+    const api = await serverWith({ RATE_LIMIT_MAX: "5", RATE_LIMIT_AUTH_MAX: "100" });
+    const [first, second] = [await registerOrg(api), await registerOrg(api)];
+    for (let i = 0; i < 5; i++) expect((await api.get("/api/organisations", { token: first.accessToken })).status).toBe(200);
+    expect((await api.get("/api/organisations", { token: first.accessToken })).status).toBe(429);
+    expect((await api.get("/api/organisations", { token: second.accessToken })).status).toBe(200);
+  });
+
+  test("probes are never throttled", async () => {
+    const api = await serverWith({ RATE_LIMIT_MAX: "2" });
+    for (let i = 0; i < 5; i++) expect((await api.get("/health")).status).toBe(200);
+  });
+});
+
+describe("shared counters in Redis", () => {
+  const redis = { REDIS_URL: "redis://127.0.0.1:6379" };
+
+  test("two instances share one budget", async () => {
+    const prefix = `test-${randomBytes(4).toString("hex")}`;
+    const one = await serverWith({ ...redis, RATE_LIMIT_PREFIX: prefix });
+    const two = await serverWith({ ...redis, RATE_LIMIT_PREFIX: prefix });
+    for (let i = 0; i < 5; i++) expect((await login(one)).status).toBe(401);
+    for (let i = 0; i < 5; i++) expect((await login(two)).status).toBe(401);
+    const eleventh = await login(one);
+    expect(eleventh.status).toBe(429);
+    expect((await login(two)).status).toBe(429);
+  });
+
+  test("with Redis unreachable, requests are let through rather than failed", async () => {
+    const api = await serverWith({ REDIS_URL: "redis://127.0.0.1:1", RATE_LIMIT_PREFIX: `down-${randomBytes(4).toString("hex")}` });
+    expect((await api.get("/api/organisations")).status).toBe(401);
+    expect((await login(api)).status).toBe(401);
+  });
+});
+
+describe("clientAddress", () => {
+  test.each([
+    ["no proxy trusted: the peer, whatever the header says", "10.0.0.5", "1.2.3.4", false, "10.0.0.5"],
+    ["trusted proxy: the right-most public hop", "10.0.0.5", "6.6.6.6, 198.51.100.9", true, "198.51.100.9"],
+    ["trusted proxies chained: skip our own hops", "10.0.0.5", "6.6.6.6, 198.51.100.9, 10.1.2.3, 172.16.0.1", true, "198.51.100.9"],
+    ["garbage entries are not hops", "10.0.0.5", "<script>, 198.51.100.9, not-an-ip", true, "198.51.100.9"],
+    ["all hops internal: the farthest", "127.0.0.1", "10.9.9.9, 10.0.0.1", true, "10.9.9.9"],
+    ["no header: the peer", "127.0.0.1", undefined, true, "127.0.0.1"],
+    ["IPv6 hops", "::1", "2001:db8::1, fd00::2", true, "2001:db8::1"],
+  ] as const)("%s", (_, peer, header, trust, expected) => {
+    expect(clientAddress(peer, header, trust)).toBe(expected);
+  });
+});
