@@ -1,21 +1,14 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { activities } from "../src/db/schema/index.ts";
 import type { ActivityType } from "../src/modules/activity/activity.events.ts";
 import * as routes from "../src/modules/activity/activity.routes.ts";
-import { type Client, createClient, parseWith } from "./support/client.ts";
+import { parseWith } from "./support/client.ts";
 import { inDatabase } from "./support/db-state.ts";
 import { acceptInvite, addMember, changePlan, invite, registerOrg, type Session } from "./support/fixtures.ts";
-import { startTestServer, type TestServer } from "./support/server.ts";
+import { useTestServer } from "./support/server.ts";
 
-let server: TestServer;
-let api: Client;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  api = createClient(server.base);
-});
-afterAll(() => server.stop());
+const { api } = useTestServer();
 
 const feed = async (token: string, query = "") =>
   parseWith(routes.listActivities, 200, await api.get(`/api/activities${query}`, { token }));

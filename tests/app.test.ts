@@ -1,17 +1,9 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type Client, createClient } from "./support/client.ts";
+import { describe, expect, test } from "bun:test";
 import { snapshotDatabase } from "./support/db-state.ts";
 import { PASSWORD, registerOrg, uniqueEmail } from "./support/fixtures.ts";
-import { startTestServer, type TestServer } from "./support/server.ts";
+import { useTestServer } from "./support/server.ts";
 
-let server: TestServer;
-let api: Client;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  api = createClient(server.base);
-});
-afterAll(() => server.stop());
+const { api, server } = useTestServer();
 
 const validRegistration = () => ({ name: "Val", email: uniqueEmail("val"), password: PASSWORD, organisationName: "Valid Org" });
 
@@ -76,7 +68,7 @@ describe("envelope and plumbing", () => {
 
 describe("documentation", () => {
   test("/docs serves Swagger UI pointed at /docs/spec", async () => {
-    const response = await fetch(`${server.base}/docs`);
+    const response = await fetch(`${server().base}/docs`);
     expect(response.status).toBe(200);
     const html = await response.text();
     expect(html).toContain("SwaggerUI");
@@ -84,7 +76,7 @@ describe("documentation", () => {
   });
 
   test("/docs/ws serves the realtime tester, linked from the API description", async () => {
-    const page = await fetch(`${server.base}/docs/ws`);
+    const page = await fetch(`${server().base}/docs/ws`);
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toContain("text/html");
     expect(await page.text()).toContain('new WebSocket(url, ["bearer", token])');

@@ -1,19 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { randomUUID } from "node:crypto";
 import jwt from "jsonwebtoken";
 import * as routes from "../src/modules/auth/auth.routes.ts";
-import { type Client, createClient, parseWith } from "./support/client.ts";
+import { parseWith } from "./support/client.ts";
 import { login, PASSWORD, registerOrg, uniqueEmail } from "./support/fixtures.ts";
-import { startTestServer, TEST_SECRETS, type TestServer } from "./support/server.ts";
+import { TEST_SECRETS, useTestServer } from "./support/server.ts";
 
-let server: TestServer;
-let api: Client;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  api = createClient(server.base);
-});
-afterAll(() => server.stop());
+const { api } = useTestServer();
 
 const refresh = (refreshToken: string) => api.post("/api/auth/refresh", { body: { refreshToken } });
 const me = (accessToken: string) => api.get("/api/auth/me", { token: accessToken });

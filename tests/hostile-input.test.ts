@@ -1,10 +1,10 @@
 // Hostile input over every route that reads a body, a path or a query: each must answer a 4xx
 // envelope that names the problem — never a 500 — and leave the database exactly as it was.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type ApiResponse, type Client, createClient } from "./support/client.ts";
+import { beforeAll, describe, expect, test } from "bun:test";
+import type { ApiResponse } from "./support/client.ts";
 import { snapshotDatabase } from "./support/db-state.ts";
 import { addMember, invite, PASSWORD, registerOrg, type Session, uniqueEmail } from "./support/fixtures.ts";
-import { startTestServer, type TestServer } from "./support/server.ts";
+import { useTestServer } from "./support/server.ts";
 
 type Kind = "email" | "password" | "newPassword" | "name" | "message" | "token" | "uuid" | "role" | "plan";
 type Fixtures = { admin: Session; member: Session; inviteToken: string };
@@ -114,19 +114,15 @@ const QUERY_ROUTES = [
   { path: "/api/users/invites", bad: BAD_PAGES },
 ];
 
-let server: TestServer;
-let api: Client;
+const { api } = useTestServer();
 let fixtures: Fixtures;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  api = createClient(server.base);
   const admin = await registerOrg(api);
   await api.patch("/api/organisations/subscription", { token: admin.accessToken, body: { plan: "PRO" } });
   const member = await addMember(api, admin);
   fixtures = { admin, member, inviteToken: (await invite(api, admin)).token };
 });
-afterAll(() => server.stop());
 
 /** A 4xx in the envelope whose message (and, for field problems, `errors`) names what was wrong. */
 function expectClearRefusal(response: ApiResponse, what: string, field?: string) {

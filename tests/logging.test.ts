@@ -1,19 +1,11 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { createLogger } from "../src/lib/logger.ts";
-import { type Client, createClient } from "./support/client.ts";
 import { uniqueEmail } from "./support/fixtures.ts";
-import { startTestServer, type TestServer } from "./support/server.ts";
+import { useTestServer } from "./support/server.ts";
 import { connectSocket } from "./support/socket.ts";
 
 const lines: string[] = [];
-let server: TestServer;
-let api: Client;
-
-beforeAll(async () => {
-  server = await startTestServer({ LOG_LEVEL: "debug" }, createLogger("debug", (line) => lines.push(line)));
-  api = createClient(server.base);
-});
-afterAll(() => server.stop());
+const { api, server } = useTestServer({ LOG_LEVEL: "debug" }, createLogger("debug", (line) => lines.push(line)));
 
 test("a whole session leaves one line per request and none of its secrets in the log", async () => {
   const secrets: string[] = [];
@@ -42,9 +34,9 @@ test("a whole session leaves one line per request and none of its secrets in the
   keep(accepted.body.data.refreshToken);
 
   // Both socket styles: the query-string one is the dangerous one for logs.
-  const viaQuery = await connectSocket(server.base, access, { auth: "query" });
+  const viaQuery = await connectSocket(server().base, access, { auth: "query" });
   await viaQuery.next((m) => m.type === "CONNECTED");
-  const viaProtocol = await connectSocket(server.base, access, { auth: "protocol" });
+  const viaProtocol = await connectSocket(server().base, access, { auth: "protocol" });
   await viaProtocol.next((m) => m.type === "CONNECTED");
   viaQuery.close();
   viaProtocol.close();

@@ -1,21 +1,14 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { invites, memberships, users } from "../src/db/schema/index.ts";
 import * as authRoutes from "../src/modules/auth/auth.routes.ts";
 import * as routes from "../src/modules/users/users.routes.ts";
-import { type Client, createClient, parseWith } from "./support/client.ts";
+import { parseWith } from "./support/client.ts";
 import { snapshotDatabase, inDatabase } from "./support/db-state.ts";
 import { acceptInvite, addMember, changePlan, invite, login, PASSWORD, registerOrg, uniqueEmail } from "./support/fixtures.ts";
-import { startTestServer, type TestServer } from "./support/server.ts";
+import { useTestServer } from "./support/server.ts";
 
-let server: TestServer;
-let api: Client;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  api = createClient(server.base);
-});
-afterAll(() => server.stop());
+const { api } = useTestServer();
 
 const memberCount = async (organisationId: string) =>
   (await inDatabase((tx) => tx.select().from(memberships).where(eq(memberships.organisationId, organisationId)))).length;

@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import * as routes from "../src/modules/organisations/organisations.routes.ts";
-import { type Client, createClient, parseWith } from "./support/client.ts";
+import { parseWith } from "./support/client.ts";
 import { snapshotDatabase } from "./support/db-state.ts";
 import { addMember, changePlan, invite, registerOrg } from "./support/fixtures.ts";
-import { startTestServer, type TestServer } from "./support/server.ts";
+import { useTestServer } from "./support/server.ts";
 
-let server: TestServer;
-let api: Client;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  api = createClient(server.base);
-});
-afterAll(() => server.stop());
+const { api } = useTestServer();
 
 const getOrganisation = async (token: string) => parseWith(routes.getOrganisation, 200, await api.get("/api/organisations", { token })).data;
 

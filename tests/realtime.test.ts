@@ -1,28 +1,21 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { and, asc, eq, gt } from "drizzle-orm";
 import jwt from "jsonwebtoken";
 import pg from "pg";
 import { activities } from "../src/db/schema/index.ts";
 import { withOrg } from "../src/db/tenant.ts";
 import { recordActivity } from "../src/modules/activity/activity.service.ts";
-import { type Client, createClient } from "./support/client.ts";
+import { createClient } from "./support/client.ts";
 import { testDatabase } from "./support/database.ts";
 import { inDatabase } from "./support/db-state.ts";
 import { acceptInvite, addMember, changePlan, invite, registerOrg, type Session } from "./support/fixtures.ts";
-import { startTestServer, TEST_SECRETS, type TestServer } from "./support/server.ts";
+import { startTestServer, TEST_SECRETS, useTestServer } from "./support/server.ts";
 import { attemptUpgrade, connectSocket, type TestSocket } from "./support/socket.ts";
 
-let server: TestServer;
-let api: Client;
+const { api, server } = useTestServer();
 const sockets: TestSocket[] = [];
-
-beforeAll(async () => {
-  server = await startTestServer();
-  api = createClient(server.base);
-});
-afterAll(async () => {
-  for (const socket of sockets) socket.close();
-  await server.stop();
+afterEach(() => {
+  for (const socket of sockets.splice(0)) socket.close();
 });
 
 async function open(base: string, token: string, options?: Parameters<typeof connectSocket>[2]) {
@@ -49,7 +42,7 @@ const activityIdsAfter = async (organisationId: string, after: bigint) =>
 describe("connecting", () => {
   test("the first message is CONNECTED with userId, organisationId and role", async () => {
     const admin = await registerOrg(api);
-    const socket = await connectSocket(server.base, admin.accessToken);
+    const socket = await connectSocket(server().base, admin.accessToken);
     sockets.push(socket);
     const first = await socket.next();
     expect(first).toMatchObject({ type: "CONNECTED", payload: { userId: admin.user.id, organisationId: admin.organisation.id, role: "ADMIN" } });
@@ -58,9 +51,9 @@ describe("connecting", () => {
 
   test("the bearer protocol header is answered with protocol bearer; ?token= works too", async () => {
     const admin = await registerOrg(api);
-    const viaProtocol = await open(server.base, admin.accessToken, { auth: "protocol" });
+    const viaProtocol = await open(server().base, admin.accessToken, { auth: "protocol" });
     expect(viaProtocol.protocol).toBe("bearer");
-    const viaQuery = await open(server.base, admin.accessToken, { auth: "query" });
+    const viaQuery = await open(server().base, admin.accessToken, { auth: "query" });
     expect(viaQuery.received[0]?.type).toBe("CONNECTED");
   });
 
@@ -70,14 +63,14 @@ describe("connecting", () => {
     ["a bad token in the protocol header", "/ws", { "sec-websocket-protocol": "bearer, not-a-jwt" }],
     ["a token signed with another secret", `/ws?token=${jwt.sign({ sub: crypto.randomUUID() }, "x".repeat(40))}`, {}],
   ])("%s is refused with 401 before the upgrade", async (_, path, headers) => {
-    const response = await attemptUpgrade(server.base, path, headers);
+    const response = await attemptUpgrade(server().base, path, headers);
     expect(response.status).toBe(401);
     expect(response.body).toMatchObject({ success: false, data: null });
   });
 
   test("PING gets PONG; junk is ignored and the socket stays open", async () => {
     const admin = await registerOrg(api);
-    const socket = await open(server.base, admin.accessToken);
+    const socket = await open(server().base, admin.accessToken);
     socket.send("this is not json");
     socket.send({ type: "NOT_A_THING" });
     socket.send("[1,2,3]");
@@ -92,9 +85,9 @@ describe("delivery", () => {
     const colleague = await addMember(api, admin);
     const stranger = await registerOrg(api);
     const [adminSocket, colleagueSocket, strangerSocket] = await Promise.all([
-      open(server.base, admin.accessToken),
-      open(server.base, colleague.accessToken),
-      open(server.base, stranger.accessToken),
+      open(server().base, admin.accessToken),
+      open(server().base, colleague.accessToken),
+      open(server().base, stranger.accessToken),
     ]);
 
     const email = `rt-${crypto.randomUUID().slice(0, 8)}@example.com`;
@@ -144,7 +137,7 @@ describe("delivery", () => {
 
   test("a transaction that fails after recordActivity sends nothing", async () => {
     const admin = await registerOrg(api);
-    const socket = await open(server.base, admin.accessToken);
+    const socket = await open(server().base, admin.accessToken);
     const { db } = (await testDatabase()).database;
     const author = { orgId: admin.organisation.id, userId: admin.user.id, name: admin.user.name, email: admin.email };
     const failed = withOrg(db, admin.organisation.id, async (tx) => {
@@ -167,7 +160,7 @@ describe("delivery", () => {
     const second = await startTestServer();
     try {
       const admin = await registerOrg(api);
-      const socket = await open(server.base, admin.accessToken);
+      const socket = await open(server().base, admin.accessToken);
       const response = await broadcast(admin, "via instance two", createClient(second.base));
       expect(response.status).toBe(201);
       const event = await socket.next((m) => m.type === "BROADCAST_MESSAGE");
@@ -181,14 +174,14 @@ describe("delivery", () => {
 describe("resume", () => {
   test("reconnecting with since replays exactly the missed events, in order, then goes live", async () => {
     const admin = await registerOrg(api);
-    const first = await open(server.base, admin.accessToken);
+    const first = await open(server().base, admin.accessToken);
     await broadcast(admin, "seen");
     const seen = await first.next((m) => m.type === "BROADCAST_MESSAGE");
     first.close();
     await first.closed();
 
     for (let i = 1; i <= 5; i++) await broadcast(admin, `missed ${i}`);
-    const resumed = await open(server.base, admin.accessToken, { since: seen.id });
+    const resumed = await open(server().base, admin.accessToken, { since: seen.id });
     const replayed = await resumed.collect("BROADCAST_MESSAGE", 5);
     expect(replayed.map((m) => m.payload.message)).toEqual(["missed 1", "missed 2", "missed 3", "missed 4", "missed 5"]);
 
@@ -211,7 +204,7 @@ describe("resume", () => {
     for (let i = 0; i < 20; i++) await broadcast(admin, `before ${i}`);
 
     const during = Promise.all(Array.from({ length: 20 }, (_, i) => broadcast(admin, `during ${i}`)));
-    const resumed = await open(server.base, admin.accessToken, { since: baseline.id });
+    const resumed = await open(server().base, admin.accessToken, { since: baseline.id });
     await during;
     const received = await resumed.collect("BROADCAST_MESSAGE", 40, 10_000);
 
@@ -221,7 +214,7 @@ describe("resume", () => {
 
   test("a bad since is a 400 before the upgrade", async () => {
     const admin = await registerOrg(api);
-    const response = await attemptUpgrade(server.base, `/ws?since=abc&token=${admin.accessToken}`);
+    const response = await attemptUpgrade(server().base, `/ws?since=abc&token=${admin.accessToken}`);
     expect(response.status).toBe(400);
   });
 });
@@ -230,7 +223,7 @@ describe("revocation on the wire", () => {
   test("a removed member's socket closes with 4003 at once", async () => {
     const admin = await registerOrg(api);
     const member = await addMember(api, admin);
-    const socket = await open(server.base, member.accessToken);
+    const socket = await open(server().base, member.accessToken);
     const removedAt = Date.now();
     await api.delete(`/api/users/${member.user.id}`, { token: admin.accessToken });
     expect((await socket.closed(1000)).code).toBe(4003);
@@ -239,7 +232,7 @@ describe("revocation on the wire", () => {
 
   test("logging out closes the session's sockets with 4001", async () => {
     const admin = await registerOrg(api);
-    const socket = await open(server.base, admin.accessToken);
+    const socket = await open(server().base, admin.accessToken);
     await api.post("/api/auth/logout", { token: admin.accessToken, body: { refreshToken: admin.refreshToken } });
     expect((await socket.closed(1000)).code).toBe(4001);
   });
@@ -247,7 +240,7 @@ describe("revocation on the wire", () => {
   test("a demoted member stays connected, and keeps receiving events", async () => {
     const admin = await registerOrg(api);
     const other = await addMember(api, admin, "ADMIN");
-    const socket = await open(server.base, other.accessToken);
+    const socket = await open(server().base, other.accessToken);
     await api.patch(`/api/users/${other.user.id}/role`, { token: admin.accessToken, body: { role: "MEMBER" } });
     await socket.next((m) => m.type === "USER_ROLE_CHANGED");
     await broadcast(admin, "still here?");
@@ -277,7 +270,7 @@ describe("revocation on the wire", () => {
   test("AUTH with a token of another user is refused and changes nothing", async () => {
     const admin = await registerOrg(api);
     const other = await registerOrg(api);
-    const socket = await open(server.base, admin.accessToken);
+    const socket = await open(server().base, admin.accessToken);
     socket.send({ type: "AUTH", token: other.accessToken });
     expect((await socket.next((m) => m.type === "ERROR")).payload.message).toMatch(/another user/);
   });
@@ -286,8 +279,8 @@ describe("revocation on the wire", () => {
 describe("the LISTEN connection", () => {
   test.if(!!process.env.DATABASE_URL)("killed with pg_terminate_backend: it reconnects, and events committed meanwhile still arrive", async () => {
     const admin = await registerOrg(api);
-    const socket = await open(server.base, admin.accessToken);
-    const killedPid = server.bus.backendPid;
+    const socket = await open(server().base, admin.accessToken);
+    const killedPid = server().bus.backendPid;
     expect(killedPid).toBeNumber();
 
     const killer = new pg.Client({ connectionString: (await testDatabase()).url });
@@ -299,7 +292,7 @@ describe("the LISTEN connection", () => {
     await broadcast(admin, "after");
     const arrived = await socket.collect("BROADCAST_MESSAGE", 2, 10_000);
     expect(arrived.map((m) => m.payload.message)).toEqual(["while nobody was listening", "after"]);
-    expect(server.bus.backendPid).not.toBe(killedPid);
+    expect(server().bus.backendPid).not.toBe(killedPid);
   });
   if (!process.env.DATABASE_URL) console.log("skipped: the LISTEN-reconnect test needs a PostgreSQL server (the embedded database has no connection to kill)");
 });

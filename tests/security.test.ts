@@ -1,11 +1,11 @@
 // The security suite: one table of every route, and every attack run over all of them.
 // A route that is not in the table fails the first test, so none can skip the rest.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import jwt from "jsonwebtoken";
-import { type Client, createClient } from "./support/client.ts";
+
 import { snapshotDatabase } from "./support/db-state.ts";
 import { addMember, invite, registerOrg, type Session, uniqueEmail } from "./support/fixtures.ts";
-import { startTestServer, TEST_SECRETS, type TestServer } from "./support/server.ts";
+import { TEST_SECRETS, useTestServer } from "./support/server.ts";
 
 type Access = "public" | "member" | "admin";
 type Fixtures = {
@@ -91,13 +91,10 @@ const ROUTES: RouteCase[] = [
   { method: "get", path: "/ws", access: "member", request: () => ({ path: "/ws" }) },
 ];
 
-let server: TestServer;
-let api: Client;
+const { api } = useTestServer();
 let fixtures: Fixtures;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  api = createClient(server.base);
   const admin = await registerOrg(api);
   const member = await addMember(api, admin);
   const pending = await invite(api, admin);
@@ -106,7 +103,6 @@ beforeAll(async () => {
   const otherInvite = await invite(api, other);
   fixtures = { admin, member, inviteId: pending.id, foreign: { userId: otherMember.user.id, inviteId: otherInvite.id } };
 });
-afterAll(() => server.stop());
 
 const send = (route: RouteCase, token: string | undefined, request = route.request(fixtures)) =>
   api.call(route.method.toUpperCase(), request.path, { token, body: request.body });

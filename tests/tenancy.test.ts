@@ -1,14 +1,13 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { eq, sql } from "drizzle-orm";
 import type { Db, Tx } from "../src/db/client.ts";
 import { activities, invites, memberships, organisations, refreshTokens, sessions, users } from "../src/db/schema/index.ts";
 import { withOrg, withSystem } from "../src/db/tenant.ts";
-import { createClient } from "./support/client.ts";
 import { registerOrg, type Session } from "./support/fixtures.ts";
 import { testDatabase } from "./support/database.ts";
-import { startTestServer, type TestServer } from "./support/server.ts";
+import { useTestServer } from "./support/server.ts";
 
-let server: TestServer;
+const { api } = useTestServer();
 let db: Db;
 let a: Session;
 let b: Session;
@@ -41,13 +40,10 @@ async function seedTenant(tenant: Session) {
 }
 
 beforeAll(async () => {
-  server = await startTestServer();
   db = (await testDatabase()).database.db;
-  const api = createClient(server.base);
   [a, b] = await Promise.all([registerOrg(api), registerOrg(api)]);
   await Promise.all([seedTenant(a), seedTenant(b)]);
 });
-afterAll(() => server.stop());
 
 describe("row-level security inside withOrg", () => {
   const scoped = [

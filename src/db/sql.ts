@@ -1,4 +1,5 @@
-import type { SQL } from "drizzle-orm";
+import { type AnyColumn, type SQL, sql } from "drizzle-orm";
+import type { TimeKey } from "../lib/cursor.ts";
 import type { Db, Tx } from "./client.ts";
 
 /** Rows of a hand-written statement; both drivers return them as `rows`. */
@@ -6,3 +7,7 @@ export async function queryRows<T>(executor: Db | Tx, query: SQL): Promise<T[]> 
   const result = await executor.execute(query);
   return (result as unknown as { rows: T[] }).rows;
 }
+
+/** The keyset condition for pages ordered by (timestamp, uuid): rows strictly after `key`. */
+export const afterTimeKey = (at: AnyColumn, id: AnyColumn, key: TimeKey | undefined): SQL | undefined =>
+  key ? sql`(${at}, ${id}) > (${key.at.toISOString()}::timestamptz, ${key.id}::uuid)` : undefined;

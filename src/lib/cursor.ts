@@ -11,6 +11,13 @@ export function decodeCursor(cursor: string, arity: number): string[] {
   throw new BadRequestError("Invalid cursor");
 }
 
+/** Cuts a page from `limit + 1` rows: the extra row only tells whether a next page exists. */
+export function cutPage<T>(rows: T[], limit: number, cursorOf: (last: T) => string): { items: T[]; nextCursor: string | null } {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > limit && last ? cursorOf(last) : null };
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A keyset position on (timestamp, uuid) — a row's creation time and id as the tie-break. */

@@ -23,7 +23,6 @@ export function createBus(database: Database, logger: Logger, listeners: BusList
   const channels = [...new Set(listeners.map((listener) => listener.channel))];
   let subscription: Subscription | null = null;
   let stopped = false;
-  let loop: Promise<void> | undefined;
 
   const dispatch = (channel: string, payload: string) => {
     for (const listener of listeners) {
@@ -62,7 +61,7 @@ export function createBus(database: Database, logger: Logger, listeners: BusList
     /** Starts listening; resolves once the first LISTEN is in place, then keeps it so. */
     start: () =>
       new Promise<void>((resolve) => {
-        loop = run(resolve);
+        void run(resolve);
       }),
     /** The server process behind the LISTEN connection (null on the embedded database). */
     get backendPid() {

@@ -5,10 +5,11 @@ export type ApiResponse = { status: number; body: any; headers: Headers };
 
 type CallOptions = { body?: unknown; token?: string; headers?: Record<string, string>; raw?: string };
 
-/** A client that speaks real HTTP to a running instance. */
-export function createClient(base: string) {
+/** A client that speaks real HTTP to a running instance (its base URL, or a getter for one started later). */
+export function createClient(baseUrl: string | (() => string)) {
+  const base = typeof baseUrl === "string" ? () => baseUrl : baseUrl;
   async function call(method: string, path: string, { body, token, headers, raw }: CallOptions = {}): Promise<ApiResponse> {
-    const response = await fetch(`${base}${path}`, {
+    const response = await fetch(`${base()}${path}`, {
       method,
       headers: {
         ...(body !== undefined || raw !== undefined ? { "content-type": "application/json" } : {}),
@@ -25,7 +26,6 @@ export function createClient(base: string) {
     return { status: response.status, body: parsed, headers: response.headers };
   }
   return {
-    base,
     call,
     get: (path: string, options?: CallOptions) => call("GET", path, options),
     post: (path: string, options?: CallOptions) => call("POST", path, options),

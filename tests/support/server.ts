@@ -1,6 +1,8 @@
+import { afterAll, beforeAll } from "bun:test";
 import { loadConfig } from "../../src/config/env.ts";
 import { createLogger, type Logger } from "../../src/lib/logger.ts";
 import { startServer } from "../../src/index.ts";
+import { createClient } from "./client.ts";
 import { testDatabase } from "./database.ts";
 
 export const TEST_SECRETS = {
@@ -35,4 +37,21 @@ export async function startTestServer(overrides: Record<string, string> = {}, lo
     database: url ? undefined : database,
   });
   return { ...server, config, base: server.url.toString().replace(/\/$/, "") };
+}
+
+/**
+ * One instance for the test file: started before its tests, stopped after them. `api` talks to
+ * it; `server()` is the instance itself (its base URL, bus, hub).
+ */
+export function useTestServer(overrides: Record<string, string> = {}, logger?: Logger) {
+  let started: TestServer | undefined;
+  beforeAll(async () => {
+    started = await startTestServer(overrides, logger);
+  });
+  afterAll(() => started?.stop());
+  const server = (): TestServer => {
+    if (!started) throw new Error("the test server starts in beforeAll; use it inside a test or hook");
+    return started;
+  };
+  return { api: createClient(() => server().base), server };
 }

@@ -4,7 +4,7 @@ import { activities } from "../../db/schema/index.ts";
 import { queryRows } from "../../db/sql.ts";
 import { withOrg } from "../../db/tenant.ts";
 import type { AuthContext } from "../../lib/app-env.ts";
-import { decodeCursor, encodeCursor } from "../../lib/cursor.ts";
+import { cutPage, decodeCursor, encodeCursor } from "../../lib/cursor.ts";
 import { BadRequestError } from "../../lib/errors.ts";
 import { type ActivityEvent, describeActivity, type UserSummary } from "./activity.events.ts";
 import type { Activity, ActivityQueryInput } from "./activity.schemas.ts";
@@ -103,9 +103,8 @@ export function createActivityService({ db }: { db: Db }) {
           .orderBy(desc(activities.id))
           .limit(limit + 1),
       );
-      const page = rows.slice(0, limit).map(toActivity);
-      const last = page.at(-1);
-      return { activities: page, nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null };
+      const { items, nextCursor } = cutPage(rows, limit, (last) => encodeCursor(last.id.toString()));
+      return { activities: items.map(toActivity), nextCursor };
     },
   };
 }

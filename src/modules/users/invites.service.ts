@@ -2,9 +2,10 @@ import { and, asc, eq, gt, lte, sql } from "drizzle-orm";
 import type { Config } from "../../config/env.ts";
 import type { Db } from "../../db/client.ts";
 import { invites, memberships, organisations, users } from "../../db/schema/index.ts";
+import { afterTimeKey } from "../../db/sql.ts";
 import { withOrg, withSystem } from "../../db/tenant.ts";
 import type { AuthContext } from "../../lib/app-env.ts";
-import { decodeTimeKey, encodeTimeKey } from "../../lib/cursor.ts";
+import { cutPage, decodeTimeKey, encodeTimeKey } from "../../lib/cursor.ts";
 import {
   ConflictError,
   GoneError,
@@ -136,17 +137,14 @@ export function createInviteService({ db, config, passwords, sessions }: Deps) {
               eq(invites.organisationId, auth.orgId),
               eq(invites.status, "PENDING"),
               gt(invites.expiresAt, sql`now()`),
-              after
-                ? sql`(${invites.createdAt}, ${invites.id}) > (${after.at.toISOString()}::timestamptz, ${after.id}::uuid)`
-                : undefined,
+              afterTimeKey(invites.createdAt, invites.id, after),
             ),
           )
           .orderBy(asc(invites.createdAt), asc(invites.id))
           .limit(limit + 1),
       );
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      const list: Invite[] = page.map((row) => ({
+      const { items, nextCursor } = cutPage(rows, limit, (last) => encodeTimeKey({ at: last.createdAt, id: last.id }));
+      const list: Invite[] = items.map((row) => ({
         id: row.id,
         email: row.email,
         role: row.role,
@@ -156,7 +154,7 @@ export function createInviteService({ db, config, passwords, sessions }: Deps) {
             ? { id: row.inviterId, name: row.inviterName, email: row.inviterEmail }
             : null,
       }));
-      return { invites: list, nextCursor: rows.length > limit && last ? encodeTimeKey({ at: last.createdAt, id: last.id }) : null };
+      return { invites: list, nextCursor };
     },
 
     /** Withdraws a pending invite; its token stops working at once. */

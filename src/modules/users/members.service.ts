@@ -1,9 +1,10 @@
 import { and, asc, count, eq, sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client.ts";
 import { memberships, sessions, users } from "../../db/schema/index.ts";
+import { afterTimeKey } from "../../db/sql.ts";
 import { withOrg } from "../../db/tenant.ts";
 import type { AuthContext } from "../../lib/app-env.ts";
-import { decodeTimeKey, encodeTimeKey } from "../../lib/cursor.ts";
+import { cutPage, decodeTimeKey, encodeTimeKey } from "../../lib/cursor.ts";
 import { ConflictError, ForbiddenError, NotFoundError } from "../../lib/errors.ts";
 import type { Role } from "../../lib/roles.ts";
 import { recordActivity, summaryOf } from "../activity/activity.service.ts";
@@ -67,20 +68,14 @@ export function createMemberService({ db, guard }: { db: Db; guard: SessionGuard
           .where(
             and(
               eq(memberships.organisationId, auth.orgId),
-              after
-                ? sql`(${memberships.createdAt}, ${memberships.userId}) > (${after.at.toISOString()}::timestamptz, ${after.id}::uuid)`
-                : undefined,
+              afterTimeKey(memberships.createdAt, memberships.userId, after),
             ),
           )
           .orderBy(asc(memberships.createdAt), asc(memberships.userId))
           .limit(limit + 1),
       );
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      return {
-        members: page.map(toMember),
-        nextCursor: rows.length > limit && last ? encodeTimeKey({ at: last.joinedAt, id: last.id }) : null,
-      };
+      const { items, nextCursor } = cutPage(rows, limit, (last) => encodeTimeKey({ at: last.joinedAt, id: last.id }));
+      return { members: items.map(toMember), nextCursor };
     },
 
     /** Gives a member another role. The organisation always keeps at least one ADMIN. */
