@@ -17,7 +17,14 @@ EXCEPTION WHEN duplicate_object THEN
   NULL; -- roles are cluster-wide: another database on this server created it already
 END
 $$;--> statement-breakpoint
-GRANT app_tenant TO CURRENT_USER;--> statement-breakpoint
+-- withOrg() switches to app_tenant, so the application's role must be a member of it.
+DO $$
+BEGIN
+  IF NOT pg_has_role(current_user, 'app_tenant', 'MEMBER') THEN
+    GRANT app_tenant TO CURRENT_USER;
+  END IF;
+END
+$$;--> statement-breakpoint
 GRANT USAGE ON SCHEMA public TO app_tenant;--> statement-breakpoint
 
 GRANT SELECT, UPDATE ON organisations TO app_tenant;--> statement-breakpoint

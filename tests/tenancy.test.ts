@@ -2,12 +2,22 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { eq, sql } from "drizzle-orm";
 import type { Db, Tx } from "../src/db/client.ts";
 import { activities, invites, memberships, organisations, refreshTokens, sessions, users } from "../src/db/schema/index.ts";
+import { queryRows } from "../src/db/sql.ts";
 import { withOrg, withSystem } from "../src/db/tenant.ts";
 import { registerOrg, type Session } from "./support/fixtures.ts";
 import { testDatabase } from "./support/database.ts";
 import { useTestServer } from "./support/server.ts";
 
 const { api } = useTestServer();
+
+// PostgreSQL exempts superusers from row-level security, so forced RLS on the owner can only be
+// shown when the tests connect as an ordinary owner (as CI's PostgreSQL run does).
+const [role] = await queryRows<{ superuser: boolean }>(
+  (await testDatabase()).database.db,
+  sql`select rolsuper as superuser from pg_roles where rolname = current_user`,
+);
+const connectedAsSuperuser = role?.superuser ?? true;
+if (connectedAsSuperuser) console.log("skipped: forced RLS on the owner role (connected as a superuser, which RLS never binds)");
 let db: Db;
 let a: Session;
 let b: Session;
@@ -101,6 +111,12 @@ describe("row-level security inside withOrg", () => {
     expect(await databaseError(rewrite)).toMatch(/permission denied/);
     const erase = withOrg(db, a.organisation.id, (tx) => tx.delete(activities));
     expect(await databaseError(erase)).toMatch(/permission denied/);
+  });
+
+  test.if(!connectedAsSuperuser)("outside withOrg and withSystem the application's role sees no tenant rows", async () => {
+    expect(await db.select({ id: memberships.userId }).from(memberships)).toEqual([]);
+    expect(await db.select({ id: organisations.id }).from(organisations)).toEqual([]);
+    expect(await db.select({ id: users.id }).from(users)).toEqual([]);
   });
 
   test("settings do not leak: after withOrg, the connection is back to its own role", async () => {
