@@ -4,6 +4,7 @@ import { clientAddress } from "../src/lib/client-address.ts";
 import { createClient } from "./support/client.ts";
 import { registerOrg, uniqueEmail } from "./support/fixtures.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
+import { attemptUpgrade, connectSocket } from "./support/socket.ts";
 
 const running: TestServer[] = [];
 afterEach(async () => {
@@ -74,6 +75,17 @@ describe("the general budget", () => {
     for (let i = 0; i < 5; i++) expect((await api.get("/api/organisations", { token: first.accessToken })).status).toBe(200);
     expect((await api.get("/api/organisations", { token: first.accessToken })).status).toBe(429);
     expect((await api.get("/api/organisations", { token: second.accessToken })).status).toBe(200);
+  });
+
+  test("a socket's token makes its user the client, whichever way the token is presented", async () => {
+    const api = await serverWith({ RATE_LIMIT_MAX: "3", RATE_LIMIT_AUTH_MAX: "100" });
+    const [first, second] = [await registerOrg(api), await registerOrg(api)];
+    const base = running.at(-1)!.base;
+    for (const auth of ["query", "protocol", "query"] as const) (await connectSocket(base, first.accessToken, { auth })).close();
+    expect((await attemptUpgrade(base, "/ws", { "sec-websocket-protocol": `bearer, ${first.accessToken}` })).status).toBe(429);
+    const other = await connectSocket(base, second.accessToken);
+    await other.next((m) => m.type === "CONNECTED");
+    other.close();
   });
 
   test("probes are never throttled", async () => {

@@ -1,3 +1,4 @@
+import type { HonoRequest } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../lib/app-env.ts";
 import { ForbiddenError } from "../lib/errors.ts";
@@ -6,6 +7,18 @@ import { type Role, roleSatisfies } from "../lib/roles.ts";
 /** The token in `Authorization: Bearer <token>`, if there is one. */
 export const bearerToken = (header: string | undefined): string | undefined =>
   header?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
+
+export const BEARER_PROTOCOL = "bearer";
+
+/** `Sec-WebSocket-Protocol: bearer, <token>` — the one way a browser socket can carry a credential outside the URL. */
+export const protocolToken = (header: string | undefined): string | undefined => {
+  const [protocol, token] = (header ?? "").split(",").map((part) => part.trim());
+  return protocol === BEARER_PROTOCOL && token ? token : undefined;
+};
+
+/** Whatever access token a request presents: the Authorization header, or a socket's protocol header or `?token=`. */
+export const presentedToken = (request: HonoRequest): string | undefined =>
+  bearerToken(request.header("authorization")) ?? protocolToken(request.header("sec-websocket-protocol")) ?? request.query("token");
 
 /** Puts the verified caller on `c.var.auth`, or answers 401. */
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {

@@ -7,7 +7,7 @@ import { clientAddress } from "../lib/client-address.ts";
 import { verifyAccessToken } from "../lib/jwt.ts";
 import type { Logger } from "../lib/logger.ts";
 import { failure } from "../lib/response.ts";
-import { bearerToken } from "./auth.ts";
+import { presentedToken } from "./auth.ts";
 
 /** Probes are never throttled: a 429 on a liveness check would get a healthy instance killed. */
 const UNLIMITED_PATHS = new Set(["/health", "/ready"]);
@@ -90,7 +90,7 @@ export async function createRateLimits(config: Config, logger: Logger): Promise<
   if (redis) logger.info("rate limits: counters shared in Redis");
 
   const keyOf = (c: Parameters<MiddlewareHandler<AppEnv>>[0]) => {
-    const token = bearerToken(c.req.header("authorization"));
+    const token = presentedToken(c.req);
     const claims = token ? verifyAccessToken(token, config.JWT_ACCESS_SECRET) : null;
     if (claims) return `user:${claims.userId}`;
     const peer = c.env?.requestIP(c.req.raw)?.address;

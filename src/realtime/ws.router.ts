@@ -3,7 +3,7 @@ import type { AppRouteHandler } from "../lib/app-env.ts";
 import { BadRequestError } from "../lib/errors.ts";
 import { errorResponses } from "../lib/response.ts";
 import { createRouter } from "../lib/router.ts";
-import { bearerToken } from "../middleware/auth.ts";
+import { BEARER_PROTOCOL, presentedToken, protocolToken } from "../middleware/auth.ts";
 import { REPLAY_LIMIT } from "./events.ts";
 
 const WsQuery = z.object({
@@ -17,14 +17,6 @@ const WsQuery = z.object({
     .optional()
     .openapi({ param: { name: "since", in: "query" }, description: `Resume: replay up to ${REPLAY_LIMIT} activities after this id, then go live` }),
 });
-
-const BEARER_PROTOCOL = "bearer";
-
-/** `Sec-WebSocket-Protocol: bearer, <token>` — the one way a browser can send a credential without the URL. */
-const protocolToken = (header: string | undefined): string | undefined => {
-  const [protocol, token] = (header ?? "").split(",").map((part) => part.trim());
-  return protocol === BEARER_PROTOCOL && token ? token : undefined;
-};
 
 export const connect = createRoute({
   method: "get",
@@ -47,13 +39,13 @@ export const connect = createRoute({
 });
 
 const connectHandler: AppRouteHandler<typeof connect> = async (c) => {
-  const { token, since } = c.req.valid("query");
-  const fromProtocol = protocolToken(c.req.header("sec-websocket-protocol"));
-  const auth = await c.var.services.auth.authenticate(fromProtocol ?? token ?? bearerToken(c.req.header("authorization")));
+  const { since } = c.req.valid("query");
+  const auth = await c.var.services.auth.authenticate(presentedToken(c.req));
   c.set("auth", auth);
   const upgraded = c.env?.upgrade(c.req.raw, {
     data: { auth, since: since === undefined ? null : BigInt(since) },
-    headers: fromProtocol ? { "sec-websocket-protocol": BEARER_PROTOCOL } : undefined,
+    // A client that offered the bearer protocol must hear it chosen, or it drops the socket.
+    headers: protocolToken(c.req.header("sec-websocket-protocol")) ? { "sec-websocket-protocol": BEARER_PROTOCOL } : undefined,
   });
   if (!upgraded) throw new BadRequestError("Expected a WebSocket upgrade request");
   // Bun has taken over the connection; this response is never sent.
