@@ -135,6 +135,15 @@ describe("delivery", () => {
     expect(strangerSocket.received.map((m) => m.type)).toEqual(["CONNECTED", "BROADCAST_MESSAGE"]);
   });
 
+  test("an event larger than NOTIFY's 8000-byte limit arrives whole (notifications carry ids, not payloads)", async () => {
+    const admin = await registerOrg(api);
+    const socket = await open(server().base, admin.accessToken);
+    const message = "🎉".repeat(2000); // 8000 bytes of UTF-8 before any JSON around it
+    expect((await broadcast(admin, message)).status).toBe(201);
+    const event = await socket.next((m) => m.type === "BROADCAST_MESSAGE");
+    expect(event.payload.message).toBe(message);
+  });
+
   test("a transaction that fails after recordActivity sends nothing", async () => {
     const admin = await registerOrg(api);
     const socket = await open(server().base, admin.accessToken);
