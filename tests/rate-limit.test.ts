@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { RedisClient } from "bun";
 import { randomBytes } from "node:crypto";
 import { clientAddress } from "../src/lib/client-address.ts";
 import { createClient } from "./support/client.ts";
@@ -94,10 +95,18 @@ describe("the general budget", () => {
   });
 });
 
-describe("shared counters in Redis", () => {
-  const redis = { REDIS_URL: "redis://127.0.0.1:6379" };
+// Redis is a deployment option, not a requirement: on a machine without it these skip, saying why.
+const REDIS_URL = process.env.REDIS_TEST_URL ?? "redis://127.0.0.1:6379";
+const redisReachable = await new RedisClient(REDIS_URL, { autoReconnect: false, connectionTimeout: 1000 })
+  .send("PING", [])
+  .then(() => true)
+  .catch(() => false);
+if (!redisReachable) console.log(`skipped: the shared-counter test needs Redis at ${REDIS_URL} (set REDIS_TEST_URL to use another)`);
 
-  test("two instances share one budget", async () => {
+describe("shared counters in Redis", () => {
+  const redis = { REDIS_URL };
+
+  test.if(redisReachable)("two instances share one budget", async () => {
     const prefix = `test-${randomBytes(4).toString("hex")}`;
     const one = await serverWith({ ...redis, RATE_LIMIT_PREFIX: prefix });
     const two = await serverWith({ ...redis, RATE_LIMIT_PREFIX: prefix });
