@@ -100,6 +100,14 @@ export async function startServer({ config, logger = createLogger(config.LOG_LEV
 
 export type RunningServer = Awaited<ReturnType<typeof startServer>>;
 
+/**
+ * `bun --hot` re-runs this file in the same process on every edit. What must outlive a reload
+ * lives here: the running instance (stopped before its successor starts, so the embedded
+ * database is never opened twice) and whether the signal handlers are installed.
+ */
+type HotState = { running?: RunningServer; signalsInstalled?: boolean };
+const hot = ((globalThis as { __saasHotState?: HotState }).__saasHotState ??= {});
+
 async function main() {
   let loaded: ReturnType<typeof loadConfig>;
   try {
@@ -111,11 +119,20 @@ async function main() {
   const { config, warnings } = loaded;
   const logger = createLogger(config.LOG_LEVEL);
   for (const warning of warnings) logger.warn(warning);
-  const running = await startServer({ config, logger });
+  // Keep generated development secrets for the life of the process, so a hot reload does not
+  // sign everyone out.
+  process.env.JWT_ACCESS_SECRET ||= config.JWT_ACCESS_SECRET;
+  process.env.JWT_REFRESH_SECRET ||= config.JWT_REFRESH_SECRET;
+
+  await hot.running?.stop();
+  hot.running = await startServer({ config, logger });
+
+  if (hot.signalsInstalled) return;
+  hot.signalsInstalled = true;
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.on(signal, async () => {
       logger.info(`${signal} received; shutting down`);
-      await running.stop();
+      await hot.running?.stop();
       process.exit(0);
     });
   }
