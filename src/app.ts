@@ -1,5 +1,6 @@
 import { swaggerUI } from "@hono/swagger-ui";
 import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./lib/app-env.ts";
@@ -18,7 +19,13 @@ import { WS_TESTER_HTML } from "./realtime/ws-tester.ts";
 import { realtimeRouter } from "./realtime/ws.router.ts";
 import type { Services } from "./services.ts";
 
-export type AppDeps = { logger: Logger; services: Services; rateLimits: Pick<RateLimits, "everywhere" | "auth"> };
+export type AppDeps = {
+  logger: Logger;
+  services: Services;
+  rateLimits: Pick<RateLimits, "everywhere" | "auth">;
+  /** Browser origins allowed to call the API (CORS); none means same-origin only. */
+  corsOrigins: string[];
+};
 
 export const BODY_LIMIT_BYTES = 100 * 1024;
 
@@ -29,12 +36,23 @@ Watch realtime events in the browser at [/docs/ws](/docs/ws).
 Every response is an envelope \`{ success, message, data }\`; errors add \`errors: [{ path, message }]\`.`;
 
 /** The whole HTTP API, ready for `fetch`; importable by tests without a listening server. */
-export function createApp({ logger, services, rateLimits }: AppDeps) {
+export function createApp({ logger, services, rateLimits, corsOrigins }: AppDeps) {
   const app = createRouter();
 
   app.use(requestId());
   app.use(requestLog(logger));
   app.use(secureHeaders());
+  if (corsOrigins.length > 0) {
+    // Bearer tokens, never cookies: no credentials mode, so a listed origin is all it takes.
+    app.use(
+      cors({
+        origin: corsOrigins,
+        allowHeaders: ["authorization", "content-type", "x-request-id"],
+        exposeHeaders: ["x-request-id", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "retry-after"],
+        maxAge: 600,
+      }),
+    );
+  }
   app.use(rateLimits.everywhere);
   app.use("/api/auth/*", rateLimits.auth);
   app.use(

@@ -43,7 +43,7 @@ export async function startServer({ config, logger = createLogger(config.LOG_LEV
     passwords: passwords ?? createPasswordHasher(config.BCRYPT_COST),
   });
   const rateLimits = await createRateLimits(config, logger);
-  const app = createApp({ logger, services, rateLimits });
+  const app = createApp({ logger, services, rateLimits, corsOrigins: config.CORS_ORIGINS });
 
   let server: Bun.Server<SocketData> | undefined;
   const { hub, bus } = createRealtime({

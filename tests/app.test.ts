@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { snapshotDatabase } from "./support/db-state.ts";
 import { PASSWORD, registerOrg, uniqueEmail } from "./support/fixtures.ts";
-import { useTestServer } from "./support/server.ts";
+import { startTestServer, useTestServer } from "./support/server.ts";
 
 const { api, server } = useTestServer();
 
@@ -63,6 +63,31 @@ describe("envelope and plumbing", () => {
   test("/health and /ready answer", async () => {
     expect((await api.get("/health")).body).toMatchObject({ success: true, data: { status: "ok" } });
     expect((await api.get("/ready")).body).toMatchObject({ success: true, data: { status: "ready" } });
+  });
+});
+
+describe("CORS", () => {
+  test("closed unless configured: no CORS headers for any origin", async () => {
+    const response = await fetch(`${server().base}/health`, { headers: { origin: "https://evil.example" } });
+    expect(response.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  test("a configured origin may call the API and read its headers; others may not", async () => {
+    const allowed = await startTestServer({ CORS_ORIGINS: "https://app.example.com" });
+    try {
+      const preflight = await fetch(`${allowed.base}/api/auth/login`, {
+        method: "OPTIONS",
+        headers: { origin: "https://app.example.com", "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+      const simple = await fetch(`${allowed.base}/health`, { headers: { origin: "https://app.example.com" } });
+      expect(simple.headers.get("access-control-expose-headers")).toContain("x-request-id");
+      const other = await fetch(`${allowed.base}/health`, { headers: { origin: "https://evil.example" } });
+      expect(other.headers.get("access-control-allow-origin")).toBeNull();
+    } finally {
+      await allowed.stop();
+    }
   });
 });
 

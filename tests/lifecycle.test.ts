@@ -98,6 +98,7 @@ describe("production guard", () => {
     ["JWT_ACCESS_EXPIRES_IN", { JWT_ACCESS_EXPIRES_IN: "15 minutes" }],
     ["TRUST_PROXY", { TRUST_PROXY: "yes" }],
     ["DATABASE_URL", { DATABASE_URL: "not a url" }],
+    ["CORS_ORIGINS", { CORS_ORIGINS: "https://ok.example, not an origin" }],
   ])("a malformed %s fails fast, naming the key", (key, env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(key);

@@ -35,6 +35,11 @@ const envSchema = z.object({
   TRUST_PROXY: flag.default(false),
   REDIS_URL: optionalUrl,
   RATE_LIMIT_PREFIX: z.string().regex(/^[\w.-]{1,64}$/, "letters, digits, '.', '_' or '-'").default("rl"),
+  CORS_ORIGINS: z
+    .string()
+    .default("")
+    .transform((value) => value.split(",").map((origin) => origin.trim()).filter(Boolean))
+    .pipe(z.array(z.url("each origin must be a URL such as https://app.example.com"))),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
 });
