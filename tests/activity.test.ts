@@ -137,6 +137,7 @@ describe("GET /api/activities", () => {
     ["?type=NOT_A_TYPE"],
     ["?cursor=garbage"],
     [`?cursor=${Buffer.from('["x"]').toString("base64url")}`],
+    [`?cursor=${Buffer.from('["9999999999999999999"]').toString("base64url")}`], // beyond bigint
   ])("%s is a 400", async (query) => {
     const admin = await registerOrg(api);
     const response = await api.get(`/api/activities${query}`, { token: admin.accessToken });

@@ -223,8 +223,10 @@ describe("resume", () => {
 
   test("a bad since is a 400 before the upgrade", async () => {
     const admin = await registerOrg(api);
-    const response = await attemptUpgrade(server().base, `/ws?since=abc&token=${admin.accessToken}`);
-    expect(response.status).toBe(400);
+    for (const since of ["abc", "-1", "9999999999999999999"]) {
+      const response = await attemptUpgrade(server().base, `/ws?since=${since}&token=${admin.accessToken}`);
+      expect(response.status).toBe(400);
+    }
   });
 });
 

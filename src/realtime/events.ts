@@ -13,6 +13,8 @@ export const activityMessage = (activity: Pick<Activity, "id" | "type" | "metada
 export const CLOSE = {
   /** The server is shutting down: reconnect (elsewhere) with `since`. */
   goingAway: 1001,
+  /** The server could not bring the socket up to date: reconnect with `since`. */
+  internalError: 1011,
   /** The access token expired or the session was revoked: refresh, then reconnect. */
   authExpired: 4001,
   /** No longer a member of the organisation: do not reconnect. */

@@ -40,6 +40,7 @@ export type HubDeps = {
 };
 
 const FETCH_BATCH = 500;
+const CATCH_UP_RETRY_MS = 1000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
@@ -99,7 +100,13 @@ export function createHub({ db, logger, publish, authenticate }: HubDeps) {
     room.catchUpQueued = true;
     enqueue(room, async () => {
       room.catchUpQueued = false;
-      await publishPending(room);
+      try {
+        await publishPending(room);
+      } catch (error) {
+        // Nothing was lost — the rows are in the table — but nothing may wake us again soon.
+        setTimeout(() => isOpen(room) && scheduleCatchUp(room), CATCH_UP_RETRY_MS);
+        throw error;
+      }
     });
   }
 
@@ -177,7 +184,14 @@ export function createHub({ db, logger, publish, authenticate }: HubDeps) {
       socket.send(message("CONNECTED", { userId: auth.userId, organisationId: auth.orgId, role: auth.role }));
       armExpiry(socket);
       if (since === null) socket.subscribe(room.topic);
-      else enqueue(room, () => replayThenSubscribe(room, socket, since));
+      else
+        enqueue(room, () =>
+          replayThenSubscribe(room, socket, since).catch((error) => {
+            // Half a replay would be a gap; better to let the client resume again.
+            socket.close(CLOSE.internalError, "Could not replay; reconnect with since");
+            throw error;
+          }),
+        );
     },
 
     leave(socket: HubSocket) {

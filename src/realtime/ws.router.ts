@@ -4,6 +4,7 @@ import { BadRequestError } from "../lib/errors.ts";
 import { errorResponses } from "../lib/response.ts";
 import { createRouter } from "../lib/router.ts";
 import { BEARER_PROTOCOL, presentedToken, protocolToken } from "../middleware/auth.ts";
+import { parseActivityId } from "../modules/activity/activity.events.ts";
 import { REPLAY_LIMIT } from "./events.ts";
 
 const WsQuery = z.object({
@@ -13,7 +14,7 @@ const WsQuery = z.object({
   }),
   since: z
     .string()
-    .regex(/^\d{1,19}$/, "Must be an activity id")
+    .refine((value) => parseActivityId(value) !== null, "Must be an activity id")
     .optional()
     .openapi({ param: { name: "since", in: "query" }, description: `Resume: replay up to ${REPLAY_LIMIT} activities after this id, then go live` }),
 });
@@ -43,7 +44,7 @@ const connectHandler: AppRouteHandler<typeof connect> = async (c) => {
   const auth = await c.var.services.auth.authenticate(presentedToken(c.req));
   c.set("auth", auth);
   const upgraded = c.env?.upgrade(c.req.raw, {
-    data: { auth, since: since === undefined ? null : BigInt(since) },
+    data: { auth, since: since === undefined ? null : parseActivityId(since) },
     // A client that offered the bearer protocol must hear it chosen, or it drops the socket.
     headers: protocolToken(c.req.header("sec-websocket-protocol")) ? { "sec-websocket-protocol": BEARER_PROTOCOL } : undefined,
   });

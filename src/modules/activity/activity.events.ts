@@ -1,6 +1,15 @@
 import type { Role } from "../../lib/roles.ts";
 import type { PlanName } from "../organisations/plans.ts";
 
+const MAX_ACTIVITY_ID = 2n ** 63n - 1n; // PostgreSQL bigint
+
+/** An activity id from outside (a cursor, `since`): digits within bigint range, or null. */
+export function parseActivityId(value: string): bigint | null {
+  if (!/^\d{1,19}$/.test(value)) return null;
+  const id = BigInt(value);
+  return id <= MAX_ACTIVITY_ID ? id : null;
+}
+
 /** Who did something, or whom it was about, as it stood when it happened. */
 export type UserSummary = { id: string; name: string; email: string };
 

@@ -6,7 +6,7 @@ import { withOrg } from "../../db/tenant.ts";
 import type { AuthContext } from "../../lib/app-env.ts";
 import { cutPage, decodeCursor, encodeCursor } from "../../lib/cursor.ts";
 import { BadRequestError } from "../../lib/errors.ts";
-import { type ActivityEvent, describeActivity, type UserSummary } from "./activity.events.ts";
+import { type ActivityEvent, describeActivity, parseActivityId, type UserSummary } from "./activity.events.ts";
 import type { Activity, ActivityQueryInput } from "./activity.schemas.ts";
 
 /** The channel that wakes every instance when an organisation's activity log grows. */
@@ -87,8 +87,9 @@ export function createActivityService({ db }: { db: Db }) {
   return {
     /** Newest first, keyset-paginated on (organisation_id, id): no OFFSET, no drift as rows arrive. */
     async list(auth: AuthContext, { limit, cursor, type }: ActivityQueryInput) {
-      const [before] = cursor ? decodeCursor(cursor, 1) : [];
-      if (before !== undefined && !/^\d{1,19}$/.test(before)) throw new BadRequestError("Invalid cursor");
+      const [encoded] = cursor ? decodeCursor(cursor, 1) : [];
+      const before = encoded === undefined ? undefined : parseActivityId(encoded);
+      if (before === null) throw new BadRequestError("Invalid cursor");
       const rows = await withOrg(db, auth.orgId, (tx) =>
         tx
           .select()
@@ -97,7 +98,7 @@ export function createActivityService({ db }: { db: Db }) {
             and(
               eq(activities.organisationId, auth.orgId),
               type ? eq(activities.type, type) : undefined,
-              before !== undefined ? lt(activities.id, BigInt(before)) : undefined,
+              before !== undefined ? lt(activities.id, before) : undefined,
             ),
           )
           .orderBy(desc(activities.id))
