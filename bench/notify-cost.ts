@@ -5,33 +5,24 @@
 // `writers` concurrent connections, each appending activities to its own organisation exactly
 // as recordActivity does (lock the organisation row, insert, in one transaction) — once with
 // the NOTIFY in the transaction, once without — alternating three times on a scratch database.
-import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { loadConfig } from "../src/config/env.ts";
 import { createDatabase } from "../src/db/client.ts";
 import { runMigrations } from "../src/db/migrate.ts";
 import { createLogger } from "../src/lib/logger.ts";
+import { createScratchDatabase } from "./support/scratch-database.ts";
 import { markdownTable, median, round } from "./support/stats.ts";
 
 const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback;
 const WRITERS = Number(arg("writers", "32"));
 const SECONDS = Number(arg("seconds", "5"));
-const serverUrl = process.env.DATABASE_URL;
-if (!serverUrl) throw new Error("set DATABASE_URL to a PostgreSQL server");
-
-const name = `saas_notify_${randomBytes(3).toString("hex")}`;
-const admin = new pg.Client({ connectionString: serverUrl });
-await admin.connect();
-await admin.query(`create database ${name}`);
-const url = new URL(serverUrl);
-url.pathname = `/${name}`;
-
+const scratch = await createScratchDatabase("notify");
 const silent = createLogger("silent");
-const database = await createDatabase(loadConfig({ DATABASE_URL: url.toString() }).config, silent);
+const database = await createDatabase(loadConfig({ DATABASE_URL: scratch.url }).config, silent);
 await runMigrations(database, silent);
 await database.close();
 
-const pool = new pg.Pool({ connectionString: url.toString(), max: WRITERS });
+const pool = new pg.Pool({ connectionString: scratch.url, max: WRITERS });
 pool.on("error", () => {}); // idle clients ended by the scratch database's drop
 const orgs = (
   await pool.query<{ id: string }>(
@@ -85,6 +76,5 @@ try {
 } finally {
   await pool.end();
   await Bun.sleep(100);
-  await admin.query(`drop database ${name} with (force)`);
-  await admin.end();
+  await scratch.drop();
 }

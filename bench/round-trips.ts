@@ -5,15 +5,12 @@
 // node-postgres sends one query per round trip (it does not pipeline), so counting calls to
 // Client#query while a request runs counts its round trips. Runs on a scratch database that it
 // creates on DATABASE_URL's server and drops afterwards.
-import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { loadConfig } from "../src/config/env.ts";
 import { createLogger } from "../src/lib/logger.ts";
 import { startServer } from "../src/index.ts";
+import { createScratchDatabase } from "./support/scratch-database.ts";
 import { markdownTable } from "./support/stats.ts";
-
-const serverUrl = process.env.DATABASE_URL;
-if (!serverUrl) throw new Error("set DATABASE_URL to a PostgreSQL server (round trips are counted on the pg driver)");
 
 let queries = 0;
 const query = pg.Client.prototype.query;
@@ -22,16 +19,10 @@ pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   return (query as (...a: unknown[]) => unknown).apply(this, args);
 } as typeof query;
 
-const name = `saas_roundtrips_${randomBytes(3).toString("hex")}`;
-const admin = new pg.Client({ connectionString: serverUrl });
-await admin.connect();
-await admin.query(`create database ${name}`);
-const url = new URL(serverUrl);
-url.pathname = `/${name}`;
-
+const scratch = await createScratchDatabase("roundtrips");
 const { config } = loadConfig({
   ...process.env,
-  DATABASE_URL: url.toString(),
+  DATABASE_URL: scratch.url,
   PORT: "0",
   LOG_LEVEL: "warn",
   BCRYPT_COST: "4",
@@ -75,6 +66,5 @@ try {
   console.log("\nA signed-in request costs its own transaction (BEGIN, set_config, its queries, COMMIT) and nothing for the session check while the session is cached.");
 } finally {
   await server.stop();
-  await admin.query(`drop database ${name} with (force)`);
-  await admin.end();
+  await scratch.drop();
 }
