@@ -27,7 +27,7 @@ export type AppDeps = {
   corsOrigins: string[];
 };
 
-export const BODY_LIMIT_BYTES = 100 * 1024;
+const BODY_LIMIT_BYTES = 100 * 1024;
 
 const API_DESCRIPTION = `Multi-tenant SaaS backend: organisations, members, invitations, an activity feed and realtime events.
 
@@ -40,6 +40,10 @@ export function createApp({ logger, services, rateLimits, corsOrigins }: AppDeps
   const app = createRouter();
 
   app.use(requestId());
+  app.use(async (c, next) => {
+    c.set("services", services);
+    await next();
+  });
   app.use(requestLog(logger));
   app.use(secureHeaders());
   if (corsOrigins.length > 0) {
@@ -61,11 +65,6 @@ export function createApp({ logger, services, rateLimits, corsOrigins }: AppDeps
       onError: (c) => c.json(failure(`Request body is larger than ${BODY_LIMIT_BYTES / 1024} KB`), 413),
     }),
   );
-  app.use(async (c, next) => {
-    c.set("services", services);
-    await next();
-  });
-
   app.route("/", healthRouter);
   app.route("/", authRouter);
   app.route("/", organisationsRouter);

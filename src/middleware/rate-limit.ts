@@ -4,7 +4,6 @@ import { MemoryStore, RedisStore, rateLimiter, type Store } from "hono-rate-limi
 import type { Config } from "../config/env.ts";
 import type { AppEnv } from "../lib/app-env.ts";
 import { clientAddress } from "../lib/client-address.ts";
-import { verifyAccessToken } from "../lib/jwt.ts";
 import type { Logger } from "../lib/logger.ts";
 import { failure } from "../lib/response.ts";
 import { presentedToken } from "./auth.ts";
@@ -90,8 +89,7 @@ export async function createRateLimits(config: Config, logger: Logger): Promise<
   if (redis) logger.info("rate limits: counters shared in Redis");
 
   const keyOf = (c: Parameters<MiddlewareHandler<AppEnv>>[0]) => {
-    const token = presentedToken(c.req);
-    const claims = token ? verifyAccessToken(token, config.JWT_ACCESS_SECRET) : null;
+    const claims = c.var.services.auth.claimsOf(presentedToken(c.req));
     if (claims) return `user:${claims.userId}`;
     const peer = c.env?.requestIP(c.req.raw)?.address;
     return `ip:${clientAddress(peer, c.req.header("x-forwarded-for"), config.TRUST_PROXY)}`;

@@ -5,7 +5,7 @@ import { memberships, organisations, users } from "../../db/schema/index.ts";
 import { withSystem } from "../../db/tenant.ts";
 import type { AuthContext } from "../../lib/app-env.ts";
 import { ConflictError, ForbiddenError, UnauthorizedError } from "../../lib/errors.ts";
-import { verifyAccessToken } from "../../lib/jwt.ts";
+import { type AccessClaims, createAccessTokenVerifier } from "../../lib/jwt.ts";
 import type { PasswordHasher } from "../../lib/passwords.ts";
 import { createOrganisationWithUniqueSlug } from "../organisations/slug.ts";
 import type { AuthResult, LoginInput, Me, RegisterInput, TokenPair } from "./auth.schemas.ts";
@@ -34,7 +34,11 @@ const membershipsOf = (tx: Tx, userId: string) =>
     .orderBy(asc(memberships.createdAt), asc(memberships.organisationId));
 
 export function createAuthService({ db, config, passwords, guard, sessions }: Deps) {
+  const verify = createAccessTokenVerifier(config.JWT_ACCESS_SECRET);
   return {
+    /** The claims of a valid access token (signature and expiry only; no session check), or null. */
+    claimsOf: (token: string | undefined): AccessClaims | null => (token ? verify(token) : null),
+
     /** A new organisation with its first member, an ADMIN, signed in. */
     async register(input: RegisterInput): Promise<AuthResult> {
       const passwordHash = await passwords.hash(input.password);
@@ -120,7 +124,7 @@ export function createAuthService({ db, config, passwords, guard, sessions }: De
      */
     async authenticate(bearer: string | undefined): Promise<AuthContext> {
       if (!bearer) throw new UnauthorizedError("Missing bearer token");
-      const claims = verifyAccessToken(bearer, config.JWT_ACCESS_SECRET);
+      const claims = verify(bearer);
       if (!claims) throw new UnauthorizedError("Invalid or expired access token");
       const standing = await guard.standing(claims);
       if (!standing) throw new UnauthorizedError("This session has been revoked");
