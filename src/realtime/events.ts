@@ -3,11 +3,13 @@ import type { Activity } from "../modules/activity/activity.schemas.ts";
 /** What the server sends on /ws. `id` is the activity id: pass the last one seen as `since` to resume. */
 export type ServerMessage = { type: string; payload?: unknown; id?: string; at: string };
 
+const serialise = (message: ServerMessage): string => JSON.stringify(message);
+
 export const message = (type: string, payload?: unknown): string =>
-  JSON.stringify({ type, ...(payload === undefined ? {} : { payload }), at: new Date().toISOString() });
+  serialise({ type, ...(payload === undefined ? {} : { payload }), at: new Date().toISOString() });
 
 export const activityMessage = (activity: Pick<Activity, "id" | "type" | "metadata" | "createdAt">): string =>
-  JSON.stringify({ type: activity.type, payload: activity.metadata, id: activity.id, at: activity.createdAt });
+  serialise({ type: activity.type, payload: activity.metadata, id: activity.id, at: activity.createdAt });
 
 /** Close codes a client can act on. */
 export const CLOSE = {

@@ -43,6 +43,7 @@ export const summaryOf = (author: Pick<ActivityAuthor, "userId" | "name" | "emai
  */
 export async function recordActivity(tx: Tx, author: ActivityAuthor, event: ActivityEvent): Promise<Activity> {
   const actor = summaryOf(author);
+  const message = describeActivity(event, actor);
   const [row] = await queryRows<{ id: string; created_at: string | Date }>(
     tx,
     sql`
@@ -50,7 +51,7 @@ export async function recordActivity(tx: Tx, author: ActivityAuthor, event: Acti
         select id from organisations where id = ${author.orgId} for no key update
       ), inserted as (
         insert into activities (organisation_id, type, message, actor, target, metadata)
-        select id, ${event.type}, ${describeActivity(event, actor)}, ${JSON.stringify(actor)}::jsonb,
+        select id, ${event.type}, ${message}, ${JSON.stringify(actor)}::jsonb,
                ${JSON.stringify(event.target ?? null)}::jsonb, ${JSON.stringify(event.payload)}::jsonb
         from locked
         returning id, organisation_id, created_at
@@ -63,7 +64,7 @@ export async function recordActivity(tx: Tx, author: ActivityAuthor, event: Acti
   return {
     id: row.id,
     type: event.type,
-    message: describeActivity(event, actor),
+    message,
     actor,
     target: event.target ?? null,
     metadata: event.payload,
