@@ -180,6 +180,26 @@ describe("delivery", () => {
   });
 });
 
+describe("revocation across instances", () => {
+  test("a member removed through one instance is refused by the other on the very next request", async () => {
+    const second = await startTestServer();
+    try {
+      const admin = await registerOrg(api);
+      const member = await addMember(api, admin);
+      expect((await api.get("/api/organisations", { token: member.accessToken })).status).toBe(200); // now cached here
+      const socket = await open(server().base, member.accessToken);
+
+      await createClient(second.base).delete(`/api/users/${member.user.id}`, { token: admin.accessToken });
+      // This instance closes the socket from the same notification handler, just after it
+      // drops the cached session: once the close arrives, the cache has heard.
+      expect((await socket.closed(2000)).code).toBe(4003);
+      expect((await api.get("/api/organisations", { token: member.accessToken })).status).toBe(401);
+    } finally {
+      await second.stop();
+    }
+  });
+});
+
 describe("resume", () => {
   test("reconnecting with since replays exactly the missed events, in order, then goes live", async () => {
     const admin = await registerOrg(api);
