@@ -8,8 +8,10 @@ import { errorHandler, notFoundHandler } from "./lib/errors.ts";
 import type { Logger } from "./lib/logger.ts";
 import { failure } from "./lib/response.ts";
 import { createRouter } from "./lib/router.ts";
+import { clientIp } from "./middleware/client-ip.ts";
 import type { RateLimits } from "./middleware/rate-limit.ts";
 import { requestLog } from "./middleware/request-log.ts";
+import { utf8Body } from "./middleware/utf8-body.ts";
 import { activityRouter } from "./modules/activity/activity.router.ts";
 import { authRouter } from "./modules/auth/auth.router.ts";
 import { healthRouter } from "./modules/health/health.router.ts";
@@ -22,7 +24,9 @@ import type { Services } from "./services.ts";
 export type AppDeps = {
   logger: Logger;
   services: Services;
-  rateLimits: Pick<RateLimits, "everywhere" | "auth">;
+  rateLimits: Pick<RateLimits, "everywhere" | "credentials">;
+  /** Honour X-Forwarded-For (TRUST_PROXY). */
+  trustProxy: boolean;
   /** Browser origins allowed to call the API (CORS); none means same-origin only. */
   corsOrigins: string[];
 };
@@ -36,14 +40,16 @@ Watch realtime events in the browser at [/docs/ws](/docs/ws).
 Every response is an envelope \`{ success, message, data }\`; errors add \`errors: [{ path, message }]\`.`;
 
 /** The whole HTTP API, ready for `fetch`; importable by tests without a listening server. */
-export function createApp({ logger, services, rateLimits, corsOrigins }: AppDeps) {
+export function createApp({ logger, services, rateLimits, corsOrigins, trustProxy }: AppDeps) {
   const app = createRouter();
 
   app.use(requestId());
   app.use(async (c, next) => {
     c.set("services", services);
+    c.set("credentialBudget", rateLimits.credentials);
     await next();
   });
+  app.use(clientIp(trustProxy));
   app.use(requestLog(logger));
   app.use(secureHeaders());
   if (corsOrigins.length > 0) {
@@ -58,13 +64,13 @@ export function createApp({ logger, services, rateLimits, corsOrigins }: AppDeps
     );
   }
   app.use(rateLimits.everywhere);
-  app.use("/api/auth/*", rateLimits.auth);
   app.use(
     bodyLimit({
       maxSize: BODY_LIMIT_BYTES,
       onError: (c) => c.json(failure(`Request body is larger than ${BODY_LIMIT_BYTES / 1024} KB`), 413),
     }),
   );
+  app.use(utf8Body);
   app.route("/", healthRouter);
   app.route("/", authRouter);
   app.route("/", organisationsRouter);

@@ -101,13 +101,26 @@ describe("invitations", () => {
     expect((await acceptInvite(api, "no-such-invite-token")).status).toBe(404);
   });
 
-  test("a new account needs a name and a password that meets the rules; nothing is created otherwise", async () => {
+  test("a password that breaks the rules is a 422 naming it, whoever the invite is for; nothing is created", async () => {
     const admin = await registerOrg(api);
     const created = await invite(api, admin);
     const before = await snapshotDatabase();
-    const response = await api.post("/api/users/accept-invite", { body: { token: created.token, password: "short" } });
+    const response = await api.post("/api/users/accept-invite", { body: { token: created.token, name: "Newcomer", password: "short" } });
     expect(response.status).toBe(422);
-    expect(response.body.errors.map((error: { path: string }) => error.path).sort()).toEqual(["name", "password"]);
+    expect(response.body.errors.map((error: { path: string }) => error.path)).toEqual(["password"]);
+    expect(await snapshotDatabase()).toEqual(before);
+  });
+
+  test("without a name, no account is created: the same 401 as a wrong password for an existing account", async () => {
+    const admin = await registerOrg(api);
+    const existing = await registerOrg(api);
+    const forNobody = await invite(api, admin);
+    const forExisting = await invite(api, admin, existing.email);
+    const before = await snapshotDatabase();
+    const nobody = await api.post("/api/users/accept-invite", { body: { token: forNobody.token, password: "a-guess-at-it" } });
+    const wrong = await api.post("/api/users/accept-invite", { body: { token: forExisting.token, password: "a-guess-at-it" } });
+    expect([nobody.status, wrong.status]).toEqual([401, 401]);
+    expect(nobody.body).toEqual(wrong.body);
     expect(await snapshotDatabase()).toEqual(before);
   });
 });

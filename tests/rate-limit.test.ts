@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { RedisClient } from "bun";
 import { randomBytes } from "node:crypto";
-import { clientAddress } from "../src/lib/client-address.ts";
+import { addressSubject, clientAddress } from "../src/lib/client-address.ts";
 import { createClient } from "./support/client.ts";
 import { registerOrg, uniqueEmail } from "./support/fixtures.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
@@ -23,7 +23,7 @@ const login = (api: ReturnType<typeof createClient>, headers: Record<string, str
 
 const randomAddress = () => `203.0.113.${1 + Math.floor(Math.random() * 250)}`;
 
-describe("the auth budget", () => {
+describe("the credential budget, per address", () => {
   test("the 11th login in a minute from one address gets 429 with retry-after, in the envelope", async () => {
     const api = await serverWith({});
     for (let i = 0; i < 10; i++) expect((await login(api)).status).toBe(401);
@@ -32,6 +32,34 @@ describe("the auth budget", () => {
     expect(limited.body).toMatchObject({ success: false, data: null, message: expect.stringMatching(/Too many requests/) });
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(limited.headers.get("ratelimit-remaining")).toBe("0");
+  });
+
+  test("a token the caller already holds buys no more guesses, and neither does registering for a new one", async () => {
+    const api = await serverWith({ RATE_LIMIT_AUTH_MAX: "3" });
+    const owned = (await registerOrg(api)).accessToken;
+    for (let i = 0; i < 2; i++) expect((await login(api)).status).toBe(401);
+    const bearer = { authorization: `Bearer ${owned}` };
+    expect((await login(api, bearer)).status).toBe(429);
+    const registered = await api.post("/api/auth/register", {
+      headers: bearer,
+      body: { name: "Eve", email: uniqueEmail("eve"), password: "another-password", organisationName: "Eve Org" },
+    });
+    expect(registered.status).toBe(429);
+    expect((await api.post("/api/auth/refresh", { headers: bearer, body: { refreshToken: "x" } })).status).toBe(429);
+    // The budget is for credential checks only: the same token still reads the API.
+    expect((await api.get("/api/organisations", { token: owned })).status).toBe(200);
+  });
+
+  test("accept-invite shares it: no more password guesses there than at login", async () => {
+    const api = await serverWith({ RATE_LIMIT_AUTH_MAX: "3" });
+    const attacker = await registerOrg(api);
+    const victim = await registerOrg(api);
+    const created = await api.post("/api/users/invite", { token: attacker.accessToken, body: { email: victim.email, role: "MEMBER" } });
+    const guess = () => api.post("/api/users/accept-invite", { body: { token: created.body.data.token, password: "guessing-again" } });
+    // Registering both organisations spent two of the three.
+    expect((await guess()).status).toBe(401);
+    expect((await guess()).status).toBe(429);
+    expect((await login(api)).status).toBe(429);
   });
 
   test("a different X-Forwarded-For on every request changes nothing while TRUST_PROXY is off", async () => {
@@ -51,6 +79,75 @@ describe("the auth budget", () => {
     const api = await serverWith({ TRUST_PROXY: "true" });
     for (let i = 0; i < 10; i++) await login(api, { "x-forwarded-for": `${randomAddress()}, 198.51.100.7` });
     expect((await login(api, { "x-forwarded-for": `${randomAddress()}, 198.51.100.7` })).status).toBe(429);
+  });
+
+  test("every address of one IPv6 /64 shares a budget, and an IPv4 client is one client however it is spelt", async () => {
+    const api = await serverWith({ TRUST_PROXY: "true", RATE_LIMIT_AUTH_MAX: "4" });
+    for (const hop of ["2001:db8:1:2::1", "2001:db8:1:2:ffff::9", "2001:0db8:0001:0002:0:0:0:77"]) {
+      expect((await login(api, { "x-forwarded-for": hop })).status).toBe(401);
+    }
+    expect((await login(api, { "x-forwarded-for": "2001:db8:1:2:abcd::1" })).status).toBe(401);
+    expect((await login(api, { "x-forwarded-for": "2001:db8:1:2::5" })).status).toBe(429);
+    expect((await login(api, { "x-forwarded-for": "2001:db8:1:3::1" })).status).toBe(401);
+
+    for (const hop of ["198.51.100.20", "::ffff:198.51.100.20", "::ffff:c633:6414", "0:0:0:0:0:ffff:198.51.100.20"]) {
+      expect((await login(api, { "x-forwarded-for": hop })).status).toBe(401);
+    }
+    expect((await login(api, { "x-forwarded-for": "::ffff:198.51.100.20" })).status).toBe(429);
+  });
+});
+
+describe("the credential budget, per account", () => {
+  const spreadOut = (api: ReturnType<typeof createClient>, email: string, password: string) =>
+    api.post("/api/auth/login", { body: { email, password }, headers: { "x-forwarded-for": randomAddress() } });
+
+  test("failed logins for one email from many addresses are throttled, with a 429 that says when to retry", async () => {
+    const api = await serverWith({ TRUST_PROXY: "true", RATE_LIMIT_AUTH_MAX: "1000", RATE_LIMIT_ACCOUNT_MAX: "5" });
+    const victim = await registerOrg(api);
+    for (let i = 0; i < 5; i++) expect((await spreadOut(api, victim.email, `guess-number-${i}`)).status).toBe(401);
+    const limited = await spreadOut(api, victim.email, victim.password);
+    expect(limited.status).toBe(429);
+    expect(limited.body).toMatchObject({ success: false, data: null, message: expect.stringMatching(/failed attempts/) });
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    // Another account is untouched.
+    const other = await registerOrg(api);
+    expect((await spreadOut(api, other.email, other.password)).status).toBe(200);
+  });
+
+  test("an email with no account is throttled exactly like one with an account", async () => {
+    const api = await serverWith({ TRUST_PROXY: "true", RATE_LIMIT_AUTH_MAX: "1000", RATE_LIMIT_ACCOUNT_MAX: "3" });
+    const nobody = uniqueEmail("nobody");
+    for (let i = 0; i < 3; i++) expect((await spreadOut(api, nobody, "some-guess-here")).status).toBe(401);
+    expect((await spreadOut(api, nobody, "some-guess-here")).status).toBe(429);
+  });
+
+  test("concurrent guesses cannot slip past the count: exactly the budget is checked", async () => {
+    const api = await serverWith({ TRUST_PROXY: "true", RATE_LIMIT_AUTH_MAX: "1000", RATE_LIMIT_ACCOUNT_MAX: "5" });
+    const victim = await registerOrg(api);
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => spreadOut(api, victim.email, `parallel-guess-${i}`)));
+    const statuses = answers.map((answer) => answer.status).sort();
+    expect(statuses.filter((status) => status === 401)).toHaveLength(5);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(15);
+  });
+
+  test("the owner signing in successfully spends nothing", async () => {
+    const api = await serverWith({ RATE_LIMIT_AUTH_MAX: "1000", RATE_LIMIT_ACCOUNT_MAX: "2" });
+    const owner = await registerOrg(api);
+    for (let i = 0; i < 6; i++) expect((await api.post("/api/auth/login", { body: { email: owner.email, password: owner.password } })).status).toBe(200);
+  });
+
+  test("guesses through accept-invite spend the invited account's budget, and login then refuses too", async () => {
+    const api = await serverWith({ RATE_LIMIT_AUTH_MAX: "1000", RATE_LIMIT_ACCOUNT_MAX: "3" });
+    const attacker = await registerOrg(api);
+    const victim = await registerOrg(api);
+    const created = await api.post("/api/users/invite", { token: attacker.accessToken, body: { email: victim.email, role: "MEMBER" } });
+    for (let i = 0; i < 3; i++) {
+      const wrong = await api.post("/api/users/accept-invite", { body: { token: created.body.data.token, password: `guess-number-${i}` } });
+      expect(wrong.status).toBe(401);
+    }
+    const right = await api.post("/api/users/accept-invite", { body: { token: created.body.data.token, password: victim.password } });
+    expect(right.status).toBe(429);
+    expect((await api.post("/api/auth/login", { body: { email: victim.email, password: victim.password } })).status).toBe(429);
   });
 });
 
@@ -133,7 +230,23 @@ describe("clientAddress", () => {
     ["all hops internal: the farthest", "127.0.0.1", "10.9.9.9, 10.0.0.1", true, "10.9.9.9"],
     ["no header: the peer", "127.0.0.1", undefined, true, "127.0.0.1"],
     ["IPv6 hops", "::1", "2001:db8::1, fd00::2", true, "2001:db8::1"],
+    ["an IPv4-mapped peer is its IPv4 address", "::ffff:203.0.113.9", undefined, false, "203.0.113.9"],
+    ["an IPv6 hop in another spelling is canonical", "::1", "2001:0DB8:0:0:0:0:0:0001", true, "2001:db8::1"],
   ] as const)("%s", (_, peer, header, trust, expected) => {
     expect(clientAddress(peer, header, trust)).toBe(expected);
+  });
+});
+
+describe("addressSubject", () => {
+  test.each([
+    ["IPv4 stays itself", "203.0.113.9", "203.0.113.9"],
+    ["IPv6 is its /64", "2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"],
+    ["a compressed IPv6 is the same /64", "2001:db8:1:2::9", "2001:db8:1:2::/64"],
+    ["IPv4-mapped, dotted", "::ffff:203.0.113.9", "203.0.113.9"],
+    ["IPv4-mapped, in hex", "::ffff:cb00:7109", "203.0.113.9"],
+    ["IPv4-mapped, uncompressed", "0:0:0:0:0:ffff:203.0.113.9", "203.0.113.9"],
+    ["loopback", "::1", "0:0:0:0::/64"],
+  ] as const)("%s", (_, address, expected) => {
+    expect(addressSubject(address)).toBe(expected);
   });
 });

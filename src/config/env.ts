@@ -32,6 +32,8 @@ const envSchema = z.object({
   RATE_LIMIT_WINDOW_MS: positiveInt.default(60_000),
   RATE_LIMIT_MAX: positiveInt.default(100),
   RATE_LIMIT_AUTH_MAX: positiveInt.default(10),
+  RATE_LIMIT_ACCOUNT_MAX: positiveInt.default(10),
+  RATE_LIMIT_ACCOUNT_WINDOW_MS: positiveInt.default(15 * 60_000),
   TRUST_PROXY: flag.default(false),
   REDIS_URL: optionalUrl,
   RATE_LIMIT_PREFIX: z.string().regex(/^[\w.-]{1,64}$/, "letters, digits, '.', '_' or '-'").default("rl"),

@@ -1,5 +1,6 @@
 import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
-import type { SocketData } from "../realtime/hub.ts";
+import type { MiddlewareHandler } from "hono";
+import type { SocketData } from "../realtime/socket.ts";
 import type { Services } from "../services.ts";
 import type { Role } from "./roles.ts";
 
@@ -27,6 +28,10 @@ export type AppEnv = {
     requestId: string;
     auth: AuthContext;
     services: Services;
+    /** The per-address credential budget, for the routes that check a password or token to run first. */
+    credentialBudget: MiddlewareHandler<AppEnv>;
+    /** The client's address as the rate limits see it (see middleware/client-ip.ts). */
+    clientIp: string;
     /** Set by hono-rate-limiter: the caller's budget in the current window. */
     rateLimit: { limit: number; used: number; remaining: number; resetTime?: Date };
   };

@@ -33,11 +33,18 @@ export const requireRole = (role: Role) =>
     await next();
   });
 
+/** The per-address credential budget (RATE_LIMIT_AUTH_MAX), ahead of everything the route does. */
+const credentialBudget = createMiddleware<AppEnv>((c, next) => c.var.credentialBudget(c, next));
+
+/** Spread into a createRoute() that anyone may call and that checks a password or a token. */
+export const checksCredentials = () => ({ middleware: [credentialBudget] });
+
 /**
  * Spread into a createRoute(): the route needs a bearer token (documented in the spec and
- * enforced), and with `role`, at least that role.
+ * enforced), and with `role`, at least that role. `checksCredentials` puts the credential
+ * budget in front, for routes that also verify a password or a refresh token.
  */
-export const signedIn = (role?: Role) => ({
+export const signedIn = (role?: Role, options: { checksCredentials?: boolean } = {}) => ({
   security: [{ bearerAuth: [] }],
-  middleware: role ? [requireAuth, requireRole(role)] : [requireAuth],
+  middleware: [...(options.checksCredentials ? [credentialBudget] : []), requireAuth, ...(role ? [requireRole(role)] : [])],
 });

@@ -1,9 +1,10 @@
 import { RedisClient } from "bun";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { MemoryStore, RedisStore, rateLimiter, type Store } from "hono-rate-limiter";
 import type { Config } from "../config/env.ts";
 import type { AppEnv } from "../lib/app-env.ts";
-import { clientAddress } from "../lib/client-address.ts";
+import { type AttemptLimiter, createAttemptLimiter } from "../lib/attempts.ts";
+import { addressSubject } from "../lib/client-address.ts";
 import type { Logger } from "../lib/logger.ts";
 import { failure } from "../lib/response.ts";
 import { presentedToken } from "./auth.ts";
@@ -12,10 +13,15 @@ import { presentedToken } from "./auth.ts";
 const UNLIMITED_PATHS = new Set(["/health", "/ready"]);
 
 export type RateLimits = {
-  /** Every route: RATE_LIMIT_MAX per client per window. */
+  /** Every route: RATE_LIMIT_MAX per client (its user when signed in, else its address) per window. */
   everywhere: MiddlewareHandler<AppEnv>;
-  /** /api/auth/*: RATE_LIMIT_AUTH_MAX per client per window, on top of the above. */
-  auth: MiddlewareHandler<AppEnv>;
+  /**
+   * Routes that check a password or a token: RATE_LIMIT_AUTH_MAX per address per window, on top
+   * of the above, whatever credentials the request carries.
+   */
+  credentials: MiddlewareHandler<AppEnv>;
+  /** Failed credential checks per target account: RATE_LIMIT_ACCOUNT_MAX per RATE_LIMIT_ACCOUNT_WINDOW_MS. */
+  accountAttempts: AttemptLimiter;
   close(): void;
 };
 
@@ -80,43 +86,53 @@ function failOpen(store: Store<AppEnv>, logger: Logger): Store<AppEnv> {
 }
 
 /**
- * The two budgets. A client is its user id when it presents a valid access token (so one
- * user is one client wherever they connect from), else its address — the socket's peer,
- * unless TRUST_PROXY says a proxy in front of us speaks for it.
+ * The budgets. The general one holds a client to its user id when it presents a valid access
+ * token (so one user is one client wherever they connect from), else to its address. The
+ * credential budget is always the address: a token the caller already holds must never buy
+ * more password guesses, or a fresh registration would buy ten more each time.
  */
 export async function createRateLimits(config: Config, logger: Logger): Promise<RateLimits> {
   const redis = config.REDIS_URL ? await connectRedisStoreClient(config.REDIS_URL, logger) : undefined;
   if (redis) logger.info("rate limits: counters shared in Redis");
 
-  const keyOf = (c: Parameters<MiddlewareHandler<AppEnv>>[0]) => {
-    const claims = c.var.services.auth.claimsOf(presentedToken(c.req));
-    if (claims) return `user:${claims.userId}`;
-    const peer = c.env?.requestIP(c.req.raw)?.address;
-    return `ip:${clientAddress(peer, c.req.header("x-forwarded-for"), config.TRUST_PROXY)}`;
-  };
-
-  const limiter = (name: string, limit: number) => {
+  const storeFor = (name: string): Store<AppEnv> => {
     const store: Store<AppEnv> = redis
       ? new RedisStore<AppEnv>({ client: redis, prefix: `${config.RATE_LIMIT_PREFIX}:${name}:` })
       : new MemoryStore<AppEnv>();
-    return rateLimiter<AppEnv>({
+    return failOpen(store, logger);
+  };
+
+  const addressOf = (c: Context<AppEnv>) => `ip:${addressSubject(c.var.clientIp)}`;
+  const userOrAddressOf = (c: Context<AppEnv>) => {
+    const claims = c.var.services.auth.claimsOf(presentedToken(c.req));
+    return claims ? `user:${claims.userId}` : addressOf(c);
+  };
+
+  const limiter = (name: string, limit: number, keyGenerator: (c: Context<AppEnv>) => string) =>
+    rateLimiter<AppEnv>({
       windowMs: config.RATE_LIMIT_WINDOW_MS,
       limit,
       standardHeaders: "draft-6",
-      keyGenerator: keyOf,
+      keyGenerator,
       skip: (c) => UNLIMITED_PATHS.has(c.req.path),
-      store: failOpen(store, logger),
+      store: storeFor(name),
       handler: (c) => {
         const resetAt = c.var.rateLimit.resetTime?.getTime() ?? Date.now() + config.RATE_LIMIT_WINDOW_MS;
         const seconds = Math.max(1, Math.ceil((resetAt - Date.now()) / 1000));
         return c.json(failure(`Too many requests; try again in ${seconds} seconds`), 429);
       },
     }) as MiddlewareHandler<AppEnv>;
-  };
 
+  // Not behind a limiter middleware, so nothing else initialises it with its window.
+  const attempts = storeFor("account");
+  await attempts.init?.({ windowMs: config.RATE_LIMIT_ACCOUNT_WINDOW_MS } as Parameters<NonNullable<Store<AppEnv>["init"]>>[0]);
   return {
-    everywhere: limiter("all", config.RATE_LIMIT_MAX),
-    auth: limiter("auth", config.RATE_LIMIT_AUTH_MAX),
+    everywhere: limiter("all", config.RATE_LIMIT_MAX, userOrAddressOf),
+    credentials: limiter("auth", config.RATE_LIMIT_AUTH_MAX, addressOf),
+    accountAttempts: createAttemptLimiter(
+      { increment: (key) => attempts.increment(key), decrement: (key) => attempts.decrement(key) },
+      { limit: config.RATE_LIMIT_ACCOUNT_MAX, windowMs: config.RATE_LIMIT_ACCOUNT_WINDOW_MS },
+    ),
     close: () => redis?.close(),
   };
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from "bun:test";
 import { loadConfig } from "../../src/config/env.ts";
 import { createLogger, type Logger } from "../../src/lib/logger.ts";
-import { startServer } from "../../src/index.ts";
+import { type ServerOptions, startServer } from "../../src/index.ts";
 import { createClient } from "./client.ts";
 import { testDatabase } from "./database.ts";
 
@@ -18,6 +18,7 @@ export const testEnv = (overrides: Record<string, string> = {}) => ({
   BCRYPT_COST: "4",
   RATE_LIMIT_MAX: "1000000",
   RATE_LIMIT_AUTH_MAX: "1000000",
+  RATE_LIMIT_ACCOUNT_MAX: "1000000",
   ...TEST_SECRETS,
   ...overrides,
 });
@@ -28,13 +29,18 @@ export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
  * A real API instance on a free port. On PostgreSQL each instance has its own pool and LISTEN
  * connection, as separate processes would; the embedded database is one per run and shared.
  */
-export async function startTestServer(overrides: Record<string, string> = {}, logger?: Logger) {
+export async function startTestServer(
+  overrides: Record<string, string> = {},
+  logger?: Logger,
+  options: Pick<ServerOptions, "wrapRealtimeReads"> = {},
+) {
   const { url, database } = await testDatabase();
   const { config } = loadConfig(testEnv({ ...(url ? { DATABASE_URL: url } : {}), ...overrides }));
   const server = await startServer({
     config,
     logger: logger ?? createLogger(config.LOG_LEVEL),
     database: url ? undefined : database,
+    ...options,
   });
   return { ...server, config, base: server.url.toString().replace(/\/$/, "") };
 }

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { signedIn } from "../../middleware/auth.ts";
+import { checksCredentials, signedIn } from "../../middleware/auth.ts";
 import { envelopeOf, errorResponses, jsonBody, jsonContent } from "../../lib/response.ts";
 import {
   AuthResultSchema,
@@ -14,11 +14,13 @@ import {
 const tags = ["Auth"];
 
 export const register = createRoute({
+  ...checksCredentials(),
   method: "post",
   path: "/api/auth/register",
   operationId: "register",
   tags,
   summary: "Create an organisation and its first member (ADMIN), signed in",
+  description: "An email that already has an account is a 409: a sign-up that signs in at once cannot hide it. The per-address credential budget keeps such probing slow.",
   request: jsonBody(RegisterBody),
   responses: {
     201: jsonContent(envelopeOf(AuthResultSchema), "Registered and signed in"),
@@ -27,6 +29,7 @@ export const register = createRoute({
 });
 
 export const login = createRoute({
+  ...checksCredentials(),
   method: "post",
   path: "/api/auth/login",
   operationId: "login",
@@ -40,6 +43,7 @@ export const login = createRoute({
 });
 
 export const refresh = createRoute({
+  ...checksCredentials(),
   method: "post",
   path: "/api/auth/refresh",
   operationId: "refreshTokens",
@@ -59,7 +63,7 @@ export const logout = createRoute({
   operationId: "logout",
   tags,
   summary: "Revoke the session of the given refresh token",
-  ...signedIn(),
+  ...signedIn(undefined, { checksCredentials: true }),
   request: jsonBody(RefreshTokenBody),
   responses: {
     200: jsonContent(envelopeOf(z.null()), "Signed out"),

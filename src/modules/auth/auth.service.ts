@@ -6,13 +6,21 @@ import { withSystem } from "../../db/tenant.ts";
 import type { AuthContext } from "../../lib/app-env.ts";
 import { ConflictError, ForbiddenError, UnauthorizedError } from "../../lib/errors.ts";
 import { type AccessClaims, createAccessTokenVerifier } from "../../lib/jwt.ts";
+import type { AttemptLimiter } from "../../lib/attempts.ts";
 import type { PasswordHasher } from "../../lib/passwords.ts";
 import { createOrganisationWithUniqueSlug } from "../organisations/slug.ts";
 import type { AuthResult, LoginInput, Me, RegisterInput, TokenPair } from "./auth.schemas.ts";
 import type { SessionGuard } from "./session-guard.ts";
 import type { SessionService } from "./sessions.service.ts";
 
-type Deps = { db: Db; config: Config; passwords: PasswordHasher; guard: SessionGuard; sessions: SessionService };
+type Deps = {
+  db: Db;
+  config: Config;
+  passwords: PasswordHasher;
+  attempts: AttemptLimiter;
+  guard: SessionGuard;
+  sessions: SessionService;
+};
 
 const INVALID_CREDENTIALS = "Invalid email or password";
 
@@ -33,7 +41,7 @@ const membershipsOf = (tx: Tx, userId: string) =>
     .where(eq(memberships.userId, userId))
     .orderBy(asc(memberships.createdAt), asc(memberships.organisationId));
 
-export function createAuthService({ db, config, passwords, guard, sessions }: Deps) {
+export function createAuthService({ db, config, passwords, attempts, guard, sessions }: Deps) {
   const verify = createAccessTokenVerifier(config.JWT_ACCESS_SECRET);
   return {
     /** The claims of a valid access token (signature and expiry only; no session check), or null. */
@@ -59,7 +67,8 @@ export function createAuthService({ db, config, passwords, guard, sessions }: De
 
     /**
      * Unknown email and wrong password take the same path and the same time: both spend one
-     * bcrypt verification and answer with the same 401.
+     * bcrypt verification, count against the email's failed-attempt budget and answer with
+     * the same 401.
      */
     async login(input: LoginInput): Promise<AuthResult> {
       const account = await withSystem(db, async (tx) => {
@@ -69,9 +78,9 @@ export function createAuthService({ db, config, passwords, guard, sessions }: De
           .where(sql`lower(${users.email}) = ${input.email}`);
         return user ? { user, memberships: await membershipsOf(tx, user.id) } : null;
       });
-      const valid = account
-        ? await passwords.verify(input.password, account.user.passwordHash)
-        : await passwords.verifyNobody(input.password);
+      const valid = await attempts.check(input.email, () =>
+        account ? passwords.verify(input.password, account.user.passwordHash) : passwords.verifyNobody(input.password),
+      );
       if (!account || !valid) throw new UnauthorizedError(INVALID_CREDENTIALS);
 
       const membership = input.organisationId

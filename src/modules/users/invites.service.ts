@@ -9,13 +9,11 @@ import { cutPage, decodeTimeKey, encodeTimeKey } from "../../lib/cursor.ts";
 import {
   ConflictError,
   GoneError,
-  InvalidInputError,
   LimitExceededError,
   NotFoundError,
   UnauthorizedError,
 } from "../../lib/errors.ts";
-import { newPasswordField } from "../../lib/fields.ts";
-import type { FieldError } from "../../lib/response.ts";
+import type { AttemptLimiter } from "../../lib/attempts.ts";
 import type { PasswordHasher } from "../../lib/passwords.ts";
 import { generateToken, hashToken } from "../../lib/tokens.ts";
 import type { UserSummary } from "../activity/activity.events.ts";
@@ -31,7 +29,12 @@ const INVITE_LIFETIME_MS = 24 * 60 * 60 * 1000;
 /** Who is joining: an account that proved itself, or one to create. */
 type Joiner = { kind: "existing"; user: UserSummary } | { kind: "new"; name: string; passwordHash: string };
 
-type Deps = { db: Db; config: Config; passwords: PasswordHasher; sessions: SessionService };
+type Deps = { db: Db; config: Config; passwords: PasswordHasher; attempts: AttemptLimiter; sessions: SessionService };
+
+type Account = UserSummary & { passwordHash: string };
+
+const JOIN_REFUSED =
+  "Could not join: give the password of the invited email's account, or a name and a new password to create one";
 
 const planLimitMessage = (plan: PlanName) =>
   `The ${plan} plan allows ${memberLimitOf(plan)} members including pending invites; upgrade the plan to invite more`;
@@ -43,28 +46,24 @@ function assertAcceptable(invite: { status: string; expiresAt: Date } | undefine
   if (invite.status === "EXPIRED" || invite.expiresAt.getTime() <= Date.now()) throw new GoneError("This invite has expired");
 }
 
-export function createInviteService({ db, config, passwords, sessions }: Deps) {
+export function createInviteService({ db, config, passwords, attempts, sessions }: Deps) {
   const hashInvite = (token: string) => hashToken(config.JWT_REFRESH_SECRET, "invite", token);
 
   /**
-   * What joining will use: an existing account once its password matches, or the name and
-   * password hash of a new one (whose password must then meet the rules for new passwords).
+   * Who is joining: the invited email's account once its password matches, or a new account
+   * when there is none and a name was given. Every other case is the same 401, after the same
+   * bcrypt work and against the same per-account budget, so the answer never tells whether the
+   * invited email has an account: accept-invite is no better a password oracle than login.
    */
-  async function proveAccount(input: AcceptInviteInput, account: (UserSummary & { passwordHash: string }) | undefined): Promise<Joiner> {
-    if (account) {
-      if (!(await passwords.verify(input.password, account.passwordHash))) {
-        throw new UnauthorizedError("An account with this email exists; the password does not match it");
-      }
-      return { kind: "existing", user: { id: account.id, name: account.name, email: account.email } };
-    }
-    const problems: FieldError[] = [];
-    if (!input.name) problems.push({ path: "name", message: "Required to create an account" });
-    const password = newPasswordField.safeParse(input.password);
-    if (!password.success) problems.push(...password.error.issues.map((issue) => ({ path: "password", message: issue.message })));
-    if (!input.name || problems.length > 0) {
-      throw new InvalidInputError(`Invalid request body: ${problems.map((problem) => problem.path).join(", ")}`, problems);
-    }
-    return { kind: "new", name: input.name, passwordHash: await passwords.hash(input.password) };
+  async function proveJoiner(input: AcceptInviteInput, email: string, account: Account | undefined): Promise<Joiner> {
+    const proven = await attempts.check(email, async () => {
+      if (account) return passwords.verify(input.password, account.passwordHash);
+      if (input.name) return true;
+      return passwords.verifyNobody(input.password);
+    });
+    if (!proven) throw new UnauthorizedError(JOIN_REFUSED);
+    if (account) return { kind: "existing", user: { id: account.id, name: account.name, email: account.email } };
+    return { kind: "new", name: input.name as string, passwordHash: await passwords.hash(input.password) };
   }
 
   return {
@@ -196,7 +195,7 @@ export function createInviteService({ db, config, passwords, sessions }: Deps) {
       });
       assertAcceptable(found?.invite);
       const { invite, account } = found as NonNullable<typeof found>;
-      const joiner = await proveAccount(input, account);
+      const joiner = await proveJoiner(input, invite.email, account);
 
       return withSystem(db, async (tx) => {
         const seats = await lockSeats(tx, invite.organisationId);

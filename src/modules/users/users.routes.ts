@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { IdParam } from "../../lib/fields.ts";
 import { envelopeOf, errorResponses, jsonBody, jsonContent, listEnvelopeOf } from "../../lib/response.ts";
-import { signedIn } from "../../middleware/auth.ts";
+import { checksCredentials, signedIn } from "../../middleware/auth.ts";
 import { AuthResultSchema } from "../auth/auth.schemas.ts";
 import {
   AcceptInviteBody,
@@ -73,13 +73,14 @@ export const revokeInvite = createRoute({
 });
 
 export const acceptInvite = createRoute({
+  ...checksCredentials(),
   method: "post",
   path: "/api/users/accept-invite",
   operationId: "acceptInvite",
   tags,
   summary: "Join an organisation with an invite token; returns tokens like login",
   description:
-    "Creates an account, or — when the invited email already has one — adds a membership to it once its password matches.",
+    "Creates an account (with `name`), or — when the invited email already has one — adds a membership to it once its password matches. A wrong password and a missing name get the same 401, so the answer does not tell whether the email has an account. Shares the credential budget with login: per address, and per invited account.",
   request: jsonBody(AcceptInviteBody),
   responses: {
     200: jsonContent(envelopeOf(AuthResultSchema), "Joined and signed in"),

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { emailField, nameField, opaqueTokenField, passwordField } from "../../lib/fields.ts";
+import { emailField, nameField, newPasswordField, opaqueTokenField } from "../../lib/fields.ts";
 import { cursorQuery, limitQuery, UserSummarySchema } from "../activity/activity.schemas.ts";
 import { RoleSchema } from "../auth/auth.schemas.ts";
 
@@ -35,7 +35,9 @@ export const AcceptInviteBody = z
   .strictObject({
     token: opaqueTokenField,
     name: nameField().optional().openapi({ description: "Required for a new account; ignored for an existing one" }),
-    password: passwordField.openapi({
+    // Every password an account can have met these rules when it was set, so checking them
+    // first refuses nothing that could match, and answers the same whether or not an account exists.
+    password: newPasswordField.openapi({
       description: "A new account's password (8–72 bytes), or the existing account's password to prove it",
     }),
   })

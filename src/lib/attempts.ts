@@ -1,0 +1,34 @@
+import { TooManyAttemptsError } from "./errors.ts";
+
+/** The part of a rate-limit store (hono-rate-limiter's MemoryStore or RedisStore) that counting attempts needs. */
+export type AttemptStore = {
+  increment(key: string): Promise<{ totalHits: number; resetTime?: Date }> | { totalHits: number; resetTime?: Date };
+  decrement(key: string): Promise<void> | void;
+};
+
+export type AttemptLimiter = ReturnType<typeof createAttemptLimiter>;
+
+/**
+ * Failed credential checks per target account, from any number of addresses: the half of the
+ * credential budget that an attacker spreading guesses over many addresses cannot escape.
+ *
+ * An attempt is counted before the check runs and handed back when it succeeds, so concurrent
+ * guesses cannot all slip through between a read and a write, and the owner signing in with the
+ * right password costs nothing. A spent budget is a 429 that ends with the window, not a lockout:
+ * an attacker can slow the owner down for that long, never lock them out for good.
+ */
+export function createAttemptLimiter(store: AttemptStore, { limit, windowMs }: { limit: number; windowMs: number }) {
+  return {
+    /** Runs `check` (a password or token verification) unless `subject`'s budget is spent; its verdict is returned. */
+    async check(subject: string, check: () => Promise<boolean>): Promise<boolean> {
+      const { totalHits, resetTime } = await store.increment(subject);
+      if (totalHits > limit) {
+        const seconds = Math.max(1, Math.ceil(((resetTime?.getTime() ?? Date.now() + windowMs) - Date.now()) / 1000));
+        throw new TooManyAttemptsError(`Too many failed attempts for this account; try again in ${seconds} seconds`, seconds);
+      }
+      const passed = await check();
+      if (passed) await store.decrement(subject);
+      return passed;
+    },
+  };
+}

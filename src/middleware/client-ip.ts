@@ -1,0 +1,14 @@
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../lib/app-env.ts";
+import { clientAddress } from "../lib/client-address.ts";
+
+/**
+ * Puts the client's address on `c.var.clientIp`, once per request, for the rate limits (and
+ * anything else that must hold a client to an address). X-Forwarded-For counts only behind a
+ * proxy we trust.
+ */
+export const clientIp = (trustProxy: boolean) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    c.set("clientIp", clientAddress(c.env?.requestIP(c.req.raw)?.address, c.req.header("x-forwarded-for"), trustProxy));
+    await next();
+  });
