@@ -21,15 +21,16 @@ const HTML = "<script>alert(1)</script>";
 const EMOJI = "🎉🔥";
 const CONTROL = "bell\u0007nul\u0000";
 const HUGE = "x".repeat(10_000);
+const LONE_SURROGATE = "a\udc00b";
 
 /** Values no field of that kind accepts. */
 const INVALID: Record<Kind, unknown[]> = {
-  email: [`${SQL}@x`, `${HTML}@example.com`, `${EMOJI}@${EMOJI}`, `a${CONTROL}@b.co`, "", "no-at-sign"],
-  password: ["", `${"y".repeat(70)}${EMOJI}`],
-  newPassword: ["short", "🎉", "z".repeat(73), `long-enough-${CONTROL}`],
-  name: [CONTROL, "   ", ""],
-  message: [CONTROL, " \n\t "],
-  token: [""],
+  email: [`${SQL}@x`, `${HTML}@example.com`, `${EMOJI}@${EMOJI}`, `a${CONTROL}@b.co`, "", "no-at-sign", `${LONE_SURROGATE}@example.com`],
+  password: ["", `${"y".repeat(70)}${EMOJI}`, `password-${LONE_SURROGATE}`],
+  newPassword: ["short", "🎉", "z".repeat(73), `long-enough-${CONTROL}`, `long-enough-${LONE_SURROGATE}`],
+  name: [CONTROL, "   ", "", LONE_SURROGATE, "\ud800"],
+  message: [CONTROL, " \n\t ", LONE_SURROGATE, "unpaired high \ud83d at the end"],
+  token: ["", LONE_SURROGATE],
   uuid: ["not-a-uuid", SQL, HTML, EMOJI, "00000000-0000-0000-0000-00000000000g"],
   role: ["SUPERADMIN", "admin", SQL, EMOJI],
   plan: ["PLATINUM", "free", SQL, EMOJI],
@@ -107,14 +108,19 @@ const PATH_ROUTES = [
   { method: "DELETE", path: (id: string) => `/api/users/invites/${id}` },
 ];
 
+/** Cursors shaped like ours whose dates PostgreSQL cannot hold (or that do not exist). */
+const timeCursor = (at: string) => Buffer.from(JSON.stringify([at, "0e6f4e1a-7f43-4d8e-9b0e-6a1f3f0f9c11"])).toString("base64url");
+const OUT_OF_RANGE_CURSORS = ["0000-01-01T00:00:00.000Z", "-000001-01-01T00:00:00.000Z", "+275760-09-13T00:00:00.000Z", "-271821-04-20T00:00:00.000Z", "2025-02-30T00:00:00.000Z"].map(
+  (at) => `cursor=${timeCursor(at)}`,
+);
 const BAD_PAGES = ["limit=0", "limit=-1", "limit=101", "limit=1e309", "limit=99999999999999999999999", "limit=abc", `limit=${encodeURIComponent(SQL)}`, "cursor=garbage", `cursor=${HUGE.slice(0, 300)}`];
 const QUERY_ROUTES = [
   { path: "/api/activities", bad: [...BAD_PAGES, "type=NOT_A_TYPE", `type=${encodeURIComponent(SQL)}`] },
-  { path: "/api/users", bad: BAD_PAGES },
-  { path: "/api/users/invites", bad: BAD_PAGES },
+  { path: "/api/users", bad: [...BAD_PAGES, ...OUT_OF_RANGE_CURSORS] },
+  { path: "/api/users/invites", bad: [...BAD_PAGES, ...OUT_OF_RANGE_CURSORS] },
 ];
 
-const { api } = useTestServer();
+const { api, server } = useTestServer();
 let fixtures: Fixtures;
 
 beforeAll(async () => {
@@ -209,6 +215,27 @@ describe.each(QUERY_ROUTES.map((route) => [route.path, route] as const))("GET %s
         const response = await api.get(`${route.path}?${query}`, { token: fixtures.admin.accessToken });
         expectClearRefusal(response, query, query.split("=")[0]);
         expect(response.status).toBe(400);
+      }),
+    );
+  });
+});
+
+describe("bodies that are not valid UTF-8", () => {
+  test("are refused with a 400 that says so, on every route that reads a body, and nothing is stored", async () => {
+    // "Ann" + a lone continuation byte + an overlong encoding + a truncated sequence.
+    const invalid = (json: string) => Buffer.concat([Buffer.from(json.slice(0, json.indexOf("Ann") + 3)), Buffer.from([0x80, 0xc0, 0xaf, 0xe2, 0x82]), Buffer.from(json.slice(json.indexOf("Ann") + 3))]);
+    await unchangedAfter(
+      BODY_ROUTES.map((route) => async () => {
+        const body = JSON.stringify({ ...route.valid(fixtures), name: "Ann", message: "Ann", email: "Ann@example.com" });
+        const response = await fetch(`${server().base}${route.path(fixtures)}`, {
+          method: route.method,
+          headers: { "content-type": "application/json", ...(route.token ? { authorization: `Bearer ${route.token(fixtures)}` } : {}) },
+          body: invalid(body),
+        });
+        const answer: ApiResponse = { status: response.status, body: await response.json(), headers: response.headers };
+        expectClearRefusal(answer, `${route.method} ${route.path(fixtures)}`);
+        expect(answer.status).toBe(400);
+        expect(answer.body.message).toMatch(/UTF-8/);
       }),
     );
   });

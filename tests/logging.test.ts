@@ -1,5 +1,8 @@
 import { expect, test } from "bun:test";
+import { sql } from "drizzle-orm";
+import { describeError } from "../src/lib/errors.ts";
 import { createLogger } from "../src/lib/logger.ts";
+import { testDatabase } from "./support/database.ts";
 import { uniqueEmail } from "./support/fixtures.ts";
 import { useTestServer } from "./support/server.ts";
 import { connectSocket } from "./support/socket.ts";
@@ -61,4 +64,20 @@ test("a whole session leaves one line per request and none of its secrets in the
   const organisationId = registered.body.data.organisation.id;
   expect(requests.filter((entry) => entry.path === "/ws").map((entry) => entry.organisationId)).toEqual([organisationId, organisationId]);
   expect(requests.find((entry) => entry.path === "/api/users/invite")?.organisationId).toBe(organisationId);
+});
+
+test("a failed query is described by its SQL and the database's names for things, never a value", async () => {
+  const { db } = (await testDatabase()).database;
+  const secret = "secret-value-4f2a9c";
+  const failures = await Promise.all([
+    db.execute(sql`select ${secret}::uuid`).catch((error: unknown) => error),
+    db.execute(sql`select ${`0000-01-01 ${secret}`}::timestamptz`).catch((error: unknown) => error),
+    db.execute(sql`select ${secret}::jsonb`).catch((error: unknown) => error),
+  ]);
+  for (const failure of failures) {
+    const described = describeError(failure);
+    expect(JSON.stringify(described)).not.toContain(secret);
+    expect(described.code).toMatch(/^[0-9A-Z]{5}$/);
+    expect(String(described.query)).toContain("select $1");
+  }
 });

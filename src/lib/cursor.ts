@@ -25,9 +25,17 @@ export type TimeKey = { at: Date; id: string };
 
 export const encodeTimeKey = ({ at, id }: TimeKey): string => encodeCursor(at.toISOString(), id);
 
+// Only what encodeTimeKey writes: four-digit years from 0001, so every value is one PostgreSQL
+// can hold (JavaScript's ±275760 and year 0 are not), and nothing reaches a query unchecked.
+const ISO_INSTANT = /^(\d{4})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 export function decodeTimeKey(cursor: string): TimeKey {
   const [at = "", id = ""] = decodeCursor(cursor, 2);
   const date = new Date(at);
-  if (Number.isNaN(date.getTime()) || !UUID.test(id)) throw new BadRequestError("Invalid cursor");
+  const year = Number(ISO_INSTANT.exec(at)?.[1] ?? 0);
+  // The round trip refuses dates that do not exist, such as 2025-02-30.
+  if (year < 1 || Number.isNaN(date.getTime()) || date.toISOString() !== at || !UUID.test(id)) {
+    throw new BadRequestError("Invalid cursor");
+  }
   return { at: date, id };
 }

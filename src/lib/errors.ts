@@ -16,6 +16,15 @@ export class LimitExceededError extends DomainError {}
 export class NotFoundError extends DomainError {}
 export class ConflictError extends DomainError {}
 export class GoneError extends DomainError {}
+/** A credential budget is spent; the caller may try again after `retryAfterSeconds`. */
+export class TooManyAttemptsError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
 /** Input that passed its schema but breaks a rule about one of its fields. */
 export class InvalidInputError extends DomainError {
   constructor(
@@ -35,25 +44,38 @@ const STATUS_OF: ReadonlyArray<[abstract new (...args: never[]) => DomainError, 
   [ConflictError, 409],
   [GoneError, 410],
   [InvalidInputError, 422],
+  [TooManyAttemptsError, 429],
 ];
 
 const UNIQUE_VIOLATION = "23505";
 
-const pgCode = (error: unknown): string | undefined => {
-  const candidate = error instanceof Error && "cause" in error && error.cause ? error.cause : error;
-  return typeof candidate === "object" && candidate && "code" in candidate ? String(candidate.code) : undefined;
-};
+/** The database's own error behind `error` (a Drizzle query error wraps it as `cause`), if any. */
+function databaseErrorOf(error: unknown): Record<string, unknown> | undefined {
+  for (let current: unknown = error, depth = 0; current && depth < 3; current = (current as Error).cause, depth++) {
+    const code = typeof current === "object" && "code" in current ? current.code : undefined;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return current as Record<string, unknown>;
+  }
+  return undefined;
+}
+
+const pgCode = (error: unknown): string | undefined => databaseErrorOf(error)?.code as string | undefined;
+
+// What a database error may say in the log: names of things, never values. Its message and
+// detail are left out because PostgreSQL quotes the offending value in them ("invalid input
+// syntax for type uuid: \"…\"", "Key (email)=(…) already exists").
+const DATABASE_ERROR_FIELDS = ["code", "severity", "schema", "table", "column", "dataType", "constraint", "routine"] as const;
 
 /**
  * What an unexpected error may say in the log. A failed query is logged by its SQL text and
- * the database's own error — never Drizzle's message or stack, which embed the parameters
- * (password hashes, token hashes, personal data).
+ * the names the database gives — never a message, a detail or Drizzle's own message and stack,
+ * which embed the parameters (password hashes, token hashes, personal data).
  */
 export function describeError(error: unknown): Record<string, unknown> {
-  if (!(error instanceof Error)) return { message: String(error) };
-  const cause = error.cause instanceof Error ? error.cause : undefined;
-  if ("query" in error && "params" in error) {
-    return { name: error.name, query: error.query, cause: cause?.message, code: pgCode(error) };
+  if (!(error instanceof Error)) return { name: typeof error };
+  const database = databaseErrorOf(error);
+  if (database || ("query" in error && "params" in error)) {
+    const fields = Object.fromEntries(DATABASE_ERROR_FIELDS.flatMap((field) => (database?.[field] ? [[field, database[field]]] : [])));
+    return { name: error.name, ...("query" in error ? { query: error.query } : {}), ...fields };
   }
   return { name: error.name, message: error.message, stack: error.stack };
 }
@@ -62,6 +84,7 @@ export function describeError(error: unknown): Record<string, unknown> {
 export function errorHandler(logger: Logger): ErrorHandler<AppEnv> {
   return (error, c) => {
     if (error instanceof DomainError) {
+      if (error instanceof TooManyAttemptsError) c.header("retry-after", String(error.retryAfterSeconds));
       const status = STATUS_OF.find(([type]) => error instanceof type)?.[1] ?? 400;
       return c.json(failure(error.message, error instanceof InvalidInputError ? error.errors : undefined), status);
     }

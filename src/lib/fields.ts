@@ -7,9 +7,14 @@ const NO_CONTROL_CHARACTERS_EXCEPT_LINE_BREAKS = /^(?:[^\p{Cc}]|[\t\n\r])*$/u;
 
 const byteLength = (value: string) => Buffer.byteLength(value, "utf8");
 
+/**
+ * A string with no unpaired UTF-16 surrogate ("\udc00" in JSON parses to one). It has no UTF-8
+ * form: a text column would silently store U+FFFD and a jsonb one refuses the whole statement.
+ */
+const text = () => z.string().refine((value) => value.isWellFormed(), "Must not contain unpaired surrogates (invalid Unicode)");
+
 /** Trimmed and lower-cased, so the same address in another letter case is the same account. */
-export const emailField = z
-  .string()
+export const emailField = text()
   .trim()
   .toLowerCase()
   .max(254)
@@ -17,24 +22,21 @@ export const emailField = z
   .openapi({ type: "string", format: "email", example: "ada@example.com" });
 
 /** 8–72 bytes: bcrypt reads no further than 72, so a longer password would be silently cut. */
-export const newPasswordField = z
-  .string()
+export const newPasswordField = text()
   .refine((value) => byteLength(value) >= 8, "Must be at least 8 bytes")
   .refine((value) => byteLength(value) <= 72, "Must be at most 72 bytes")
   .refine((value) => NO_CONTROL_CHARACTERS.test(value), "Must not contain control characters")
   .openapi({ type: "string", minLength: 8, maxLength: 72, example: "correct-horse-battery" });
 
 /** A password being checked, not chosen: any length up to bcrypt's, so a typo is a 401. */
-export const passwordField = z
-  .string()
-  .min(1)
+export const passwordField = text()
+  .min(1, "Must not be empty")
   .refine((value) => byteLength(value) <= 72, "Must be at most 72 bytes")
   .openapi({ type: "string", maxLength: 72, example: "correct-horse-battery" });
 
 /** A human-readable single-line name. */
 export const nameField = (max = 100) =>
-  z
-    .string()
+  text()
     .trim()
     .min(1, "Must not be empty")
     .max(max)
@@ -42,14 +44,13 @@ export const nameField = (max = 100) =>
 
 /** Free text that may span lines. */
 export const messageField = (max: number) =>
-  z
-    .string()
+  text()
     .trim()
     .min(1, "Must not be empty")
     .max(max)
     .regex(NO_CONTROL_CHARACTERS_EXCEPT_LINE_BREAKS, "Must not contain control characters");
 
-export const opaqueTokenField = z.string().min(1).max(512);
+export const opaqueTokenField = text().min(1, "Must not be empty").max(512);
 
 export const uuidField = z.uuid("Must be a UUID");
 
