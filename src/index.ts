@@ -6,9 +6,10 @@ import { runMigrations } from "./db/migrate.ts";
 import { createLogger, type Logger } from "./lib/logger.ts";
 import { createPasswordHasher, type PasswordHasher } from "./lib/passwords.ts";
 import { createRateLimits } from "./middleware/rate-limit.ts";
-import { createSessionGuard } from "./modules/auth/session-guard.ts";
+import { createSessionGuard, standingsOf } from "./modules/auth/session-guard.ts";
 import { CLOSE } from "./realtime/events.ts";
-import type { SocketData } from "./realtime/hub.ts";
+import type { SocketData } from "./realtime/socket.ts";
+import type { HubDeps } from "./realtime/hub.ts";
 import { createRealtime } from "./realtime/realtime.ts";
 import { createServices } from "./services.ts";
 
@@ -19,6 +20,8 @@ export type ServerOptions = {
   database?: Database;
   /** Defaults to bcrypt on Bun's worker threads; the login benchmark swaps in alternatives. */
   passwords?: PasswordHasher;
+  /** Tests wrap the realtime rooms' reads to force a race deterministically. */
+  wrapRealtimeReads?: (reads: HubDeps["reads"]) => HubDeps["reads"];
 };
 
 /**
@@ -29,21 +32,28 @@ const SOCKET_BACKPRESSURE_LIMIT = 1024 * 1024;
 const SOCKET_MAX_MESSAGE = 64 * 1024;
 
 /** Builds and starts one API instance: database, migrations, realtime, app and the Bun server. */
-export async function startServer({ config, logger = createLogger(config.LOG_LEVEL), database, passwords }: ServerOptions) {
+export async function startServer({
+  config,
+  logger = createLogger(config.LOG_LEVEL),
+  database,
+  passwords,
+  wrapRealtimeReads = (reads) => reads,
+}: ServerOptions) {
   const ownsDatabase = !database;
   const db = database ?? (await createDatabase(config, logger));
   await runMigrations(db, logger);
 
   const guard = createSessionGuard(db.db);
+  const rateLimits = await createRateLimits(config, logger);
   const services = createServices({
     config,
     db: db.db,
     logger,
     guard,
     passwords: passwords ?? createPasswordHasher(config.BCRYPT_COST),
+    attempts: rateLimits.accountAttempts,
   });
-  const rateLimits = await createRateLimits(config, logger);
-  const app = createApp({ logger, services, rateLimits, corsOrigins: config.CORS_ORIGINS });
+  const app = createApp({ logger, services, rateLimits, corsOrigins: config.CORS_ORIGINS, trustProxy: config.TRUST_PROXY });
 
   let server: Bun.Server<SocketData> | undefined;
   const { hub, bus } = createRealtime({
@@ -52,6 +62,10 @@ export async function startServer({ config, logger = createLogger(config.LOG_LEV
     guard,
     authenticate: (token) => services.auth.authenticate(token),
     publish: (topic, message) => server?.publish(topic, message),
+    reads: wrapRealtimeReads({
+      activitiesAfter: (organisationId, afterId, limit) => services.activities.after(organisationId, afterId, limit),
+      standings: (organisationId, sessionIds) => standingsOf(db.db, organisationId, sessionIds),
+    }),
   });
   await bus.start();
 

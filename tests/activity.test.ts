@@ -145,3 +145,20 @@ describe("GET /api/activities", () => {
     expect(response.body.success).toBe(false);
   });
 });
+
+describe("activity ids: each organisation counts its own", () => {
+  test("1, 2, 3… with no gap, whatever other organisations write meanwhile, concurrent writes included", async () => {
+    const [mine, theirs] = [await registerOrg(api), await registerOrg(api)];
+    const sent: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      sent.push((await broadcast(mine, `mine ${i}`)).body.data.id);
+      await Promise.all(Array.from({ length: 4 }, (_, j) => broadcast(theirs, `theirs ${i}.${j}`)));
+    }
+    expect(sent).toEqual(["1", "2", "3"]);
+    await Promise.all(Array.from({ length: 10 }, (_, i) => broadcast(mine, `burst ${i}`)));
+    const ids = (await feed(mine.accessToken, "?limit=100")).data.map((activity) => Number(activity.id));
+    expect(ids).toEqual(Array.from({ length: 13 }, (_, i) => 13 - i));
+    const theirIds = (await feed(theirs.accessToken, "?limit=100")).data.map((activity) => Number(activity.id));
+    expect(theirIds).toEqual(Array.from({ length: 12 }, (_, i) => 12 - i));
+  });
+});

@@ -180,6 +180,37 @@ describe("delivery", () => {
   });
 });
 
+describe("a room's starting point, across instances", () => {
+  test("the first socket of an organisation on an instance gets what another instance commits before its room's first read", async () => {
+    let held: Promise<void> | undefined;
+    let release = () => {};
+    const second = await startTestServer({}, undefined, {
+      wrapRealtimeReads: (reads) => ({
+        ...reads,
+        activitiesAfter: async (...args) => {
+          await held;
+          return reads.activitiesAfter(...args);
+        },
+      }),
+    });
+    try {
+      const admin = await registerOrg(api);
+      held = new Promise<void>((resolve) => (release = resolve));
+      const socket = await open(second.base, admin.accessToken);
+      const connected = socket.received[0];
+      // Both commit (through the other instance) while the new room's first read is held back.
+      const sent = [(await broadcast(admin, "first")).body.data.id, (await broadcast(admin, "second")).body.data.id];
+      release();
+      const delivered = await socket.collect("BROADCAST_MESSAGE", 2);
+      expect(delivered.map((m) => m.id)).toEqual(sent);
+      expect(sent.map(BigInt)).toEqual([BigInt(connected?.payload.lastActivityId) + 1n, BigInt(connected?.payload.lastActivityId) + 2n]);
+    } finally {
+      release();
+      await second.stop();
+    }
+  });
+});
+
 describe("revocation across instances", () => {
   test("a member removed through one instance is refused by the other on the very next request", async () => {
     const second = await startTestServer();

@@ -4,6 +4,7 @@ import type { Db, Tx } from "../src/db/client.ts";
 import { activities, invites, memberships, organisations, refreshTokens, sessions, users } from "../src/db/schema/index.ts";
 import { queryRows } from "../src/db/sql.ts";
 import { withOrg, withSystem } from "../src/db/tenant.ts";
+import { recordActivity } from "../src/modules/activity/activity.service.ts";
 import { registerOrg, type Session } from "./support/fixtures.ts";
 import { testDatabase } from "./support/database.ts";
 import { useTestServer } from "./support/server.ts";
@@ -40,11 +41,9 @@ async function seedTenant(tenant: Session) {
       invitedBy: tenant.user.id,
       expiresAt: new Date(Date.now() + 86_400_000),
     });
-    await tx.insert(activities).values({
-      organisationId: tenant.organisation.id,
+    await recordActivity(tx, { orgId: tenant.organisation.id, userId: tenant.user.id, name: tenant.user.name, email: tenant.email }, {
       type: "BROADCAST_MESSAGE",
-      message: "hello",
-      metadata: { message: "hello" },
+      payload: { message: "hello", sentBy: { id: tenant.user.id, name: tenant.user.name, email: tenant.email }, sentAt: new Date().toISOString() },
     });
   });
 }
@@ -77,7 +76,7 @@ describe("row-level security inside withOrg", () => {
 
   test("inserting a row for another organisation fails", async () => {
     const activity = withOrg(db, a.organisation.id, (tx) =>
-      tx.insert(activities).values({ organisationId: b.organisation.id, type: "BROADCAST_MESSAGE", message: "x", metadata: {} }),
+      tx.insert(activities).values({ organisationId: b.organisation.id, id: 999_999n, type: "BROADCAST_MESSAGE", message: "x", metadata: {} }),
     );
     expect(await databaseError(activity)).toMatch(/row-level security/);
     const membership = withOrg(db, a.organisation.id, (tx) =>

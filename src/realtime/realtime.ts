@@ -5,7 +5,7 @@ import { ACTIVITY_CHANNEL, parseActivityNotification } from "../modules/activity
 import { AUTH_CHANNEL, parseAuthChange } from "../modules/auth/revocations.ts";
 import type { SessionGuard } from "../modules/auth/session-guard.ts";
 import { createBus } from "./bus.ts";
-import { createHub } from "./hub.ts";
+import { createHub, type HubDeps } from "./hub.ts";
 
 type Deps = {
   database: Database;
@@ -13,14 +13,16 @@ type Deps = {
   guard: SessionGuard;
   authenticate(token: string): Promise<AuthContext>;
   publish(topic: string, message: string): void;
+  /** The reads the rooms make; tests wrap them to force an interleaving. */
+  reads: HubDeps["reads"];
 };
 
 /**
  * The realtime side of one instance: the hub of its sockets and the session cache, both fed
  * by one LISTEN connection. Whatever commits on any instance reaches both here.
  */
-export function createRealtime({ database, logger, guard, authenticate, publish }: Deps) {
-  const hub = createHub({ db: database.db, logger, publish, authenticate });
+export function createRealtime({ database, logger, guard, authenticate, publish, reads }: Deps) {
+  const hub = createHub({ logger, publish, authenticate, reads });
   const bus = createBus(database, logger, [
     {
       channel: ACTIVITY_CHANNEL,

@@ -27,7 +27,7 @@ export const connect = createRoute({
   summary: "Realtime events of the caller's organisation (WebSocket)",
   description: [
     "Authenticate with `Sec-WebSocket-Protocol: bearer, <token>` (answered with protocol `bearer`) or `?token=`; refused with 401 before the upgrade.",
-    "Server messages are `{ type, payload, id, at }`; the first is `CONNECTED`. Send `{\"type\":\"PING\"}` for a `PONG`, and",
+    "Server messages are `{ type, payload, id, at }`; the first is `CONNECTED` (with `lastActivityId`, the id after which events follow). Send `{\"type\":\"PING\"}` for a `PONG`, and",
     "`{\"type\":\"AUTH\",\"token\":\"…\"}` with a fresh access token to keep the socket past the old token's expiry.",
     "Close codes: 4001 token expired or session revoked, 4003 removed from the organisation, 1001 server shutting down.",
     "Try it at [/docs/ws](/docs/ws).",
@@ -43,8 +43,11 @@ const connectHandler: AppRouteHandler<typeof connect> = async (c) => {
   const { since } = c.req.valid("query");
   const auth = await c.var.services.auth.authenticate(presentedToken(c.req));
   c.set("auth", auth);
+  // Where the socket starts is fixed before it exists: after the newest activity now, or after
+  // its `since`. Everything later reaches it, however late its room starts listening.
+  const latestId = await c.var.services.activities.latestId(auth.orgId);
   const upgraded = c.env?.upgrade(c.req.raw, {
-    data: { auth, since: since === undefined ? null : parseActivityId(since) },
+    data: { auth, latestId, since: since === undefined ? latestId : (parseActivityId(since) as bigint) },
     // A client that offered the bearer protocol must hear it chosen, or it drops the socket.
     headers: protocolToken(c.req.header("sec-websocket-protocol")) ? { "sec-websocket-protocol": BEARER_PROTOCOL } : undefined,
   });

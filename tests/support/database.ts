@@ -14,12 +14,12 @@ export type TestDatabase = { url: string | undefined; database: Database; drop()
 
 const silent = createLogger("silent");
 
-async function create(): Promise<TestDatabase> {
+/** A brand-new, empty database beside the run's (nothing migrated): for tests of the migrations themselves. */
+export async function createScratchDatabase(): Promise<TestDatabase> {
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
     const { config } = loadConfig({ NODE_ENV: "test", PGLITE_DATA_DIR: "memory://" });
     const database = await createDatabase(config, silent);
-    await runMigrations(database, silent);
     return { url: undefined, database, drop: () => database.close() };
   }
 
@@ -33,7 +33,6 @@ async function create(): Promise<TestDatabase> {
   url.pathname = `/${name}`;
   const { config } = loadConfig({ NODE_ENV: "test", DATABASE_URL: url.toString(), DATABASE_POOL_SIZE: "5" });
   const database = await createDatabase(config, silent);
-  await runMigrations(database, silent);
   return {
     url: url.toString(),
     database,
@@ -45,6 +44,12 @@ async function create(): Promise<TestDatabase> {
       await cleaner.end();
     },
   };
+}
+
+async function create(): Promise<TestDatabase> {
+  const created = await createScratchDatabase();
+  await runMigrations(created.database, silent);
+  return created;
 }
 
 let current: Promise<TestDatabase> | undefined;

@@ -1,4 +1,4 @@
-import { bigint, index, jsonb, pgTable, text, uuid } from "drizzle-orm/pg-core";
+import { bigint, index, jsonb, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
 import type { UserSummary } from "../../modules/activity/activity.events.ts";
 import { createdAt } from "./columns.ts";
 import { activityType } from "./enums.ts";
@@ -8,18 +8,20 @@ import { organisations } from "./organisations.ts";
  * The audit log and the source of every realtime event. Append-only: the tenant role may
  * insert and read, never update or delete.
  *
- * The id is a bigint identity rather than a uuid because it is also the resume point of the
- * realtime stream and the feed's keyset: ids must sort in commit order within an
- * organisation, which an identity drawn under the organisation row lock guarantees.
- * Actor and target are snapshots, so a removed member still shows by name.
+ * The id is the organisation's own counter (organisations.last_activity_id, bumped under the
+ * organisation row lock by recordActivity): 1, 2, 3… with no gaps and in commit order. It is
+ * the resume point of the realtime stream and the feed's keyset, and a client that sees
+ * anything but last + 1 knows it missed something. One global sequence would also have told
+ * every tenant how much the others write. Actor and target are snapshots, so a removed member
+ * still shows by name.
  */
 export const activities = pgTable(
   "activities",
   {
-    id: bigint({ mode: "bigint" }).primaryKey().generatedAlwaysAsIdentity(),
     organisationId: uuid()
       .notNull()
       .references(() => organisations.id, { onDelete: "cascade" }),
+    id: bigint({ mode: "bigint" }).notNull(),
     type: activityType().notNull(),
     message: text().notNull(),
     actor: jsonb().$type<UserSummary | null>(),
@@ -28,7 +30,7 @@ export const activities = pgTable(
     createdAt: createdAt(),
   },
   (table) => [
-    index("activities_org_id_idx").on(table.organisationId, table.id),
+    primaryKey({ name: "activities_pkey", columns: [table.organisationId, table.id] }),
     index("activities_org_type_id_idx").on(table.organisationId, table.type, table.id),
   ],
 );

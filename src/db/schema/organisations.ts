@@ -1,4 +1,5 @@
-import { pgTable, text } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { bigint, pgTable, text } from "drizzle-orm/pg-core";
 import { createdAt, id, timestampTz } from "./columns.ts";
 import { subscriptionPlan } from "./enums.ts";
 
@@ -9,4 +10,6 @@ export const organisations = pgTable("organisations", {
   subscriptionPlan: subscriptionPlan().notNull().default("FREE"),
   createdAt: createdAt(),
   updatedAt: timestampTz().notNull().defaultNow(),
+  /** The id of the organisation's newest activity: its activity counter (see activities.ts). */
+  lastActivityId: bigint({ mode: "bigint" }).notNull().default(sql`0`),
 });

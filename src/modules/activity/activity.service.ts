@@ -1,6 +1,6 @@
-import { and, desc, eq, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client.ts";
-import { activities } from "../../db/schema/index.ts";
+import { activities, organisations } from "../../db/schema/index.ts";
 import { queryRows } from "../../db/sql.ts";
 import { withOrg } from "../../db/tenant.ts";
 import type { AuthContext } from "../../lib/app-env.ts";
@@ -36,10 +36,12 @@ export const summaryOf = (author: Pick<ActivityAuthor, "userId" | "name" | "emai
  * NOTIFY that wakes the realtime hubs — so the event exists, and is announced, if and only if
  * the change it describes commits.
  *
- * The organisation row is locked (FOR NO KEY UPDATE) before the id is drawn: ids then commit
- * in order within an organisation, which is what lets a socket resume "after id N" without
- * ever skipping a row that committed late with a smaller id. Invites and plan changes take
- * the same lock anyway; everything else pays one row lock per change.
+ * The id is the organisation's counter, bumped by an UPDATE of its row. That row lock is held
+ * to the end of the transaction, so ids are drawn and committed one after another within an
+ * organisation: 1, 2, 3… with no gap, and never a smaller id committing after a larger one.
+ * That is what lets a socket resume "after id N" without skipping a row that committed late.
+ * Invites and plan changes take the same lock anyway; everything else pays one row lock per
+ * change.
  */
 export async function recordActivity(tx: Tx, author: ActivityAuthor, event: ActivityEvent): Promise<Activity> {
   const actor = summaryOf(author);
@@ -47,13 +49,15 @@ export async function recordActivity(tx: Tx, author: ActivityAuthor, event: Acti
   const [row] = await queryRows<{ id: string; created_at: string | Date }>(
     tx,
     sql`
-      with locked as (
-        select id from organisations where id = ${author.orgId} for no key update
+      with counted as (
+        update organisations set last_activity_id = last_activity_id + 1
+        where id = ${author.orgId}
+        returning id, last_activity_id
       ), inserted as (
-        insert into activities (organisation_id, type, message, actor, target, metadata)
-        select id, ${event.type}, ${message}, ${JSON.stringify(actor)}::jsonb,
+        insert into activities (organisation_id, id, type, message, actor, target, metadata)
+        select id, last_activity_id, ${event.type}, ${message}, ${JSON.stringify(actor)}::jsonb,
                ${JSON.stringify(event.target ?? null)}::jsonb, ${JSON.stringify(event.payload)}::jsonb
-        from locked
+        from counted
         returning id, organisation_id, created_at
       )
       select id::text as id, created_at,
@@ -108,5 +112,24 @@ export function createActivityService({ db }: { db: Db }) {
       const { items, nextCursor } = cutPage(rows, limit, (last) => encodeCursor(last.id.toString()));
       return { activities: items.map(toActivity), nextCursor };
     },
+
+    /** The id of the organisation's newest activity (0 before the first): where a new socket starts. */
+    async latestId(organisationId: string): Promise<bigint> {
+      const [row] = await withOrg(db, organisationId, (tx) =>
+        tx.select({ id: organisations.lastActivityId }).from(organisations).where(eq(organisations.id, organisationId)),
+      );
+      return row?.id ?? 0n;
+    },
+
+    /** Up to `limit` activities with ids after `afterId`, oldest first: what the realtime rooms publish and replay. */
+    after: (organisationId: string, afterId: bigint, limit: number): Promise<Activity[]> =>
+      withOrg(db, organisationId, (tx) =>
+        tx
+          .select()
+          .from(activities)
+          .where(and(eq(activities.organisationId, organisationId), gt(activities.id, afterId)))
+          .orderBy(asc(activities.id))
+          .limit(limit),
+      ).then((rows) => rows.map(toActivity)),
   };
 }

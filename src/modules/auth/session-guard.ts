@@ -1,4 +1,4 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, inArray, isNull } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
 import { memberships, sessions, users } from "../../db/schema/index.ts";
 import { withOrg } from "../../db/tenant.ts";
@@ -8,6 +8,30 @@ import type { AuthChange } from "./revocations.ts";
 
 /** Where a session stands now: the member's current role, or null when it no longer counts. */
 export type Standing = { role: Role; name: string; email: string } | null;
+
+/** A live session of an organisation: its user, and their role there now (null once they have left it). */
+export type SessionStanding = { userId: string; role: Role | null; name: string; email: string };
+
+/**
+ * Where each of these sessions of `organisationId` stands, in one query. A session missing from
+ * the answer was revoked (or belongs to another organisation); one with a null role outlived its
+ * membership.
+ */
+export async function standingsOf(db: Db, organisationId: string, sessionIds: string[]): Promise<Map<string, SessionStanding>> {
+  if (sessionIds.length === 0) return new Map();
+  const rows = await withOrg(db, organisationId, (tx) =>
+    tx
+      .select({ sessionId: sessions.id, userId: sessions.userId, role: memberships.role, name: users.name, email: users.email })
+      .from(sessions)
+      .leftJoin(
+        memberships,
+        and(eq(memberships.organisationId, sessions.organisationId), eq(memberships.userId, sessions.userId)),
+      )
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(and(eq(sessions.organisationId, organisationId), inArray(sessions.id, sessionIds), isNull(sessions.revokedAt))),
+  );
+  return new Map(rows.map(({ sessionId, ...standing }) => [sessionId, standing]));
+}
 
 type Entry = { orgId: string; userId: string; standing: Standing; expiresAt: number };
 
@@ -29,20 +53,11 @@ export function createSessionGuard(db: Db, { ttlMs = 30_000, maxEntries = 50_000
   let generation = 0;
   let trusted = false;
 
-  const lookup = (claims: AccessClaims): Promise<Standing> =>
-    withOrg(db, claims.orgId, async (tx) => {
-      const [row] = await tx
-        .select({ role: memberships.role, name: users.name, email: users.email })
-        .from(sessions)
-        .innerJoin(
-          memberships,
-          and(eq(memberships.organisationId, sessions.organisationId), eq(memberships.userId, sessions.userId)),
-        )
-        .innerJoin(users, eq(users.id, sessions.userId))
-        .where(and(eq(sessions.id, claims.sessionId), eq(sessions.userId, claims.userId), isNull(sessions.revokedAt)))
-        .limit(1);
-      return row ?? null;
-    });
+  const lookup = async (claims: AccessClaims): Promise<Standing> => {
+    const found = (await standingsOf(db, claims.orgId, [claims.sessionId])).get(claims.sessionId);
+    if (!found?.role || found.userId !== claims.userId) return null;
+    return { role: found.role, name: found.name, email: found.email };
+  };
 
   const forgetWhere = (matches: (entry: Entry) => boolean) => {
     for (const [sessionId, entry] of entries) if (matches(entry)) entries.delete(sessionId);

@@ -1,0 +1,131 @@
+import { describeError } from "../lib/errors.ts";
+import type { Logger } from "../lib/logger.ts";
+import type { Activity } from "../modules/activity/activity.schemas.ts";
+import { activityMessage, CLOSE, message, REPLAY_LIMIT } from "./events.ts";
+import type { HubSocket } from "./socket.ts";
+
+/** Activities of an organisation with ids after `afterId`, oldest first, at most `limit`. */
+export type ActivitiesAfter = (organisationId: string, afterId: bigint, limit: number) => Promise<Activity[]>;
+
+export type RoomDeps = {
+  logger: Logger;
+  activitiesAfter: ActivitiesAfter;
+  /** Sends to every socket subscribed to `topic` (Bun's server.publish). */
+  publish(topic: string, message: string): void;
+};
+
+const FETCH_BATCH = 500;
+const CATCH_UP_RETRY_MS = 1000;
+
+/**
+ * One organisation's realtime room on this instance: its sockets, and the newest activity id it
+ * has published to them.
+ *
+ * The activity table is the truth and a notification only a wake-up: a woken room publishes
+ * every row after `lastId`, in id order. Ids are contiguous and commit in order within an
+ * organisation (see recordActivity), so "after lastId" never skips a row. Every step that reads
+ * or moves `lastId` runs in one queue, one after another, so a resuming socket's replay happens
+ * between two publishes and it subscribes before the next: replay then live, with no gap,
+ * duplicate or reordering.
+ *
+ * `lastId` starts where the first socket starts (the id it resumes after, or the newest id read
+ * before it connected), never from a read made after the socket could already have missed
+ * something.
+ */
+export function createRoom(organisationId: string, startAfter: bigint, { logger, activitiesAfter, publish }: RoomDeps) {
+  const topic = `org:${organisationId}`;
+  const sockets = new Set<HubSocket>();
+  let lastId = startAfter;
+  let tail = Promise.resolve();
+  let catchUpQueued = false;
+  let closed = false;
+
+  const enqueue = (task: () => Promise<void>) => {
+    tail = tail.then(task).catch((error) => {
+      logger.error("realtime room task failed", { organisationId, error: describeError(error) });
+    });
+  };
+
+  /** Publishes every committed activity after `lastId`. Runs inside the queue. */
+  async function publishPending() {
+    for (;;) {
+      const rows = await activitiesAfter(organisationId, lastId, FETCH_BATCH);
+      if (closed) return; // the last socket left meanwhile; a new room starts afresh
+      for (const row of rows) publish(topic, activityMessage(row));
+      const last = rows.at(-1);
+      if (last) lastId = BigInt(last.id);
+      if (rows.length < FETCH_BATCH) return;
+    }
+  }
+
+  function catchUp() {
+    if (catchUpQueued) return; // the queued run will see this row too
+    catchUpQueued = true;
+    enqueue(async () => {
+      catchUpQueued = false;
+      try {
+        await publishPending();
+      } catch (error) {
+        // Nothing was lost — the rows are in the table — but nothing may wake us again soon.
+        setTimeout(() => !closed && catchUp(), CATCH_UP_RETRY_MS);
+        throw error;
+      }
+    });
+  }
+
+  /** Sends `socket` what it missed after `since` (at most REPLAY_LIMIT, the newest), then subscribes it. */
+  async function replayThenSubscribe(socket: HubSocket, since: bigint) {
+    await publishPending();
+    if (!sockets.has(socket)) return;
+    const upTo = lastId;
+    const from = since > upTo - BigInt(REPLAY_LIMIT) ? since : upTo - BigInt(REPLAY_LIMIT);
+    const missed = from < upTo ? (await activitiesAfter(organisationId, from, REPLAY_LIMIT)).filter((row) => BigInt(row.id) <= upTo) : [];
+    if (!sockets.has(socket)) return;
+    const oldest = missed[0];
+    // Too far behind (or behind the retained log) to replay everything: say so, so the client
+    // can page the feed instead.
+    if (oldest && (from > since || BigInt(oldest.id) > from + 1n)) {
+      socket.send(message("REPLAY_TRUNCATED", { since: since.toString(), oldestReplayedId: oldest.id }));
+    }
+    for (const row of missed) socket.send(activityMessage(row));
+    socket.subscribe(topic);
+  }
+
+  return {
+    organisationId,
+    sockets,
+
+    /**
+     * Brings `socket` in after activity `since`. When the room has published exactly up to
+     * there it subscribes at once — everything after reaches it live. Otherwise it waits its
+     * turn in the queue to be replayed to, then subscribes.
+     */
+    admit(socket: HubSocket, since: bigint) {
+      sockets.add(socket);
+      if (since === lastId) {
+        socket.subscribe(topic);
+        return;
+      }
+      enqueue(() =>
+        replayThenSubscribe(socket, since).catch((error) => {
+          // Half a replay would be a gap; better to let the client resume again.
+          socket.close(CLOSE.internalError, "Could not replay; reconnect with since");
+          throw error;
+        }),
+      );
+    },
+
+    /** The organisation's log grew: publish what is new. */
+    catchUp,
+
+    /** Runs `task` in the room's queue, after everything queued before it. */
+    enqueue,
+
+    /** The last socket left: stop publishing; whatever is still queued finds the room closed. */
+    close() {
+      closed = true;
+    },
+  };
+}
+
+export type Room = ReturnType<typeof createRoom>;
