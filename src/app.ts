@@ -3,7 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
-import type { AppEnv } from "./lib/app-env.ts";
+import type { AppEnv } from "./app-env.ts";
 import { errorHandler, notFoundHandler } from "./lib/errors.ts";
 import type { Logger } from "./lib/logger.ts";
 import { failure } from "./lib/response.ts";
@@ -27,21 +27,33 @@ export type AppDeps = {
   rateLimits: Pick<RateLimits, "everywhere" | "credentials">;
   /** Honour X-Forwarded-For (TRUST_PROXY). */
   trustProxy: boolean;
+  /** Seconds, from the configuration: stated in the OpenAPI document. */
+  lifetimes: { accessToken: number; refreshToken: number; invite: number };
   /** Browser origins allowed to call the API (CORS); none means same-origin only. */
   corsOrigins: string[];
 };
 
 const BODY_LIMIT_BYTES = 100 * 1024;
 
-const API_DESCRIPTION = `Multi-tenant SaaS backend: organisations, members, invitations, an activity feed and realtime events.
+const humanDuration = (seconds: number) => {
+  for (const [unit, size] of [["day", 86400], ["hour", 3600], ["minute", 60]] as const) {
+    if (seconds % size === 0) return `${seconds / size} ${unit}${seconds === size ? "" : "s"}`;
+  }
+  return `${seconds} seconds`;
+};
+
+/** The document's front page; lifetimes are the configured ones, not a copy of the defaults. */
+const apiDescription = (lifetimes: AppDeps["lifetimes"]) => `Multi-tenant SaaS backend: organisations, members, invitations, an activity feed and realtime events.
 
 Sign in with \`POST /api/auth/login\` (or register), then **Authorize** with the \`accessToken\`.
 Watch realtime events in the browser at [/docs/ws](/docs/ws).
-Every response is an envelope \`{ success, message, data }\`; errors add \`errors: [{ path, message }]\`.`;
+Every response is an envelope \`{ success, message, data }\`; errors add \`errors: [{ path, message }]\`.
+
+On this server access tokens live ${humanDuration(lifetimes.accessToken)}, refresh tokens ${humanDuration(lifetimes.refreshToken)} and invites ${humanDuration(lifetimes.invite)}.`;
 
 /** The whole HTTP API, ready for `fetch`; importable by tests without a listening server. */
-export function createApp({ logger, services, rateLimits, corsOrigins, trustProxy }: AppDeps) {
-  const app = createRouter();
+export function createApp({ logger, services, rateLimits, corsOrigins, trustProxy, lifetimes }: AppDeps) {
+  const app = createRouter<AppEnv>();
 
   app.use(requestId());
   app.use(async (c, next) => {
@@ -89,7 +101,7 @@ export function createApp({ logger, services, rateLimits, corsOrigins, trustProx
     c.json(
       (spec ??= app.getOpenAPI31Document({
         openapi: "3.1.0",
-        info: { title: "SaaS backend API", version: "1.0.0", description: API_DESCRIPTION },
+        info: { title: "SaaS backend API", version: "1.0.0", description: apiDescription(lifetimes) },
       })),
     ),
   );

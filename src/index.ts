@@ -6,7 +6,7 @@ import { runMigrations } from "./db/migrate.ts";
 import { createLogger, type Logger } from "./lib/logger.ts";
 import { createPasswordHasher, type PasswordHasher } from "./lib/passwords.ts";
 import { createRateLimits } from "./middleware/rate-limit.ts";
-import { createSessionGuard, standingsOf } from "./modules/auth/session-guard.ts";
+import { createSessionGuard, standingsOf } from "./modules/auth/index.ts";
 import { CLOSE } from "./realtime/events.ts";
 import type { SocketData } from "./realtime/socket.ts";
 import type { HubDeps } from "./realtime/hub.ts";
@@ -53,7 +53,14 @@ export async function startServer({
     passwords: passwords ?? createPasswordHasher(config.BCRYPT_COST),
     attempts: rateLimits.accountAttempts,
   });
-  const app = createApp({ logger, services, rateLimits, corsOrigins: config.CORS_ORIGINS, trustProxy: config.TRUST_PROXY });
+  const app = createApp({
+    logger,
+    services,
+    rateLimits,
+    corsOrigins: config.CORS_ORIGINS,
+    trustProxy: config.TRUST_PROXY,
+    lifetimes: { accessToken: config.JWT_ACCESS_EXPIRES_IN, refreshToken: config.JWT_REFRESH_EXPIRES_IN, invite: config.INVITE_EXPIRES_IN },
+  });
 
   let server: Bun.Server<SocketData> | undefined;
   const { hub, bus } = createRealtime({
@@ -117,15 +124,16 @@ export type RunningServer = Awaited<ReturnType<typeof startServer>>;
 /**
  * `bun --hot` re-runs this file in the same process on every edit. What must outlive a reload
  * lives here: the running instance (stopped before its successor starts, so the embedded
- * database is never opened twice) and whether the signal handlers are installed.
+ * database is never opened twice), the development secrets generated for this process (so a
+ * reload does not sign everyone out), and whether the signal handlers are installed.
  */
-type HotState = { running?: RunningServer; signalsInstalled?: boolean };
+type HotState = { running?: RunningServer; generatedSecrets?: Record<string, string>; signalsInstalled?: boolean };
 const hot = ((globalThis as { __saasHotState?: HotState }).__saasHotState ??= {});
 
 async function main() {
   let loaded: ReturnType<typeof loadConfig>;
   try {
-    loaded = loadConfig(process.env);
+    loaded = loadConfig({ ...process.env, ...hot.generatedSecrets });
   } catch (error) {
     console.error(error instanceof ConfigError ? error.message : error);
     process.exit(1);
@@ -133,10 +141,9 @@ async function main() {
   const { config, warnings } = loaded;
   const logger = createLogger(config.LOG_LEVEL);
   for (const warning of warnings) logger.warn(warning);
-  // Keep generated development secrets for the life of the process, so a hot reload does not
-  // sign everyone out.
-  process.env.JWT_ACCESS_SECRET ||= config.JWT_ACCESS_SECRET;
-  process.env.JWT_REFRESH_SECRET ||= config.JWT_REFRESH_SECRET;
+  hot.generatedSecrets ??= Object.fromEntries(
+    (["JWT_ACCESS_SECRET", "JWT_REFRESH_SECRET"] as const).filter((key) => !process.env[key]).map((key) => [key, config[key]]),
+  );
 
   await hot.running?.stop();
   hot.running = await startServer({ config, logger });

@@ -1,16 +1,13 @@
-import { sql } from "drizzle-orm";
 import type { Config } from "./config/env.ts";
 import type { Db } from "./db/client.ts";
 import type { AttemptLimiter } from "./lib/attempts.ts";
 import type { Logger } from "./lib/logger.ts";
 import type { PasswordHasher } from "./lib/passwords.ts";
-import { createActivityService } from "./modules/activity/activity.service.ts";
-import { createAuthService } from "./modules/auth/auth.service.ts";
-import type { SessionGuard } from "./modules/auth/session-guard.ts";
-import { createSessionService } from "./modules/auth/sessions.service.ts";
-import { createOrganisationService } from "./modules/organisations/organisations.service.ts";
-import { createInviteService } from "./modules/users/invites.service.ts";
-import { createMemberService } from "./modules/users/members.service.ts";
+import { createActivityService } from "./modules/activity/index.ts";
+import { createAuthService, createSessionService, type SessionGuard } from "./modules/auth/index.ts";
+import { createHealthService } from "./modules/health/index.ts";
+import { createOrganisationService } from "./modules/organisations/index.ts";
+import { createAcceptInviteService, createInviteService, createMemberService } from "./modules/users/index.ts";
 
 export type ServiceDeps = {
   db: Db;
@@ -29,15 +26,10 @@ export function createServices(deps: ServiceDeps) {
     auth: createAuthService({ ...deps, sessions }),
     organisations: createOrganisationService(deps),
     members: createMemberService(deps),
-    invites: createInviteService({ ...deps, sessions }),
+    invites: createInviteService(deps),
+    acceptInvite: createAcceptInviteService({ ...deps, sessions }),
     activities: createActivityService(deps),
-    health: {
-      databaseReachable: () =>
-        deps.db.execute(sql`select 1`).then(
-          () => true,
-          () => false,
-        ),
-    },
+    health: createHealthService(deps),
   };
 }
 

@@ -1,9 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { eq } from "drizzle-orm";
+import { eq, type SQL, sql } from "drizzle-orm";
 import { activities } from "../src/db/schema/index.ts";
-import type { ActivityType } from "../src/modules/activity/activity.events.ts";
+import { queryRows } from "../src/db/sql.ts";
+import type { ActivityType } from "../src/lib/vocabulary.ts";
 import * as routes from "../src/modules/activity/activity.routes.ts";
-import { parseWith } from "./support/client.ts";
+import * as organisationsRoutes from "../src/modules/organisations/organisations.routes.ts";
+import * as usersRoutes from "../src/modules/users/users.routes.ts";
+import { parseWith, refusalOf } from "./support/client.ts";
 import { inDatabase } from "./support/db-state.ts";
 import { acceptInvite, addMember, changePlan, invite, registerOrg, type Session } from "./support/fixtures.ts";
 import { useTestServer } from "./support/server.ts";
@@ -37,7 +40,7 @@ describe("each change writes exactly one activity", () => {
 
     let memberId = "";
     expect(
-      await activitiesWrittenBy(admin, async () => (memberId = (await acceptInvite(api, inviteToken, "Joiner")).body.data.user.id)),
+      await activitiesWrittenBy(admin, async () => (memberId = parseWith(usersRoutes.acceptInvite, 200, await acceptInvite(api, inviteToken, "Joiner")).data.user.id)),
     ).toEqual(["USER_JOINED"]);
 
     expect(await activitiesWrittenBy(admin, () => api.patch(`/api/users/${memberId}/role`, { token: admin.accessToken, body: { role: "ADMIN" } }))).toEqual([
@@ -52,6 +55,30 @@ describe("each change writes exactly one activity", () => {
     expect(await activitiesWrittenBy(admin, () => broadcast(admin, "hello"))).toEqual(["BROADCAST_MESSAGE"]);
     const pending = await invite(api, admin);
     expect(await activitiesWrittenBy(admin, () => api.delete(`/api/users/invites/${pending.id}`, { token: admin.accessToken }))).toEqual(["INVITE_REVOKED"]);
+  });
+
+  test("each activity is written by the very transaction that made its change (same xmin)", async () => {
+    const admin = await registerOrg(api);
+    const org = admin.organisation.id;
+    const xminOf = async (query: SQL) => (await inDatabase((tx) => queryRows<{ xmin: string }>(tx, query)))[0]?.xmin;
+    const newestActivity = () => xminOf(sql`select xmin::text from activities where organisation_id = ${org} order by id desc limit 1`);
+    const membership = (userId: string) => xminOf(sql`select xmin::text from memberships where organisation_id = ${org} and user_id = ${userId}`);
+    const inviteRow = (id: string) => xminOf(sql`select xmin::text from invites where id = ${id}`);
+
+    const created = await invite(api, admin);
+    expect(await newestActivity()).toBe(await inviteRow(created.id));
+    const joined = parseWith(usersRoutes.acceptInvite, 200, await acceptInvite(api, created.token, "Joiner")).data.user.id;
+    expect(await newestActivity()).toBe(await membership(joined));
+    await api.patch(`/api/users/${joined}/role`, { token: admin.accessToken, body: { role: "ADMIN" } });
+    expect(await newestActivity()).toBe(await membership(joined));
+    await api.patch(`/api/users/${joined}/role`, { token: admin.accessToken, body: { role: "MEMBER" } });
+    await api.delete(`/api/users/${joined}`, { token: admin.accessToken });
+    expect(await newestActivity()).toBe(await xminOf(sql`select xmin::text from sessions where organisation_id = ${org} and user_id = ${joined}`));
+    await changePlan(api, admin, "PRO");
+    expect(await newestActivity()).toBe(await xminOf(sql`select xmin::text from organisations where id = ${org} and subscription_plan = 'PRO'`));
+    const withdrawn = await invite(api, admin);
+    await api.delete(`/api/users/invites/${withdrawn.id}`, { token: admin.accessToken });
+    expect(await newestActivity()).toBe(await inviteRow(withdrawn.id));
   });
 
   test("a change that fails writes none", async () => {
@@ -141,8 +168,7 @@ describe("GET /api/activities", () => {
   ])("%s is a 400", async (query) => {
     const admin = await registerOrg(api);
     const response = await api.get(`/api/activities${query}`, { token: admin.accessToken });
-    expect(response.status).toBe(400);
-    expect(response.body.success).toBe(false);
+    expect(refusalOf(400, response).message).toMatch(/cursor|limit|type/i);
   });
 });
 
@@ -151,7 +177,7 @@ describe("activity ids: each organisation counts its own", () => {
     const [mine, theirs] = [await registerOrg(api), await registerOrg(api)];
     const sent: string[] = [];
     for (let i = 0; i < 3; i++) {
-      sent.push((await broadcast(mine, `mine ${i}`)).body.data.id);
+      sent.push(parseWith(organisationsRoutes.broadcast, 201, await broadcast(mine, `mine ${i}`)).data.id);
       await Promise.all(Array.from({ length: 4 }, (_, j) => broadcast(theirs, `theirs ${i}.${j}`)));
     }
     expect(sent).toEqual(["1", "2", "3"]);

@@ -1,7 +1,7 @@
 // The realtime hub on its own, with its two reads injected: each interleaving is forced, not
 // hoped for under load.
 import { describe, expect, test } from "bun:test";
-import type { AuthContext } from "../src/lib/app-env.ts";
+import type { AuthContext } from "../src/lib/auth-context.ts";
 import { createLogger } from "../src/lib/logger.ts";
 import type { Activity } from "../src/modules/activity/activity.schemas.ts";
 import { CLOSE } from "../src/realtime/events.ts";

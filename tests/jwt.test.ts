@@ -24,8 +24,16 @@ test("a verifier remembers only what its own secret signed", () => {
 });
 
 test("memory stays bounded; evicted tokens still verify", () => {
-  const verify = createAccessTokenVerifier(SECRET, 2);
-  const tokens = [claims(), claims(), claims()].map((c) => signAccessToken(c, SECRET, 60));
+  const verify = createAccessTokenVerifier(SECRET, 50);
+  const tokens = Array.from({ length: 500 }, () => signAccessToken(claims(), SECRET, 60));
   for (const token of tokens) expect(verify(token)?.userId).toBeString();
-  expect(verify(tokens[0] as string)).not.toBeNull();
+  expect(verify.remembered).toBe(50);
+  expect(verify(tokens[0] as string)).not.toBeNull(); // evicted long ago: verified afresh
+  expect(verify.remembered).toBe(50);
+});
+
+test("forged tokens are never remembered", () => {
+  const verify = createAccessTokenVerifier(SECRET, 50);
+  for (let i = 0; i < 100; i++) expect(verify(signAccessToken(claims(), `${SECRET}-forger`, 60))).toBeNull();
+  expect(verify.remembered).toBe(0);
 });

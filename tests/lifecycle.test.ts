@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { fileURLToPath } from "node:url";
 import { ConfigError, loadConfig } from "../src/config/env.ts";
-import { createClient } from "./support/client.ts";
+import * as authRoutes from "../src/modules/auth/auth.routes.ts";
+import { createClient, parseWith } from "./support/client.ts";
 import { testDatabase } from "./support/database.ts";
 import { PASSWORD, uniqueEmail } from "./support/fixtures.ts";
 import { TEST_SECRETS } from "./support/server.ts";
@@ -26,20 +27,38 @@ async function spawnApi(env: Record<string, string>) {
   return child;
 }
 
-/** Reads the child's stdout until it says where it listens. */
-async function portOf(child: ReturnType<typeof Bun.spawn>) {
-  const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
+/** Follows the child's stdout, so a test can wait for the line that says something happened. */
+function watchOutput(child: ReturnType<typeof Bun.spawn>) {
   let output = "";
-  for (;;) {
-    const port = output.match(/listening on http:\/\/localhost:(\d+)/)?.[1];
-    if (port) {
-      reader.releaseLock();
-      return Number(port);
+  const waiters = new Set<() => void>();
+  let ended = false;
+  void (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of child.stdout as ReadableStream<Uint8Array>) {
+      output += decoder.decode(chunk);
+      for (const wake of [...waiters]) wake();
     }
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`server exited before listening: ${output}`);
-    output += new TextDecoder().decode(value);
-  }
+    ended = true;
+    for (const wake of [...waiters]) wake();
+  })();
+  return {
+    /** The first match of `pattern` in the output, once it appears. */
+    waitFor: (pattern: RegExp, timeoutMs = 10_000) =>
+      new Promise<RegExpMatchArray>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}: ${output}`)), timeoutMs);
+        const check = () => {
+          const match = output.match(pattern);
+          if (match || ended) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            if (match) resolve(match);
+            else reject(new Error(`server exited before printing ${pattern}: ${output}`));
+          }
+        };
+        waiters.add(check);
+        check();
+      }),
+  };
 }
 
 describe("graceful shutdown", () => {
@@ -49,25 +68,26 @@ describe("graceful shutdown", () => {
       NODE_ENV: "production",
       BCRYPT_COST: "14", // about a second per hash: a request that is surely still running
       RATE_LIMIT_AUTH_MAX: "1000",
-      LOG_LEVEL: "info",
+      LOG_LEVEL: "debug",
     });
+    const output = watchOutput(child);
     try {
-      const base = `http://127.0.0.1:${await portOf(child)}`;
+      const base = `http://127.0.0.1:${(await output.waitFor(/listening on http:\/\/localhost:(\d+)/))[1]}`;
       const api = createClient(base);
       const email = uniqueEmail("shutdown");
       const registered = await api.post("/api/auth/register", { body: { name: "Sig", email, password: PASSWORD, organisationName: "Term" } });
       expect(registered.status).toBe(201);
-      const socket = await connectSocket(base, registered.body.data.accessToken);
+      const socket = await connectSocket(base, parseWith(authRoutes.register, 201, registered).data.accessToken);
       await socket.next((m) => m.type === "CONNECTED");
 
       const slowLogin = api.post("/api/auth/login", { body: { email, password: PASSWORD } });
-      await Bun.sleep(300); // the login is now hashing on the server
+      await output.waitFor(/"msg":"request started"[^\n]*"path":"\/api\/auth\/login"/);
       child.kill("SIGTERM");
 
       expect((await slowLogin).status).toBe(200);
       expect((await socket.closed(5000)).code).toBe(1001);
       expect(await child.exited).toBe(0);
-      expect(fetch(`${base}/health`)).rejects.toThrow();
+      await expect(fetch(`${base}/health`)).rejects.toThrow();
     } finally {
       child.kill("SIGKILL");
     }

@@ -2,6 +2,9 @@ import { expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
 import { describeError } from "../src/lib/errors.ts";
 import { createLogger } from "../src/lib/logger.ts";
+import * as authRoutes from "../src/modules/auth/auth.routes.ts";
+import * as usersRoutes from "../src/modules/users/users.routes.ts";
+import { parseWith } from "./support/client.ts";
 import { testDatabase } from "./support/database.ts";
 import { uniqueEmail } from "./support/fixtures.ts";
 import { useTestServer } from "./support/server.ts";
@@ -15,26 +18,32 @@ test("a whole session leaves one line per request and none of its secrets in the
   const keep = <T extends string>(secret: T) => (secrets.push(secret), secret);
 
   const adminPassword = keep("admin-password-9f8e7d");
-  const registered = await api.post("/api/auth/register", {
-    body: { name: "Logan", email: uniqueEmail("log"), password: adminPassword, organisationName: "Logged Org" },
-  });
-  expect(registered.status).toBe(201);
-  keep(registered.body.data.accessToken);
-  keep(registered.body.data.refreshToken);
+  const registered = parseWith(
+    authRoutes.register,
+    201,
+    await api.post("/api/auth/register", {
+      body: { name: "Logan", email: uniqueEmail("log"), password: adminPassword, organisationName: "Logged Org" },
+    }),
+  ).data;
+  keep(registered.accessToken);
+  keep(registered.refreshToken);
 
-  const loggedIn = await api.post("/api/auth/login", { body: { email: registered.body.data.user.email, password: adminPassword } });
-  const access = keep(loggedIn.body.data.accessToken as string);
-  const refreshed = await api.post("/api/auth/refresh", { body: { refreshToken: keep(loggedIn.body.data.refreshToken) } });
-  keep(refreshed.body.data.accessToken);
-  keep(refreshed.body.data.refreshToken);
+  const loggedIn = parseWith(authRoutes.login, 200, await api.post("/api/auth/login", { body: { email: registered.user.email, password: adminPassword } })).data;
+  const access = keep(loggedIn.accessToken);
+  const refreshed = parseWith(authRoutes.refresh, 200, await api.post("/api/auth/refresh", { body: { refreshToken: keep(loggedIn.refreshToken) } })).data;
+  keep(refreshed.accessToken);
+  keep(refreshed.refreshToken);
 
-  const invited = await api.post("/api/users/invite", { token: access, headers: {}, body: { email: uniqueEmail("guest"), role: "MEMBER" } });
-  const inviteToken = keep(invited.body.data.token as string);
+  const invited = parseWith(usersRoutes.invite, 201, await api.post("/api/users/invite", { token: access, body: { email: uniqueEmail("guest"), role: "MEMBER" } })).data;
+  const inviteToken = keep(invited.token);
   const memberPassword = keep("member-password-1a2b3c");
-  const accepted = await api.post("/api/users/accept-invite", { body: { token: inviteToken, name: "Guest", password: memberPassword } });
-  expect(accepted.status).toBe(200);
-  keep(accepted.body.data.accessToken);
-  keep(accepted.body.data.refreshToken);
+  const accepted = parseWith(
+    usersRoutes.acceptInvite,
+    200,
+    await api.post("/api/users/accept-invite", { body: { token: inviteToken, name: "Guest", password: memberPassword } }),
+  ).data;
+  keep(accepted.accessToken);
+  keep(accepted.refreshToken);
 
   // Both socket styles: the query-string one is the dangerous one for logs.
   const viaQuery = await connectSocket(server().base, access, { auth: "query" });
@@ -45,7 +54,7 @@ test("a whole session leaves one line per request and none of its secrets in the
   viaProtocol.close();
 
   // Failures log too, and must not echo what they were sent.
-  await api.post("/api/auth/login", { body: { email: registered.body.data.user.email, password: keep("wrong-password-77x") } });
+  await api.post("/api/auth/login", { body: { email: registered.user.email, password: keep("wrong-password-77x") } });
   await api.post("/api/auth/refresh", { body: { refreshToken: keep("bogus-refresh-token-abc") } });
   await api.get("/api/organisations", { headers: { authorization: `Bearer ${keep("bogus.access.token")}` } });
   await api.post("/api/auth/login", { raw: `{"password": "${keep("half-sent-password")}"` });
@@ -61,7 +70,7 @@ test("a whole session leaves one line per request and none of its secrets in the
     expect([typeof time, typeof requestId, typeof method, typeof path]).toEqual(["string", "string", "string", "string"]);
     expect([typeof status, typeof durationMs]).toEqual(["number", "number"]);
   }
-  const organisationId = registered.body.data.organisation.id;
+  const organisationId = registered.organisation.id;
   expect(requests.filter((entry) => entry.path === "/ws").map((entry) => entry.organisationId)).toEqual([organisationId, organisationId]);
   expect(requests.find((entry) => entry.path === "/api/users/invite")?.organisationId).toBe(organisationId);
 });

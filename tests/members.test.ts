@@ -2,8 +2,9 @@ import { describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { invites, memberships, users } from "../src/db/schema/index.ts";
 import * as authRoutes from "../src/modules/auth/auth.routes.ts";
+import * as organisationsRoutes from "../src/modules/organisations/organisations.routes.ts";
 import * as routes from "../src/modules/users/users.routes.ts";
-import { parseWith } from "./support/client.ts";
+import { parseWith, refusalOf } from "./support/client.ts";
 import { snapshotDatabase, inDatabase } from "./support/db-state.ts";
 import { acceptInvite, addMember, changePlan, invite, login, PASSWORD, registerOrg, uniqueEmail } from "./support/fixtures.ts";
 import { useTestServer } from "./support/server.ts";
@@ -83,10 +84,9 @@ describe("invitations", () => {
     const created = await invite(api, admin);
     await inDatabase((tx) => tx.update(invites).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(invites.id, created.id)));
     const response = await acceptInvite(api, created.token);
-    expect(response.status).toBe(410);
-    expect(response.body.message).toMatch(/expired/);
-    const org = await api.get("/api/organisations", { token: admin.accessToken });
-    expect(org.body.data.pendingInvites).toBe(0);
+    expect(refusalOf(410, response).message).toMatch(/expired/);
+    const org = parseWith(organisationsRoutes.getOrganisation, 200, await api.get("/api/organisations", { token: admin.accessToken }));
+    expect(org.data.pendingInvites).toBe(0);
   });
 
   test("a revoked invite: 404, and revoking it again is a 404", async () => {
@@ -106,8 +106,7 @@ describe("invitations", () => {
     const created = await invite(api, admin);
     const before = await snapshotDatabase();
     const response = await api.post("/api/users/accept-invite", { body: { token: created.token, name: "Newcomer", password: "short" } });
-    expect(response.status).toBe(422);
-    expect(response.body.errors.map((error: { path: string }) => error.path)).toEqual(["password"]);
+    expect((refusalOf(422, response).errors ?? []).map((error) => error.path)).toEqual(["password"]);
     expect(await snapshotDatabase()).toEqual(before);
   });
 
@@ -146,8 +145,8 @@ describe("an existing account joining a second organisation", () => {
     ).data;
     expect(switched.organisation.id).toBe(b.organisation.id);
     expect(switched.user.role).toBe("MEMBER");
-    const inB = await api.get("/api/organisations", { token: switched.accessToken });
-    expect(inB.body.data.id).toBe(b.organisation.id);
+    const inB = parseWith(organisationsRoutes.getOrganisation, 200, await api.get("/api/organisations", { token: switched.accessToken }));
+    expect(inB.data.id).toBe(b.organisation.id);
     // and login can pick the membership
     expect((await login(api, a.email, PASSWORD, b.organisation.id)).organisation.id).toBe(b.organisation.id);
   });
@@ -170,7 +169,7 @@ describe("plan limits under concurrency", () => {
     const attempts = await Promise.all(
       Array.from({ length: 6 }, () => api.post("/api/users/invite", { token: admin.accessToken, body: { email: uniqueEmail("seat"), role: "MEMBER" } })),
     );
-    const issued = attempts.filter((r) => r.status === 201).map((r) => r.body.data.token as string);
+    const issued = attempts.filter((r) => r.status === 201).map((r) => parseWith(routes.invite, 201, r).data.token);
     expect(issued).toHaveLength(2);
     expect(attempts.filter((r) => r.status === 403)).toHaveLength(4);
 
@@ -178,8 +177,7 @@ describe("plan limits under concurrency", () => {
     expect(accepts.filter((r) => r.status === 200)).toHaveLength(2);
     expect(await memberCount(admin.organisation.id)).toBe(3);
     const more = await api.post("/api/users/invite", { token: admin.accessToken, body: { email: uniqueEmail("over"), role: "MEMBER" } });
-    expect(more.status).toBe(403);
-    expect(more.body.message).toMatch(/FREE plan allows 3/);
+    expect(refusalOf(403, more).message).toMatch(/FREE plan allows 3/);
   });
 
   test("PRO: 20 concurrent invites then 20 concurrent accepts — exactly 10 members", async () => {
@@ -188,7 +186,7 @@ describe("plan limits under concurrency", () => {
     const attempts = await Promise.all(
       Array.from({ length: 20 }, () => api.post("/api/users/invite", { token: admin.accessToken, body: { email: uniqueEmail("pro"), role: "MEMBER" } })),
     );
-    const issued = attempts.filter((r) => r.status === 201).map((r) => r.body.data.token as string);
+    const issued = attempts.filter((r) => r.status === 201).map((r) => parseWith(routes.invite, 201, r).data.token);
     expect(issued).toHaveLength(9);
 
     const accepts = await Promise.all(Array.from({ length: 20 }, (_, i) => acceptInvite(api, issued[i % issued.length] as string)));

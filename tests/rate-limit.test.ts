@@ -3,7 +3,7 @@ import { RedisClient } from "bun";
 import { randomBytes } from "node:crypto";
 import { addressSubject, clientAddress } from "../src/lib/client-address.ts";
 import { createClient } from "./support/client.ts";
-import { registerOrg, uniqueEmail } from "./support/fixtures.ts";
+import { invite, registerOrg, uniqueEmail } from "./support/fixtures.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
 import { attemptUpgrade, connectSocket } from "./support/socket.ts";
 
@@ -54,8 +54,8 @@ describe("the credential budget, per address", () => {
     const api = await serverWith({ RATE_LIMIT_AUTH_MAX: "3" });
     const attacker = await registerOrg(api);
     const victim = await registerOrg(api);
-    const created = await api.post("/api/users/invite", { token: attacker.accessToken, body: { email: victim.email, role: "MEMBER" } });
-    const guess = () => api.post("/api/users/accept-invite", { body: { token: created.body.data.token, password: "guessing-again" } });
+    const created = await invite(api, attacker, victim.email);
+    const guess = () => api.post("/api/users/accept-invite", { body: { token: created.token, password: "guessing-again" } });
     // Registering both organisations spent two of the three.
     expect((await guess()).status).toBe(401);
     expect((await guess()).status).toBe(429);
@@ -140,12 +140,12 @@ describe("the credential budget, per account", () => {
     const api = await serverWith({ RATE_LIMIT_AUTH_MAX: "1000", RATE_LIMIT_ACCOUNT_MAX: "3" });
     const attacker = await registerOrg(api);
     const victim = await registerOrg(api);
-    const created = await api.post("/api/users/invite", { token: attacker.accessToken, body: { email: victim.email, role: "MEMBER" } });
+    const created = await invite(api, attacker, victim.email);
     for (let i = 0; i < 3; i++) {
-      const wrong = await api.post("/api/users/accept-invite", { body: { token: created.body.data.token, password: `guess-number-${i}` } });
+      const wrong = await api.post("/api/users/accept-invite", { body: { token: created.token, password: `guess-number-${i}` } });
       expect(wrong.status).toBe(401);
     }
-    const right = await api.post("/api/users/accept-invite", { body: { token: created.body.data.token, password: victim.password } });
+    const right = await api.post("/api/users/accept-invite", { body: { token: created.token, password: victim.password } });
     expect(right.status).toBe(429);
     expect((await api.post("/api/auth/login", { body: { email: victim.email, password: victim.password } })).status).toBe(429);
   });

@@ -5,7 +5,10 @@ import pg from "pg";
 import { activities } from "../src/db/schema/index.ts";
 import { withOrg } from "../src/db/tenant.ts";
 import { recordActivity } from "../src/modules/activity/activity.service.ts";
-import { createClient } from "./support/client.ts";
+import * as activityRoutes from "../src/modules/activity/activity.routes.ts";
+import * as organisationsRoutes from "../src/modules/organisations/organisations.routes.ts";
+import * as usersRoutes from "../src/modules/users/users.routes.ts";
+import { createClient, parseWith } from "./support/client.ts";
 import { testDatabase } from "./support/database.ts";
 import { inDatabase } from "./support/db-state.ts";
 import { acceptInvite, addMember, changePlan, invite, registerOrg, type Session } from "./support/fixtures.ts";
@@ -75,7 +78,9 @@ describe("connecting", () => {
     socket.send({ type: "NOT_A_THING" });
     socket.send("[1,2,3]");
     socket.send({ type: "PING" });
-    expect((await socket.next((m) => m.type === "PONG")).type).toBe("PONG");
+    // Nothing answers the junk, so the very next message is the PONG.
+    expect((await socket.next()).type).toBe("PONG");
+    expect(socket.received.map((m) => m.type)).toEqual(["CONNECTED", "PONG"]);
   });
 });
 
@@ -92,7 +97,7 @@ describe("delivery", () => {
 
     const email = `rt-${crypto.randomUUID().slice(0, 8)}@example.com`;
     const created = await invite(api, admin, email);
-    const joined = (await acceptInvite(api, created.token, "Rita")).body.data;
+    const joined = parseWith(usersRoutes.acceptInvite, 200, await acceptInvite(api, created.token, "Rita")).data;
     await api.patch(`/api/users/${joined.user.id}/role`, { token: admin.accessToken, body: { role: "ADMIN" } });
     await changePlan(api, admin, "PRO");
     const revocable = await invite(api, admin);
@@ -156,8 +161,7 @@ describe("delivery", () => {
       });
       throw new Error("the change failed after its activity was written");
     });
-    expect(failed).rejects.toThrow(/failed after/);
-    await failed.catch(() => {});
+    await expect(failed).rejects.toThrow(/failed after/);
 
     await broadcast(admin, "committed");
     const delivered = await socket.next((m) => m.type === "BROADCAST_MESSAGE");
@@ -170,10 +174,9 @@ describe("delivery", () => {
     try {
       const admin = await registerOrg(api);
       const socket = await open(server().base, admin.accessToken);
-      const response = await broadcast(admin, "via instance two", createClient(second.base));
-      expect(response.status).toBe(201);
+      const sent = parseWith(organisationsRoutes.broadcast, 201, await broadcast(admin, "via instance two", createClient(second.base))).data;
       const event = await socket.next((m) => m.type === "BROADCAST_MESSAGE");
-      expect(event).toMatchObject({ payload: { message: "via instance two" }, id: response.body.data.id });
+      expect(event).toMatchObject({ payload: { message: "via instance two" }, id: sent.id });
     } finally {
       await second.stop();
     }
@@ -199,7 +202,8 @@ describe("a room's starting point, across instances", () => {
       const socket = await open(second.base, admin.accessToken);
       const connected = socket.received[0];
       // Both commit (through the other instance) while the new room's first read is held back.
-      const sent = [(await broadcast(admin, "first")).body.data.id, (await broadcast(admin, "second")).body.data.id];
+      const sent: string[] = [];
+      for (const text of ["first", "second"]) sent.push(parseWith(organisationsRoutes.broadcast, 201, await broadcast(admin, text)).data.id);
       release();
       const delivered = await socket.collect("BROADCAST_MESSAGE", 2);
       expect(delivered.map((m) => m.id)).toEqual(sent);
@@ -260,7 +264,8 @@ describe("resume", () => {
   test("events committed during the replay arrive once each, in order, with no gap", async () => {
     const admin = await registerOrg(api);
     await broadcast(admin, "baseline");
-    const [baseline] = (await api.get("/api/activities?limit=1", { token: admin.accessToken })).body.data;
+    const [baseline] = parseWith(activityRoutes.listActivities, 200, await api.get("/api/activities?limit=1", { token: admin.accessToken })).data;
+    if (!baseline) throw new Error("the baseline broadcast is missing from the feed");
     for (let i = 0; i < 20; i++) await broadcast(admin, `before ${i}`);
 
     const during = Promise.all(Array.from({ length: 20 }, (_, i) => broadcast(admin, `during ${i}`)));
@@ -335,6 +340,14 @@ describe("revocation on the wire", () => {
     const socket = await open(server().base, admin.accessToken);
     socket.send({ type: "AUTH", token: other.accessToken });
     expect((await socket.next((m) => m.type === "ERROR")).payload.message).toMatch(/another user/);
+    // Still the admin's socket: it hears the admin's organisation, never the other one, and
+    // logging the admin's session out still closes it.
+    await broadcast(other, "for the other organisation");
+    await broadcast(admin, "for the admin's organisation");
+    expect((await socket.next((m) => m.type === "BROADCAST_MESSAGE")).payload.message).toBe("for the admin's organisation");
+    expect(socket.received.some((m) => m.payload?.message === "for the other organisation")).toBe(false);
+    await api.post("/api/auth/logout", { token: admin.accessToken, body: { refreshToken: admin.refreshToken } });
+    expect((await socket.closed(2000)).code).toBe(4001);
   });
 });
 

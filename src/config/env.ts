@@ -28,6 +28,7 @@ const envSchema = z.object({
   JWT_REFRESH_SECRET: z.string().optional(),
   JWT_ACCESS_EXPIRES_IN: duration.default(15 * 60),
   JWT_REFRESH_EXPIRES_IN: duration.default(7 * 86400),
+  INVITE_EXPIRES_IN: duration.default(86400),
   BCRYPT_COST: z.coerce.number().int().min(4).max(31).default(10),
   RATE_LIMIT_WINDOW_MS: positiveInt.default(60_000),
   RATE_LIMIT_MAX: positiveInt.default(100),

@@ -8,6 +8,9 @@ export async function queryRows<T>(executor: Db | Tx, query: SQL): Promise<T[]> 
   return (result as unknown as { rows: T[] }).rows;
 }
 
+/** `column` holds `email` in any letter case (emails are compared case-insensitively; see users_email_lower_key). */
+export const sameEmail = (column: AnyColumn, email: string): SQL => sql`lower(${column}) = ${email.toLowerCase()}`;
+
 /** The keyset condition for pages ordered by (timestamp, uuid): rows strictly after `key`. */
 export const afterTimeKey = (at: AnyColumn, id: AnyColumn, key: TimeKey | undefined): SQL | undefined =>
   key ? sql`(${at}, ${id}) > (${key.at.toISOString()}::timestamptz, ${key.id}::uuid)` : undefined;

@@ -23,9 +23,9 @@ export function withOrg<T>(db: Db, organisationId: string, fn: (tx: Tx) => Promi
 }
 
 /**
- * Runs `fn` in a transaction that may look across organisations. Only the flows that run
- * before an organisation is known (register, login, refresh, accept-invite) and the
- * realtime/revocation plumbing use it; `grep withSystem` lists them all.
+ * Runs `fn` in a transaction that may look across organisations: for the flows that act before
+ * an organisation is known, or on a user across all of theirs (signing in and up, refreshing,
+ * accepting an invite, listing a user's memberships). `grep -rn withSystem src` lists them all.
  */
 export function withSystem<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {

@@ -1,7 +1,6 @@
 import type { ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { AppEnv } from "./app-env.ts";
 import type { Logger } from "./logger.ts";
 import { type FieldError, failure } from "./response.ts";
 
@@ -81,7 +80,7 @@ export function describeError(error: unknown): Record<string, unknown> {
 }
 
 /** The one place errors become responses: every failure leaves in the same envelope. */
-export function errorHandler(logger: Logger): ErrorHandler<AppEnv> {
+export function errorHandler<E extends { Variables: { requestId: string } }>(logger: Logger): ErrorHandler<E> {
   return (error, c) => {
     if (error instanceof DomainError) {
       if (error instanceof TooManyAttemptsError) c.header("retry-after", String(error.retryAfterSeconds));
@@ -103,5 +102,5 @@ export function errorHandler(logger: Logger): ErrorHandler<AppEnv> {
   };
 }
 
-export const notFoundHandler: NotFoundHandler<AppEnv> = (c) =>
+export const notFoundHandler: NotFoundHandler = (c) =>
   c.json(failure(`Route not found: ${c.req.method} ${c.req.path}`), 404);

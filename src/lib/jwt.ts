@@ -1,6 +1,6 @@
 import jwt from "jsonwebtoken";
 import { z } from "zod";
-import { ROLES, type Role } from "./roles.ts";
+import { ROLES, type Role } from "./vocabulary.ts";
 
 export type AccessClaims = { userId: string; orgId: string; role: Role; sessionId: string; expiresAt: number };
 
@@ -46,14 +46,14 @@ export function verifyAccessToken(token: string, secret: string): AccessClaims |
 
 /**
  * Verifies access tokens signed with `secret`, remembering the ones that passed until they
- * expire. A client presents the same token on every request of its 15 minutes, and each
+ * expire. A client presents the same token on every request of its life, and each
  * request used to verify it twice (rate-limit key, then auth): an HMAC and a claims parse of
  * ~20 µs each, where a Map lookup costs next to nothing. Only successes are kept, so forged
  * tokens never occupy it; revocation is not its business (the session guard checks that).
  */
 export function createAccessTokenVerifier(secret: string, maxEntries = 10_000) {
   const verified = new Map<string, AccessClaims>();
-  return (token: string): AccessClaims | null => {
+  const verify = (token: string): AccessClaims | null => {
     const known = verified.get(token);
     if (known && known.expiresAt > Date.now()) return known;
     if (known) verified.delete(token);
@@ -63,4 +63,6 @@ export function createAccessTokenVerifier(secret: string, maxEntries = 10_000) {
     verified.set(token, Object.freeze(claims));
     return claims;
   };
+  /** How many tokens it remembers now (never more than `maxEntries`). */
+  return Object.defineProperty(verify, "remembered", { get: () => verified.size }) as typeof verify & { readonly remembered: number };
 }

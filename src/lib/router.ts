@@ -1,6 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Env } from "hono";
 import type { ZodError } from "zod";
-import type { AppEnv } from "./app-env.ts";
 import { type FieldError, failure } from "./response.ts";
 
 /** One entry per offending field; an unknown key is named itself rather than reported on its parent. */
@@ -19,8 +19,8 @@ const TARGET_NAMES: Record<string, string> = { json: "request body", query: "que
  * A router whose validation failures all speak the envelope: 422 for a body that fails its
  * schema, 400 for a bad query or path parameter, each with `errors` naming the fields.
  */
-export function createRouter() {
-  return new OpenAPIHono<AppEnv>({
+export function createRouter<E extends Env>() {
+  return new OpenAPIHono<E>({
     defaultHook: (result, c) => {
       if (result.success) return;
       const errors = fieldErrors(result.error);

@@ -1,8 +1,9 @@
 import type { HonoRequest } from "hono";
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../lib/app-env.ts";
+import type { AppEnv } from "../app-env.ts";
 import { ForbiddenError } from "../lib/errors.ts";
-import { type Role, roleSatisfies } from "../lib/roles.ts";
+import { roleSatisfies } from "../lib/roles.ts";
+import type { Role } from "../lib/vocabulary.ts";
 
 /** The token in `Authorization: Bearer <token>`, if there is one. */
 export const bearerToken = (header: string | undefined): string | undefined =>

@@ -2,7 +2,7 @@ import { RedisClient } from "bun";
 import type { Context, MiddlewareHandler } from "hono";
 import { MemoryStore, RedisStore, rateLimiter, type Store } from "hono-rate-limiter";
 import type { Config } from "../config/env.ts";
-import type { AppEnv } from "../lib/app-env.ts";
+import type { AppEnv } from "../app-env.ts";
 import { type AttemptLimiter, createAttemptLimiter } from "../lib/attempts.ts";
 import { addressSubject } from "../lib/client-address.ts";
 import type { Logger } from "../lib/logger.ts";

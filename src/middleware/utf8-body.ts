@@ -1,5 +1,5 @@
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../lib/app-env.ts";
+import type { AppEnv } from "../app-env.ts";
 import { failure } from "../lib/response.ts";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });

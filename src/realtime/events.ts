@@ -1,4 +1,4 @@
-import type { Activity } from "../modules/activity/activity.schemas.ts";
+import type { Activity } from "../modules/activity/index.ts";
 
 /** What the server sends on /ws. `id` is the activity id: pass the last one seen as `since` to resume. */
 export type ServerMessage = { type: string; payload?: unknown; id?: string; at: string };

@@ -1,5 +1,5 @@
 import type { Logger } from "../lib/logger.ts";
-import type { AuthChange } from "../modules/auth/revocations.ts";
+import type { AuthChange } from "../modules/auth/index.ts";
 import { CLOSE, message } from "./events.ts";
 import { type ActivitiesAfter, createRoom, type Room } from "./room.ts";
 import { createSocketAuth, type SessionStandings } from "./socket-auth.ts";

@@ -1,9 +1,8 @@
 import type { Database } from "../db/client.ts";
-import type { AuthContext } from "../lib/app-env.ts";
+import type { AuthContext } from "../lib/auth-context.ts";
 import type { Logger } from "../lib/logger.ts";
-import { ACTIVITY_CHANNEL, parseActivityNotification } from "../modules/activity/activity.service.ts";
-import { AUTH_CHANNEL, parseAuthChange } from "../modules/auth/revocations.ts";
-import type { SessionGuard } from "../modules/auth/session-guard.ts";
+import { ACTIVITY_CHANNEL, parseActivityNotification } from "../modules/activity/index.ts";
+import { AUTH_CHANNEL, parseAuthChange, type SessionGuard } from "../modules/auth/index.ts";
 import { createBus } from "./bus.ts";
 import { createHub, type HubDeps } from "./hub.ts";
 

@@ -1,6 +1,6 @@
 import { describeError } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
-import type { Activity } from "../modules/activity/activity.schemas.ts";
+import type { Activity } from "../modules/activity/index.ts";
 import { activityMessage, CLOSE, message, REPLAY_LIMIT } from "./events.ts";
 import type { HubSocket } from "./socket.ts";
 

@@ -1,5 +1,5 @@
-import type { AuthContext } from "../lib/app-env.ts";
-import type { Role } from "../lib/roles.ts";
+import type { AuthContext } from "../lib/auth-context.ts";
+import type { Role } from "../lib/vocabulary.ts";
 import { CLOSE, message } from "./events.ts";
 import type { HubSocket } from "./socket.ts";
 

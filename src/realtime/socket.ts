@@ -1,4 +1,4 @@
-import type { AuthContext } from "../lib/app-env.ts";
+import type { AuthContext } from "../lib/auth-context.ts";
 
 /**
  * What a socket carries from its upgrade: who it is, the id of the organisation's newest

@@ -1,10 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { AppRouteHandler } from "../lib/app-env.ts";
+import type { AppEnv, AppRouteHandler } from "../app-env.ts";
 import { BadRequestError } from "../lib/errors.ts";
 import { errorResponses } from "../lib/response.ts";
 import { createRouter } from "../lib/router.ts";
 import { BEARER_PROTOCOL, presentedToken, protocolToken } from "../middleware/auth.ts";
-import { parseActivityId } from "../modules/activity/activity.events.ts";
+import { parseActivityId } from "../modules/activity/index.ts";
 import { REPLAY_LIMIT } from "./events.ts";
 
 const WsQuery = z.object({
@@ -56,4 +56,4 @@ const connectHandler: AppRouteHandler<typeof connect> = async (c) => {
   return new Response(null) as never;
 };
 
-export const realtimeRouter = createRouter().openapi(connect, connectHandler);
+export const realtimeRouter = createRouter<AppEnv>().openapi(connect, connectHandler);

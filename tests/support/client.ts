@@ -1,7 +1,8 @@
 import type { RouteConfig } from "@hono/zod-openapi";
 import type { z } from "zod";
+import { ErrorEnvelope } from "../../src/lib/response.ts";
 
-export type ApiResponse = { status: number; body: any; headers: Headers };
+export type ApiResponse = { status: number; body: unknown; headers: Headers };
 
 type CallOptions = { body?: unknown; token?: string; headers?: Record<string, string>; raw?: string };
 
@@ -53,4 +54,10 @@ export function parseWith<R extends RouteConfig, S extends keyof R["responses"] 
   }
   const config = route.responses[status] as { content: { "application/json": { schema: z.ZodType } } };
   return config.content["application/json"].schema.parse(response.body) as z.output<JsonSchemaOf<R, S>>;
+}
+
+/** Parses a refusal with the one error envelope, after checking its status. */
+export function refusalOf(status: number, response: ApiResponse): z.output<typeof ErrorEnvelope> {
+  if (response.status !== status) throw new Error(`expected ${status}, got ${response.status}: ${JSON.stringify(response.body)}`);
+  return ErrorEnvelope.parse(response.body);
 }

@@ -1,5 +1,5 @@
 import { bigint, index, jsonb, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
-import type { UserSummary } from "../../modules/activity/activity.events.ts";
+import type { UserSummary } from "../../lib/vocabulary.ts";
 import { createdAt } from "./columns.ts";
 import { activityType } from "./enums.ts";
 import { organisations } from "./organisations.ts";

@@ -1,5 +1,4 @@
-import type { Role } from "../../lib/roles.ts";
-import type { PlanName } from "../organisations/plans.ts";
+import type { ActivityType, PlanName, Role, UserSummary } from "../../lib/vocabulary.ts";
 
 const MAX_ACTIVITY_ID = 2n ** 63n - 1n; // PostgreSQL bigint
 
@@ -10,11 +9,8 @@ export function parseActivityId(value: string): bigint | null {
   return id <= MAX_ACTIVITY_ID ? id : null;
 }
 
-/** Who did something, or whom it was about, as it stood when it happened. */
-export type UserSummary = { id: string; name: string; email: string };
-
 /** The payload of each event type: what the feed calls `metadata` and the socket `payload`. */
-export type ActivityPayloads = {
+type ActivityPayloads = {
   USER_JOINED: { userId: string; name: string; email: string; role: Role };
   USER_REMOVED: { userId: string; removedBy: UserSummary };
   USER_ROLE_CHANGED: { userId: string; from: Role; to: Role; changedBy: UserSummary };
@@ -24,19 +20,6 @@ export type ActivityPayloads = {
   INVITE_SENT: { inviteId: string; email: string; role: Role; invitedBy: UserSummary };
   INVITE_REVOKED: { inviteId: string; email: string; revokedBy: UserSummary };
 };
-
-export type ActivityType = keyof ActivityPayloads;
-
-export const ACTIVITY_TYPES = [
-  "USER_JOINED",
-  "USER_REMOVED",
-  "USER_ROLE_CHANGED",
-  "PLAN_UPGRADED",
-  "PLAN_DOWNGRADED",
-  "BROADCAST_MESSAGE",
-  "INVITE_SENT",
-  "INVITE_REVOKED",
-] as const satisfies readonly ActivityType[];
 
 /** One change to record: its type, payload and the member it concerns, if any. */
 export type ActivityEvent = {

@@ -1,4 +1,4 @@
-import type { AppRouteHandler } from "../../lib/app-env.ts";
+import type { AppRouteHandler } from "../../app-env.ts";
 import { okList } from "../../lib/response.ts";
 import type * as routes from "./activity.routes.ts";
 

@@ -1,9 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { ACTIVITY_TYPES } from "./activity.events.ts";
-
-export const UserSummarySchema = z
-  .object({ id: z.uuid(), name: z.string(), email: z.string() })
-  .openapi("UserSummary");
+import { cursorQuery, limitQuery, UserSummarySchema } from "../../lib/schemas.ts";
+import { ACTIVITY_TYPES } from "../../lib/vocabulary.ts";
 
 export const ActivityTypeSchema = z.enum(ACTIVITY_TYPES).openapi("ActivityType");
 
@@ -18,20 +15,6 @@ export const ActivitySchema = z
     createdAt: z.iso.datetime(),
   })
   .openapi("Activity");
-
-export const limitQuery = z.coerce
-  .number()
-  .int()
-  .min(1)
-  .max(100)
-  .default(50)
-  .openapi({ param: { name: "limit", in: "query" }, example: 50 });
-
-export const cursorQuery = z
-  .string()
-  .max(200)
-  .optional()
-  .openapi({ param: { name: "cursor", in: "query" }, description: "`meta.nextCursor` of the previous page" });
 
 export const ActivityQuery = z.object({
   limit: limitQuery,

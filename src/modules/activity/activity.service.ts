@@ -3,10 +3,11 @@ import type { Db, Tx } from "../../db/client.ts";
 import { activities, organisations } from "../../db/schema/index.ts";
 import { queryRows } from "../../db/sql.ts";
 import { withOrg } from "../../db/tenant.ts";
-import type { AuthContext } from "../../lib/app-env.ts";
+import type { AuthContext } from "../../lib/auth-context.ts";
 import { cutPage, decodeCursor, encodeCursor } from "../../lib/cursor.ts";
 import { BadRequestError } from "../../lib/errors.ts";
-import { type ActivityEvent, describeActivity, parseActivityId, type UserSummary } from "./activity.events.ts";
+import type { UserSummary } from "../../lib/vocabulary.ts";
+import { type ActivityEvent, describeActivity, parseActivityId } from "./activity.events.ts";
 import type { Activity, ActivityQueryInput } from "./activity.schemas.ts";
 
 /** The channel that wakes every instance when an organisation's activity log grows. */
@@ -78,7 +79,7 @@ export async function recordActivity(tx: Tx, author: ActivityAuthor, event: Acti
 
 type ActivityRow = typeof activities.$inferSelect;
 
-export const toActivity = (row: ActivityRow): Activity => ({
+const toActivity = (row: ActivityRow): Activity => ({
   id: row.id.toString(),
   type: row.type,
   message: row.message,

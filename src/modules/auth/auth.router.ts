@@ -1,8 +1,9 @@
+import type { AppEnv } from "../../app-env.ts";
 import { createRouter } from "../../lib/router.ts";
 import * as handlers from "./auth.handlers.ts";
 import * as routes from "./auth.routes.ts";
 
-export const authRouter = createRouter()
+export const authRouter = createRouter<AppEnv>()
   .openapi(routes.register, handlers.register)
   .openapi(routes.login, handlers.login)
   .openapi(routes.refresh, handlers.refresh)

@@ -1,10 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { emailField, nameField, newPasswordField, opaqueTokenField, passwordField, uuidField } from "../../lib/fields.ts";
-import { ROLES } from "../../lib/roles.ts";
-import { PLAN_NAMES } from "../organisations/plans.ts";
-
-export const RoleSchema = z.enum(ROLES).openapi("Role");
-export const PlanSchema = z.enum(PLAN_NAMES).openapi("Plan");
+import { OrganisationSummarySchema, RoleSchema } from "../../lib/schemas.ts";
 
 export const RegisterBody = z
   .strictObject({
@@ -31,13 +27,9 @@ export const UserSchema = z
   .object({ id: z.uuid(), name: z.string(), email: z.string(), role: RoleSchema })
   .openapi("User");
 
-export const OrganisationSummarySchema = z
-  .object({ id: z.uuid(), name: z.string(), slug: z.string(), subscriptionPlan: PlanSchema })
-  .openapi("OrganisationSummary");
-
 export const TokenPairSchema = z
   .object({
-    accessToken: z.string().openapi({ description: "JWT (HS256), 15 minutes" }),
+    accessToken: z.string().openapi({ description: "JWT (HS256); lives JWT_ACCESS_EXPIRES_IN (see the API description)" }),
     refreshToken: z.string().openapi({ description: "Opaque, single use; rotate it with /api/auth/refresh" }),
   })
   .openapi("TokenPair");

@@ -1,14 +1,15 @@
-import { asc, eq, sql } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import type { Config } from "../../config/env.ts";
 import type { Db, Tx } from "../../db/client.ts";
 import { memberships, organisations, users } from "../../db/schema/index.ts";
+import { sameEmail } from "../../db/sql.ts";
 import { withSystem } from "../../db/tenant.ts";
-import type { AuthContext } from "../../lib/app-env.ts";
+import type { AuthContext } from "../../lib/auth-context.ts";
 import { ConflictError, ForbiddenError, UnauthorizedError } from "../../lib/errors.ts";
 import { type AccessClaims, createAccessTokenVerifier } from "../../lib/jwt.ts";
 import type { AttemptLimiter } from "../../lib/attempts.ts";
 import type { PasswordHasher } from "../../lib/passwords.ts";
-import { createOrganisationWithUniqueSlug } from "../organisations/slug.ts";
+import { createOrganisationWithUniqueSlug, organisationSummaryColumns } from "../organisations/index.ts";
 import type { AuthResult, LoginInput, Me, RegisterInput, TokenPair } from "./auth.schemas.ts";
 import type { SessionGuard } from "./session-guard.ts";
 import type { SessionService } from "./sessions.service.ts";
@@ -27,15 +28,7 @@ const INVALID_CREDENTIALS = "Invalid email or password";
 /** Every membership of a user, oldest first, with what a token response shows of each organisation. */
 const membershipsOf = (tx: Tx, userId: string) =>
   tx
-    .select({
-      role: memberships.role,
-      organisation: {
-        id: organisations.id,
-        name: organisations.name,
-        slug: organisations.slug,
-        subscriptionPlan: organisations.subscriptionPlan,
-      },
-    })
+    .select({ role: memberships.role, organisation: organisationSummaryColumns })
     .from(memberships)
     .innerJoin(organisations, eq(organisations.id, memberships.organisationId))
     .where(eq(memberships.userId, userId))
@@ -75,7 +68,7 @@ export function createAuthService({ db, config, passwords, attempts, guard, sess
         const [user] = await tx
           .select({ id: users.id, name: users.name, email: users.email, passwordHash: users.passwordHash })
           .from(users)
-          .where(sql`lower(${users.email}) = ${input.email}`);
+          .where(sameEmail(users.email, input.email));
         return user ? { user, memberships: await membershipsOf(tx, user.id) } : null;
       });
       const valid = await attempts.check(input.email, () =>

@@ -1,6 +1,7 @@
-import { sql } from "drizzle-orm";
+import { and, isNull, type SQL, sql } from "drizzle-orm";
 import type { Tx } from "../../db/client.ts";
-import type { Role } from "../../lib/roles.ts";
+import { sessions } from "../../db/schema/index.ts";
+import type { Role } from "../../lib/vocabulary.ts";
 
 /** The channel on which every instance hears that a session or membership changed. */
 export const AUTH_CHANNEL = "auth_changes";
@@ -22,4 +23,17 @@ export function parseAuthChange(payload: string): AuthChange | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Revokes every live session that `which` selects (its refresh tokens die with it) and returns
+ * their ids. The caller announces the change, so every instance drops them and closes their sockets.
+ */
+export async function revokeSessions(tx: Tx, which: SQL | undefined): Promise<string[]> {
+  const revoked = await tx
+    .update(sessions)
+    .set({ revokedAt: sql`now()` })
+    .where(and(which, isNull(sessions.revokedAt)))
+    .returning({ id: sessions.id });
+  return revoked.map((session) => session.id);
 }

@@ -3,7 +3,7 @@ import type { Db } from "../../db/client.ts";
 import { memberships, sessions, users } from "../../db/schema/index.ts";
 import { withOrg } from "../../db/tenant.ts";
 import type { AccessClaims } from "../../lib/jwt.ts";
-import type { Role } from "../../lib/roles.ts";
+import type { Role } from "../../lib/vocabulary.ts";
 import type { AuthChange } from "./revocations.ts";
 
 /** Where a session stands now: the member's current role, or null when it no longer counts. */

@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { and, eq, isNotNull, sql } from "drizzle-orm";
 import type { Config } from "../../config/env.ts";
 import type { Db, Tx } from "../../db/client.ts";
 import { refreshTokens, sessions } from "../../db/schema/index.ts";
@@ -6,10 +6,10 @@ import { queryRows } from "../../db/sql.ts";
 import { withSystem } from "../../db/tenant.ts";
 import { UnauthorizedError } from "../../lib/errors.ts";
 import { signAccessToken } from "../../lib/jwt.ts";
-import type { Role } from "../../lib/roles.ts";
+import type { Role } from "../../lib/vocabulary.ts";
 import { generateToken, hashToken } from "../../lib/tokens.ts";
 import type { TokenPair } from "./auth.schemas.ts";
-import { type AuthChange, announceAuthChange } from "./revocations.ts";
+import { type AuthChange, announceAuthChange, revokeSessions } from "./revocations.ts";
 import type { SessionGuard } from "./session-guard.ts";
 
 type SessionOwner = { userId: string; orgId: string; role: Role };
@@ -26,7 +26,7 @@ export function createSessionService({ db, config, guard }: { db: Db; config: Co
     signAccessToken({ ...owner, sessionId }, config.JWT_ACCESS_SECRET, config.JWT_ACCESS_EXPIRES_IN);
 
   async function revokeInTx(tx: Tx, sessionId: string): Promise<AuthChange> {
-    await tx.execute(sql`update ${sessions} set revoked_at = now() where id = ${sessionId} and revoked_at is null`);
+    await revokeSessions(tx, eq(sessions.id, sessionId));
     const change: AuthChange = { kind: "session", sessionId };
     await announceAuthChange(tx, change);
     return change;
@@ -76,11 +76,11 @@ export function createSessionService({ db, config, guard }: { db: Db; config: Co
         );
         if (rotated) return { rotated };
 
-        const [spent] = await queryRows<{ session_id: string }>(
-          tx,
-          sql`select session_id from refresh_tokens where token_hash = ${hashRefresh(presented)} and used_at is not null`,
-        );
-        return { revoked: spent ? await revokeInTx(tx, spent.session_id) : null };
+        const [spent] = await tx
+          .select({ sessionId: refreshTokens.sessionId })
+          .from(refreshTokens)
+          .where(and(eq(refreshTokens.tokenHash, hashRefresh(presented)), isNotNull(refreshTokens.usedAt)));
+        return { revoked: spent ? await revokeInTx(tx, spent.sessionId) : null };
       });
 
       if ("revoked" in outcome) {
@@ -102,13 +102,13 @@ export function createSessionService({ db, config, guard }: { db: Db; config: Co
     /** Ends the session that `presented` belongs to, if it is `userId`'s. Idempotent. */
     async revokeByRefreshToken(userId: string, presented: string): Promise<void> {
       const change = await withSystem(db, async (tx) => {
-        const [owned] = await queryRows<{ session_id: string }>(
-          tx,
-          sql`select rt.session_id from refresh_tokens rt join sessions s on s.id = rt.session_id
-              where rt.token_hash = ${hashRefresh(presented)} and s.user_id = ${userId}`,
-        );
+        const [owned] = await tx
+          .select({ sessionId: refreshTokens.sessionId })
+          .from(refreshTokens)
+          .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+          .where(and(eq(refreshTokens.tokenHash, hashRefresh(presented)), eq(sessions.userId, userId)));
         if (!owned) throw new UnauthorizedError("Invalid refresh token");
-        return revokeInTx(tx, owned.session_id);
+        return revokeInTx(tx, owned.sessionId);
       });
       guard.apply(change);
     },

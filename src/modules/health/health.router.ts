@@ -1,11 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { AppRouteHandler } from "../../lib/app-env.ts";
+import type { AppEnv, AppRouteHandler } from "../../app-env.ts";
 import { createRouter } from "../../lib/router.ts";
 import { ErrorEnvelope, envelopeOf, failure, jsonContent, ok } from "../../lib/response.ts";
 
 const Status = envelopeOf(z.object({ status: z.string() }));
 
-const health = createRoute({
+export const health = createRoute({
   method: "get",
   path: "/health",
   operationId: "health",
@@ -14,7 +14,7 @@ const health = createRoute({
   responses: { 200: jsonContent(Status, "Alive") },
 });
 
-const ready = createRoute({
+export const ready = createRoute({
   method: "get",
   path: "/ready",
   operationId: "ready",
@@ -30,4 +30,4 @@ const readyHandler: AppRouteHandler<typeof ready> = async (c) =>
     ? c.json(ok("Ready", { status: "ready" }), 200)
     : c.json(failure("Database unreachable"), 503);
 
-export const healthRouter = createRouter().openapi(health, healthHandler).openapi(ready, readyHandler);
+export const healthRouter = createRouter<AppEnv>().openapi(health, healthHandler).openapi(ready, readyHandler);

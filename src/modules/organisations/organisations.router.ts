@@ -1,8 +1,9 @@
+import type { AppEnv } from "../../app-env.ts";
 import { createRouter } from "../../lib/router.ts";
 import * as handlers from "./organisations.handlers.ts";
 import * as routes from "./organisations.routes.ts";
 
-export const organisationsRouter = createRouter()
+export const organisationsRouter = createRouter<AppEnv>()
   .openapi(routes.getOrganisation, handlers.getOrganisation)
   .openapi(routes.changePlan, handlers.changePlan)
   .openapi(routes.broadcast, handlers.broadcast);

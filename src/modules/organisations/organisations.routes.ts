@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { signedIn } from "../../middleware/auth.ts";
 import { envelopeOf, errorResponses, jsonBody, jsonContent } from "../../lib/response.ts";
-import { ActivitySchema } from "../activity/activity.schemas.ts";
+import { ActivitySchema } from "../activity/index.ts";
 import { BroadcastBody, ChangePlanBody, OrganisationSchema } from "./organisations.schemas.ts";
 
 const tags = ["Organisations"];

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { messageField } from "../../lib/fields.ts";
-import { PlanSchema } from "../auth/auth.schemas.ts";
+import { PlanSchema } from "../../lib/schemas.ts";
 
 export const OrganisationSchema = z
   .object({

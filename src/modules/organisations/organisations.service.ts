@@ -2,23 +2,21 @@ import { eq } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client.ts";
 import { organisations } from "../../db/schema/index.ts";
 import { withOrg } from "../../db/tenant.ts";
-import type { AuthContext } from "../../lib/app-env.ts";
+import type { AuthContext } from "../../lib/auth-context.ts";
 import { ConflictError, NotFoundError } from "../../lib/errors.ts";
-import { recordActivity, summaryOf } from "../activity/activity.service.ts";
-import type { Activity } from "../activity/activity.schemas.ts";
+import type { PlanName } from "../../lib/vocabulary.ts";
+import { type Activity, recordActivity, summaryOf } from "../activity/index.ts";
 import type { Organisation } from "./organisations.schemas.ts";
-import { isUpgrade, memberLimitOf, type PlanName } from "./plans.ts";
+import { isUpgrade, memberLimitOf } from "./plans.ts";
 import { lockSeats, seatCounts } from "./seats.ts";
+import { organisationSummaryColumns } from "./summary.ts";
 
 /** The organisation with its seat counts, in one query. */
 async function view(tx: Tx, organisationId: string): Promise<Organisation> {
   const seats = seatCounts(organisationId);
   const [organisation] = await tx
     .select({
-      id: organisations.id,
-      name: organisations.name,
-      slug: organisations.slug,
-      subscriptionPlan: organisations.subscriptionPlan,
+      ...organisationSummaryColumns,
       createdAt: organisations.createdAt,
       memberCount: seats.members,
       pendingInvites: seats.pendingInvites,

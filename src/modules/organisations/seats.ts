@@ -1,13 +1,13 @@
-import { type SQL, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Tx } from "../../db/client.ts";
-import { queryRows } from "../../db/sql.ts";
+import { organisations } from "../../db/schema/index.ts";
 import { NotFoundError } from "../../lib/errors.ts";
-import type { PlanName } from "./plans.ts";
+import type { PlanName } from "../../lib/vocabulary.ts";
 
 export type Seats = { plan: PlanName; members: number; pendingInvites: number };
 
 /** Occupied seats of an organisation as select-list expressions: members, and invites still pending. */
-export const seatCounts = (organisationId: SQL | string) => ({
+export const seatCounts = (organisationId: string) => ({
   members: sql<number>`(select count(*) from memberships where organisation_id = ${organisationId})::int`,
   pendingInvites: sql<number>`(select count(*) from invites
     where organisation_id = ${organisationId} and status = 'PENDING' and expires_at > now())::int`,
@@ -24,12 +24,8 @@ export const seatCounts = (organisationId: SQL | string) => ({
  */
 export async function lockSeats(tx: Tx, organisationId: string): Promise<Seats> {
   const plan = await lockOrganisation(tx, organisationId);
-  const { members, pendingInvites } = seatCounts(organisationId);
-  const [counts] = await queryRows<{ members: number; pending_invites: number }>(
-    tx,
-    sql`select ${members} as members, ${pendingInvites} as pending_invites`,
-  );
-  return { plan, members: counts?.members ?? 0, pendingInvites: counts?.pending_invites ?? 0 };
+  const [counts] = await tx.select(seatCounts(organisationId)).from(organisations).where(eq(organisations.id, organisationId));
+  return { plan, members: counts?.members ?? 0, pendingInvites: counts?.pendingInvites ?? 0 };
 }
 
 /**
@@ -38,10 +34,11 @@ export async function lockSeats(tx: Tx, organisationId: string): Promise<Seats> 
  * instead of both passing their checks.
  */
 export async function lockOrganisation(tx: Tx, organisationId: string): Promise<PlanName> {
-  const [organisation] = await queryRows<{ plan: PlanName }>(
-    tx,
-    sql`select subscription_plan as plan from organisations where id = ${organisationId} for no key update`,
-  );
+  const [organisation] = await tx
+    .select({ plan: organisations.subscriptionPlan })
+    .from(organisations)
+    .where(eq(organisations.id, organisationId))
+    .for("no key update");
   if (!organisation) throw new NotFoundError("Organisation not found");
   return organisation.plan;
 }

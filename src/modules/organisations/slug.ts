@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Tx } from "../../db/client.ts";
 import { organisations } from "../../db/schema/index.ts";
+import { organisationSummaryColumns } from "./summary.ts";
 
 /** "Acme Café, Ltd." → "acme-cafe-ltd" */
 export const slugify = (name: string): string =>
@@ -24,12 +25,7 @@ export async function createOrganisationWithUniqueSlug(tx: Tx, name: string) {
       .insert(organisations)
       .values({ name, slug })
       .onConflictDoNothing({ target: organisations.slug })
-      .returning({
-        id: organisations.id,
-        name: organisations.name,
-        slug: organisations.slug,
-        subscriptionPlan: organisations.subscriptionPlan,
-      });
+      .returning(organisationSummaryColumns);
     if (organisation) return organisation;
   }
   throw new Error(`could not find a free slug for "${base}"`);

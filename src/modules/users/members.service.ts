@@ -1,17 +1,17 @@
-import { and, asc, count, eq, sql } from "drizzle-orm";
+import { and, asc, count, eq } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client.ts";
 import { memberships, sessions, users } from "../../db/schema/index.ts";
 import { afterTimeKey } from "../../db/sql.ts";
 import { withOrg } from "../../db/tenant.ts";
-import type { AuthContext } from "../../lib/app-env.ts";
+import type { AuthContext } from "../../lib/auth-context.ts";
 import { cutPage, decodeTimeKey, encodeTimeKey } from "../../lib/cursor.ts";
 import { ConflictError, ForbiddenError, NotFoundError } from "../../lib/errors.ts";
-import type { Role } from "../../lib/roles.ts";
-import { recordActivity, summaryOf } from "../activity/activity.service.ts";
-import { type AuthChange, announceAuthChange } from "../auth/revocations.ts";
-import type { SessionGuard } from "../auth/session-guard.ts";
-import { lockOrganisation } from "../organisations/seats.ts";
-import type { Member, PageInput } from "./users.schemas.ts";
+import type { PageInput } from "../../lib/schemas.ts";
+import type { Role } from "../../lib/vocabulary.ts";
+import { recordActivity, summaryOf } from "../activity/index.ts";
+import { type AuthChange, announceAuthChange, revokeSessions, type SessionGuard } from "../auth/index.ts";
+import { lockOrganisation } from "../organisations/index.ts";
+import type { Member } from "./users.schemas.ts";
 
 const memberColumns = {
   id: users.id,
@@ -113,10 +113,7 @@ export function createMemberService({ db, guard }: { db: Db; guard: SessionGuard
         const member = await findMember(tx, auth.orgId, userId);
         if (member.role === "ADMIN") throw new ForbiddenError("An ADMIN cannot be removed; change their role to MEMBER first");
         await tx.delete(memberships).where(and(eq(memberships.organisationId, auth.orgId), eq(memberships.userId, userId)));
-        await tx
-          .update(sessions)
-          .set({ revokedAt: sql`now()` })
-          .where(and(eq(sessions.organisationId, auth.orgId), eq(sessions.userId, userId), sql`${sessions.revokedAt} is null`));
+        await revokeSessions(tx, and(eq(sessions.organisationId, auth.orgId), eq(sessions.userId, userId)));
         await recordActivity(tx, auth, {
           type: "USER_REMOVED",
           payload: { userId, removedBy: summaryOf(auth) },

@@ -1,4 +1,4 @@
-import type { AppRouteHandler } from "../../lib/app-env.ts";
+import type { AppRouteHandler } from "../../app-env.ts";
 import { ok, okList } from "../../lib/response.ts";
 import type * as routes from "./users.routes.ts";
 
@@ -23,7 +23,7 @@ export const revokeInvite: AppRouteHandler<typeof routes.revokeInvite> = async (
 };
 
 export const acceptInvite: AppRouteHandler<typeof routes.acceptInvite> = async (c) => {
-  const result = await c.var.services.invites.accept(c.req.valid("json"));
+  const result = await c.var.services.acceptInvite.accept(c.req.valid("json"));
   return c.json(ok("Invite accepted", result), 200);
 };
 

@@ -2,7 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { IdParam } from "../../lib/fields.ts";
 import { envelopeOf, errorResponses, jsonBody, jsonContent, listEnvelopeOf } from "../../lib/response.ts";
 import { checksCredentials, signedIn } from "../../middleware/auth.ts";
-import { AuthResultSchema } from "../auth/auth.schemas.ts";
+import { PageQuery } from "../../lib/schemas.ts";
+import { AuthResultSchema } from "../auth/index.ts";
 import {
   AcceptInviteBody,
   ChangeRoleBody,
@@ -10,7 +11,6 @@ import {
   InviteBody,
   InviteSchema,
   MemberSchema,
-  PageQuery,
 } from "./users.schemas.ts";
 
 const tags = ["Members"];
@@ -35,7 +35,7 @@ export const invite = createRoute({
   operationId: "inviteMember",
   tags,
   summary: "Invite someone by email (ADMIN); returns the invite token once",
-  description: "Valid 24 hours, single use. Members plus pending invites never exceed the plan's limit (403).",
+  description: "Single use; expires after INVITE_EXPIRES_IN. Members plus pending invites never exceed the plan's limit (403).",
   ...signedIn("ADMIN"),
   request: jsonBody(InviteBody),
   responses: {

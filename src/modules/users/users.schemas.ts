@@ -1,35 +1,20 @@
 import { z } from "@hono/zod-openapi";
 import { emailField, nameField, newPasswordField, opaqueTokenField } from "../../lib/fields.ts";
-import { cursorQuery, limitQuery, UserSummarySchema } from "../activity/activity.schemas.ts";
-import { RoleSchema } from "../auth/auth.schemas.ts";
+import { RoleSchema, UserSummarySchema } from "../../lib/schemas.ts";
 
 export const MemberSchema = z
   .object({ id: z.uuid(), name: z.string(), email: z.string(), role: RoleSchema, joinedAt: z.iso.datetime() })
   .openapi("Member");
 
-export const PageQuery = z.object({ limit: limitQuery, cursor: cursorQuery });
-
 export const InviteBody = z.strictObject({ email: emailField, role: RoleSchema }).openapi("InviteBody");
 
-export const InviteSchema = z
-  .object({
-    id: z.uuid(),
-    email: z.string(),
-    role: RoleSchema,
-    expiresAt: z.iso.datetime(),
-    invitedBy: UserSummarySchema.nullable(),
-  })
-  .openapi("Invite");
+const InviteFields = z.object({ id: z.uuid(), email: z.string(), role: RoleSchema, expiresAt: z.iso.datetime() });
 
-export const CreatedInviteSchema = z
-  .object({
-    id: z.uuid(),
-    email: z.string(),
-    role: RoleSchema,
-    expiresAt: z.iso.datetime(),
-    token: z.string().openapi({ description: "Shown this once; hand it to the invitee (there is no mail service)" }),
-  })
-  .openapi("CreatedInvite");
+export const InviteSchema = InviteFields.extend({ invitedBy: UserSummarySchema.nullable() }).openapi("Invite");
+
+export const CreatedInviteSchema = InviteFields.extend({
+  token: z.string().openapi({ description: "Shown this once; hand it to the invitee (there is no mail service)" }),
+}).openapi("CreatedInvite");
 
 export const AcceptInviteBody = z
   .strictObject({
@@ -50,4 +35,3 @@ export type Invite = z.infer<typeof InviteSchema>;
 export type CreatedInvite = z.infer<typeof CreatedInviteSchema>;
 export type InviteInput = z.infer<typeof InviteBody>;
 export type AcceptInviteInput = z.infer<typeof AcceptInviteBody>;
-export type PageInput = z.infer<typeof PageQuery>;

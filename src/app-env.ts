@@ -1,20 +1,8 @@
 import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import type { SocketData } from "../realtime/socket.ts";
-import type { Services } from "../services.ts";
-import type { Role } from "./roles.ts";
-
-/** The verified caller: from the access token, with the role as it stands now. */
-export type AuthContext = {
-  userId: string;
-  orgId: string;
-  role: Role;
-  sessionId: string;
-  /** When the access token expires (ms since epoch); sockets close then. */
-  expiresAt: number;
-  name: string;
-  email: string;
-};
+import type { AuthContext } from "./lib/auth-context.ts";
+import type { SocketData } from "./realtime/socket.ts";
+import type { Services } from "./services.ts";
 
 /** What Bun hands `fetch` as its second argument: the server, for the peer's address and upgrades. */
 export type ServerBinding = {
@@ -22,6 +10,7 @@ export type ServerBinding = {
   upgrade(request: Request, options: { data: SocketData; headers?: Record<string, string> }): boolean;
 };
 
+/** The one typed environment of every route, middleware and handler. */
 export type AppEnv = {
   Bindings: ServerBinding | undefined;
   Variables: {

@@ -1,0 +1,35 @@
+import { z } from "@hono/zod-openapi";
+import { PLAN_NAMES, ROLES } from "./vocabulary.ts";
+
+// Schemas that more than one module speaks: the vocabulary as OpenAPI components, and the
+// shape of a keyset page.
+
+export const RoleSchema = z.enum(ROLES).openapi("Role");
+
+export const PlanSchema = z.enum(PLAN_NAMES).openapi("Plan");
+
+export const UserSummarySchema = z.object({ id: z.uuid(), name: z.string(), email: z.string() }).openapi("UserSummary");
+
+export const OrganisationSummarySchema = z
+  .object({ id: z.uuid(), name: z.string(), slug: z.string(), subscriptionPlan: PlanSchema })
+  .openapi("OrganisationSummary");
+
+export const limitQuery = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(100)
+  .default(50)
+  .openapi({ param: { name: "limit", in: "query" }, example: 50 });
+
+export const cursorQuery = z
+  .string()
+  .max(200)
+  .optional()
+  .openapi({ param: { name: "cursor", in: "query" }, description: "`meta.nextCursor` of the previous page" });
+
+/** `?limit=&cursor=` of a keyset-paginated list. */
+export const PageQuery = z.object({ limit: limitQuery, cursor: cursorQuery });
+
+export type PageInput = z.infer<typeof PageQuery>;
+export type OrganisationSummary = z.infer<typeof OrganisationSummarySchema>;

@@ -1,0 +1,11 @@
+// What other modules and the realtime side may use of the activity module.
+export { parseActivityId } from "./activity.events.ts";
+export { type Activity, ActivitySchema } from "./activity.schemas.ts";
+export {
+  ACTIVITY_CHANNEL,
+  type ActivityAuthor,
+  createActivityService,
+  parseActivityNotification,
+  recordActivity,
+  summaryOf,
+} from "./activity.service.ts";

@@ -1,0 +1,6 @@
+// What other modules may use of the organisations module.
+export { createOrganisationService } from "./organisations.service.ts";
+export { hasRoomFor, memberLimitOf, seatLimitMessage } from "./plans.ts";
+export { lockOrganisation, lockSeats } from "./seats.ts";
+export { createOrganisationWithUniqueSlug } from "./slug.ts";
+export { organisationSummaryColumns } from "./summary.ts";
