@@ -81,6 +81,20 @@ describe("each change writes exactly one activity", () => {
     expect(await newestActivity()).toBe(await inviteRow(withdrawn.id));
   });
 
+  test("actor, target and metadata are stored as JSON objects, never as encoded strings", async () => {
+    const admin = await registerOrg(api);
+    const member = await addMember(api, admin);
+    await api.patch(`/api/users/${member.user.id}/role`, { token: admin.accessToken, body: { role: "ADMIN" } });
+    const [stored] = await inDatabase((tx) =>
+      queryRows<{ actor: string; target: string; metadata: string }>(
+        tx,
+        sql`select jsonb_typeof(actor) as actor, jsonb_typeof(target) as target, jsonb_typeof(metadata) as metadata
+            from activities where organisation_id = ${admin.organisation.id} and type = 'USER_ROLE_CHANGED'`,
+      ),
+    );
+    expect(stored).toEqual({ actor: "object", target: "object", metadata: "object" });
+  });
+
   test("a change that fails writes none", async () => {
     const admin = await registerOrg(api);
     const member = await addMember(api, admin);

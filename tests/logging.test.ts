@@ -81,7 +81,7 @@ test("a failed query is described by its SQL and the database's names for things
   const failures = await Promise.all([
     db.execute(sql`select ${secret}::uuid`).catch((error: unknown) => error),
     db.execute(sql`select ${`0000-01-01 ${secret}`}::timestamptz`).catch((error: unknown) => error),
-    db.execute(sql`select ${secret}::jsonb`).catch((error: unknown) => error),
+    db.execute(sql`select ${secret}::int`).catch((error: unknown) => error),
   ]);
   for (const failure of failures) {
     const described = describeError(failure);

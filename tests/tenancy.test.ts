@@ -120,8 +120,10 @@ describe("row-level security inside withOrg", () => {
 
   test("settings do not leak: after withOrg, the connection is back to its own role", async () => {
     await withOrg(db, a.organisation.id, (tx) => tx.execute(sql`select 1`));
-    const rows = await db.execute(sql`select current_user as role, current_setting('app.organisation_id', true) as org`);
-    const [row] = (rows as unknown as { rows: { role: string; org: string | null }[] }).rows;
+    const [row] = await queryRows<{ role: string; org: string | null }>(
+      db,
+      sql`select current_user as role, current_setting('app.organisation_id', true) as org`,
+    );
     expect(row?.role).not.toBe("app_tenant");
     expect(row?.org || null).toBeNull();
   });

@@ -2,10 +2,10 @@ import { type AnyColumn, type SQL, sql } from "drizzle-orm";
 import type { TimeKey } from "../lib/cursor.ts";
 import type { Db, Tx } from "./client.ts";
 
-/** Rows of a hand-written statement; both drivers return them as `rows`. */
+/** Rows of a hand-written statement: Bun's client returns them as the result itself, PGlite as `rows`. */
 export async function queryRows<T>(executor: Db | Tx, query: SQL): Promise<T[]> {
-  const result = await executor.execute(query);
-  return (result as unknown as { rows: T[] }).rows;
+  const result = (await executor.execute(query)) as unknown as T[] | { rows: T[] };
+  return Array.isArray(result) ? result : result.rows;
 }
 
 /** `column` holds `email` in any letter case (emails are compared case-insensitively; see users_email_lower_key). */

@@ -48,21 +48,28 @@ const STATUS_OF: ReadonlyArray<[abstract new (...args: never[]) => DomainError, 
 
 const UNIQUE_VIOLATION = "23505";
 
+const SQLSTATE = /^[0-9A-Z]{5}$/;
+/** The SQLSTATE of a database error: `code` for node-postgres and PGlite, `errno` for Bun's client. */
+const sqlState = (candidate: object): string | undefined =>
+  [("code" in candidate && candidate.code) as unknown, ("errno" in candidate && candidate.errno) as unknown].find(
+    (value): value is string => typeof value === "string" && SQLSTATE.test(value),
+  );
+
 /** The database's own error behind `error` (a Drizzle query error wraps it as `cause`), if any. */
-function databaseErrorOf(error: unknown): Record<string, unknown> | undefined {
+function databaseErrorOf(error: unknown): (Record<string, unknown> & { sqlState: string }) | undefined {
   for (let current: unknown = error, depth = 0; current && depth < 3; current = (current as Error).cause, depth++) {
-    const code = typeof current === "object" && "code" in current ? current.code : undefined;
-    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return current as Record<string, unknown>;
+    const state = typeof current === "object" ? sqlState(current) : undefined;
+    if (state) return { ...(current as Record<string, unknown>), sqlState: state };
   }
   return undefined;
 }
 
-const pgCode = (error: unknown): string | undefined => databaseErrorOf(error)?.code as string | undefined;
+const pgCode = (error: unknown): string | undefined => databaseErrorOf(error)?.sqlState;
 
 // What a database error may say in the log: names of things, never values. Its message and
 // detail are left out because PostgreSQL quotes the offending value in them ("invalid input
 // syntax for type uuid: \"…\"", "Key (email)=(…) already exists").
-const DATABASE_ERROR_FIELDS = ["code", "severity", "schema", "table", "column", "dataType", "constraint", "routine"] as const;
+const DATABASE_ERROR_FIELDS = ["severity", "schema", "table", "column", "dataType", "constraint", "routine"] as const;
 
 /**
  * What an unexpected error may say in the log. A failed query is logged by its SQL text and
@@ -74,7 +81,7 @@ export function describeError(error: unknown): Record<string, unknown> {
   const database = databaseErrorOf(error);
   if (database || ("query" in error && "params" in error)) {
     const fields = Object.fromEntries(DATABASE_ERROR_FIELDS.flatMap((field) => (database?.[field] ? [[field, database[field]]] : [])));
-    return { name: error.name, ...("query" in error ? { query: error.query } : {}), ...fields };
+    return { name: error.name, ...("query" in error ? { query: error.query } : {}), code: database?.sqlState, ...fields };
   }
   return { name: error.name, message: error.message, stack: error.stack };
 }

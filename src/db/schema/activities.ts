@@ -1,6 +1,6 @@
-import { bigint, index, jsonb, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
+import { bigint, index, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
 import type { UserSummary } from "../../lib/vocabulary.ts";
-import { createdAt } from "./columns.ts";
+import { createdAt, jsonObject } from "./columns.ts";
 import { activityType } from "./enums.ts";
 import { organisations } from "./organisations.ts";
 
@@ -24,9 +24,9 @@ export const activities = pgTable(
     id: bigint({ mode: "bigint" }).notNull(),
     type: activityType().notNull(),
     message: text().notNull(),
-    actor: jsonb().$type<UserSummary | null>(),
-    target: jsonb().$type<UserSummary | null>(),
-    metadata: jsonb().$type<Record<string, unknown>>().notNull(),
+    actor: jsonObject<UserSummary | null>(),
+    target: jsonObject<UserSummary | null>(),
+    metadata: jsonObject<Record<string, unknown>>().notNull(),
     createdAt: createdAt(),
   },
   (table) => [

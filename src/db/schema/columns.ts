@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { timestamp, uuid } from "drizzle-orm/pg-core";
+import { customType, timestamp, uuid } from "drizzle-orm/pg-core";
 
 export const id = () => uuid().primaryKey().default(sql`gen_random_uuid()`);
 
@@ -8,3 +8,16 @@ export const id = () => uuid().primaryKey().default(sql`gen_random_uuid()`);
 export const timestampTz = () => timestamp({ withTimezone: true, precision: 3 });
 
 export const createdAt = () => timestampTz().notNull().defaultNow();
+
+/**
+ * A jsonb column whose values reach the driver as objects, which each driver here (Bun's client,
+ * node-postgres, PGlite) encodes as JSON exactly once. Drizzle's own jsonb stringifies first, and
+ * Bun's client then encodes that string again: the row would hold a JSON *string*. Values are
+ * objects or null — never a top-level array, which node-postgres would send as a PostgreSQL array.
+ */
+export const jsonObject = <T extends Record<string, unknown> | null>() =>
+  customType<{ data: T; driverData: T }>({
+    dataType: () => "jsonb",
+    toDriver: (value) => value,
+    fromDriver: (value) => (typeof value === "string" ? JSON.parse(value) : value),
+  })();

@@ -6,7 +6,7 @@ import { withOrg } from "../../db/tenant.ts";
 import type { AuthContext } from "../../lib/auth-context.ts";
 import { cutPage, decodeCursor, encodeCursor } from "../../lib/cursor.ts";
 import { BadRequestError } from "../../lib/errors.ts";
-import type { UserSummary } from "../../lib/vocabulary.ts";
+import type { ActivityType, UserSummary } from "../../lib/vocabulary.ts";
 import { type ActivityEvent, describeActivity, parseActivityId } from "./activity.events.ts";
 import type { Activity, ActivityQueryInput } from "./activity.schemas.ts";
 
@@ -56,8 +56,8 @@ export async function recordActivity(tx: Tx, author: ActivityAuthor, event: Acti
         returning id, last_activity_id
       ), inserted as (
         insert into activities (organisation_id, id, type, message, actor, target, metadata)
-        select id, last_activity_id, ${event.type}, ${message}, ${JSON.stringify(actor)}::jsonb,
-               ${JSON.stringify(event.target ?? null)}::jsonb, ${JSON.stringify(event.payload)}::jsonb
+        select id, last_activity_id, ${event.type}, ${message}, ${actor}::jsonb,
+               ${event.target ?? null}::jsonb, ${event.payload}::jsonb
         from counted
         returning id, organisation_id, created_at
       )
@@ -89,6 +89,27 @@ const toActivity = (row: ActivityRow): Activity => ({
   createdAt: row.createdAt.toISOString(),
 });
 
+export type FeedPageQuery = { limit: number; before?: bigint; type?: ActivityType };
+
+/**
+ * One page of the feed, newest first, plus one row that tells whether another page exists. The
+ * query is keyed on (organisation_id, id) — or (organisation_id, type, id) — so it reads the
+ * page from the index, whatever the organisation's size (tests/query-plans.test.ts).
+ */
+export const feedPageQuery = (executor: Db | Tx, organisationId: string, { limit, before, type }: FeedPageQuery) =>
+  executor
+    .select()
+    .from(activities)
+    .where(
+      and(
+        eq(activities.organisationId, organisationId),
+        type ? eq(activities.type, type) : undefined,
+        before !== undefined ? lt(activities.id, before) : undefined,
+      ),
+    )
+    .orderBy(desc(activities.id))
+    .limit(limit + 1);
+
 export function createActivityService({ db }: { db: Db }) {
   return {
     /** Newest first, keyset-paginated on (organisation_id, id): no OFFSET, no drift as rows arrive. */
@@ -96,20 +117,7 @@ export function createActivityService({ db }: { db: Db }) {
       const [encoded] = cursor ? decodeCursor(cursor, 1) : [];
       const before = encoded === undefined ? undefined : parseActivityId(encoded);
       if (before === null) throw new BadRequestError("Invalid cursor");
-      const rows = await withOrg(db, auth.orgId, (tx) =>
-        tx
-          .select()
-          .from(activities)
-          .where(
-            and(
-              eq(activities.organisationId, auth.orgId),
-              type ? eq(activities.type, type) : undefined,
-              before !== undefined ? lt(activities.id, before) : undefined,
-            ),
-          )
-          .orderBy(desc(activities.id))
-          .limit(limit + 1),
-      );
+      const rows = await withOrg(db, auth.orgId, (tx) => feedPageQuery(tx, auth.orgId, { limit, before, type }));
       const { items, nextCursor } = cutPage(rows, limit, (last) => encodeCursor(last.id.toString()));
       return { activities: items.map(toActivity), nextCursor };
     },
