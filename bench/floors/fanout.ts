@@ -1,21 +1,26 @@
-// The floor for fan-out on this machine: a Bun server doing only the unavoidable work —
-// upgrade, subscribe every socket to one topic, and publish what is POSTed to /publish.
+// Fan-out floor: a Bun server doing only the unavoidable work — upgrade, subscribe the socket to
+// its topic, say CONNECTED, and publish what is POSTed to /publish straight from the handler.
 const server = Bun.serve({
-  port: Number(process.env.PORT ?? 0),
+  port: 0,
   async fetch(request, bun) {
-    const { pathname } = new URL(request.url);
-    if (pathname === "/ws") return bun.upgrade(request, { data: undefined }) ? undefined : new Response("upgrade expected", { status: 400 });
-    if (pathname === "/publish") {
-      bun.publish("all", await request.text());
+    const url = new URL(request.url);
+    const topic = url.searchParams.get("topic") ?? "all";
+    if (url.pathname === "/ws") return bun.upgrade(request, { data: { topic } }) ? undefined : new Response("upgrade expected", { status: 400 });
+    if (url.pathname === "/publish") {
+      bun.publish(topic, await request.text());
       return new Response("ok");
     }
     return new Response("not found", { status: 404 });
   },
   websocket: {
+    data: {} as { topic: string },
     open: (socket) => {
-      socket.subscribe("all");
+      socket.subscribe(socket.data.topic);
+      socket.send('{"type":"CONNECTED"}');
     },
     message: () => {},
+    backpressureLimit: 1024 * 1024,
+    closeOnBackpressureLimit: true,
   },
 });
 console.log(`READY ${server.port}`);

@@ -1,0 +1,67 @@
+// rls: what tenant isolation costs a feed read. The API's own feed verb (withOrg: a transaction
+// as app_tenant with the organisation set, row-level security on) against the very same query
+// on a bypass path (no transaction, no role switch, the system policy open), 50 concurrent
+// readers over one pool of 10 connections each way, taken in turns.
+import { loadConfig } from "../../src/config/env.ts";
+import { createDatabase } from "../../src/db/client.ts";
+import { createLogger } from "../../src/lib/logger.ts";
+import { createActivityService, feedPageQuery } from "../../src/modules/activity/activity.service.ts";
+import type { Org } from "../support/dataset.ts";
+import type { Figure, ScenarioOptions } from "../support/figures.ts";
+import { median, round } from "../support/stats.ts";
+
+const silent = createLogger("silent");
+const READERS = 50;
+
+export async function rlsFigure({ dataset, quick }: ScenarioOptions): Promise<Figure> {
+  const env = dataset.apiEnv();
+  const tenant = await createDatabase(loadConfig(env).config, silent);
+  // The bypass path: the floors' connection, which row-level security does not bind.
+  const bypass = dataset.bypassUrl
+    ? await createDatabase(loadConfig({ ...env, DATABASE_URL: dataset.bypassUrl }).config, silent)
+    : tenant; // embedded: the superuser, whom row-level security never binds
+  try {
+    const feed = createActivityService({ db: tenant.db });
+    const orgs = dataset.regular;
+    const auth = (org: Org) => ({ userId: org.members[0]?.userId as string, orgId: org.id, role: "MEMBER" as const, sessionId: "", expiresAt: 0, name: "", email: "" });
+    const paths = {
+      withOrg: (org: Org) => feed.list(auth(org), { limit: 50 }),
+      bypass: (org: Org) => feedPageQuery(bypass.db, org.id, { limit: 50 }),
+    };
+    const seconds = quick ? 2 : 5;
+    const rate = async (read: (org: Org) => Promise<unknown>) => {
+      const deadline = performance.now() + seconds * 1000;
+      let reads = 0;
+      await Promise.all(
+        Array.from({ length: READERS }, async (_, reader) => {
+          for (let i = reader; performance.now() < deadline; i++) {
+            await read(orgs[i % orgs.length] as Org);
+            reads++;
+          }
+        }),
+      );
+      return reads / seconds;
+    };
+    await rate(paths.withOrg);
+    await rate(paths.bypass);
+    const rates = { withOrg: [] as number[], bypass: [] as number[] };
+    for (let i = 0; i < (quick ? 1 : 3); i++) {
+      rates.withOrg.push(await rate(paths.withOrg));
+      rates.bypass.push(await rate(paths.bypass));
+    }
+    const withOrg = median(rates.withOrg);
+    const direct = median(rates.bypass);
+    const extra = direct / withOrg - 1;
+    return {
+      name: "rls",
+      ours: `${round(withOrg, 0)} feed reads/s through withOrg`,
+      floor: `${round(direct, 0)} reads/s, same query on a bypass path`,
+      ratio: `+${round(extra * 100, 0)} %`,
+      target: "≤ +20 %",
+      met: extra <= 0.2,
+    };
+  } finally {
+    if (bypass !== tenant) await bypass.close();
+    await tenant.close();
+  }
+}

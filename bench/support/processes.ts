@@ -1,0 +1,81 @@
+import { fileURLToPath } from "node:url";
+
+export type Spawned = { base: string; pid: number; stop(): Promise<void> };
+
+/** A port free right now, for a server that does not say which port it took. */
+export function freePort(): number {
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const { port } = probe;
+  probe.stop(true);
+  return port;
+}
+
+/**
+ * Starts the API exactly as an operator does — `bun src/index.ts`, configured by environment —
+ * and resolves once /ready answers.
+ */
+export async function spawnApi(env: Record<string, string>): Promise<Spawned> {
+  const port = freePort();
+  const child = Bun.spawn(["bun", fileURLToPath(new URL("../../src/index.ts", import.meta.url))], {
+    env: { ...process.env, NODE_ENV: "production", LOG_LEVEL: "warn", ...env, PORT: String(port) },
+    stdout: "inherit",
+    stderr: "inherit",
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let waited = 0; ; waited += 100) {
+    if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode} before it was ready`);
+    const ready = await fetch(`${base}/ready`).then((response) => response.ok, () => false);
+    if (ready) break;
+    if (waited > 120_000) throw new Error("the API was not ready after 2 minutes");
+    await Bun.sleep(100);
+  }
+  return {
+    base,
+    pid: child.pid,
+    async stop() {
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+      await child.exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * Starts a server script in its own process, so the load generator never shares its event
+ * loop, and resolves once it prints "READY <port>".
+ */
+export async function spawnReady(entry: string | URL, env: Record<string, string>): Promise<Spawned> {
+  const path = entry instanceof URL ? fileURLToPath(entry) : entry;
+  const child = Bun.spawn(["bun", path], {
+    env: { ...process.env, PORT: "0", LOG_LEVEL: "error", ...env },
+    stdout: "pipe",
+    stderr: "inherit",
+  });
+  const reader = child.stdout.getReader();
+  let output = "";
+  while (!/READY \d+/.test(output)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`${path} exited before it was ready: ${output}`);
+    output += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  void child.stdout.pipeTo(new WritableStream()); // keep draining, or a chatty server blocks
+  const port = Number(output.match(/READY (\d+)/)?.[1]);
+  return {
+    base: `http://127.0.0.1:${port}`,
+    pid: child.pid,
+    async stop() {
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+      await child.exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Resident memory of a process, in MB (Linux). */
+export async function rssMb(pid: number): Promise<number> {
+  const status = await Bun.file(`/proc/${pid}/status`).text();
+  return Number(status.match(/VmRSS:\s+(\d+) kB/)?.[1] ?? Number.NaN) / 1024;
+}
