@@ -7,6 +7,7 @@ import { createLogger, type Logger } from "./lib/logger.ts";
 import { createPasswordHasher, type PasswordHasher } from "./lib/passwords.ts";
 import { createRateLimits } from "./middleware/rate-limit.ts";
 import { createSessionGuard, standingsOf } from "./modules/auth/index.ts";
+import { createOrganisationViews } from "./modules/organisations/index.ts";
 import { CLOSE } from "./realtime/events.ts";
 import type { SocketData } from "./realtime/socket.ts";
 import type { HubDeps } from "./realtime/hub.ts";
@@ -44,6 +45,7 @@ export async function startServer({
   await runMigrations(db, logger);
 
   const guard = createSessionGuard(db.db);
+  const views = createOrganisationViews(db.db);
   const rateLimits = await createRateLimits(config, logger);
   const services = createServices({
     config,
@@ -52,6 +54,7 @@ export async function startServer({
     guard,
     passwords: passwords ?? createPasswordHasher(config.BCRYPT_COST),
     attempts: rateLimits.accountAttempts,
+    views,
   });
   const app = createApp({
     logger,
@@ -67,10 +70,11 @@ export async function startServer({
     database: db,
     logger,
     guard,
+    views,
     authenticate: (token) => services.auth.authenticate(token),
     publish: (topic, message) => server?.publish(topic, message),
     reads: wrapRealtimeReads({
-      activitiesAfter: (organisationId, afterId, limit) => services.activities.after(organisationId, afterId, limit),
+      messagesAfter: (organisationId, afterId, limit) => services.activities.messagesAfter(organisationId, afterId, limit),
       standings: (organisationId, sessionIds) => standingsOf(db.db, organisationId, sessionIds),
     }),
   });

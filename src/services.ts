@@ -6,7 +6,7 @@ import type { PasswordHasher } from "./lib/passwords.ts";
 import { createActivityService } from "./modules/activity/index.ts";
 import { createAuthService, createSessionService, type SessionGuard } from "./modules/auth/index.ts";
 import { createHealthService } from "./modules/health/index.ts";
-import { createOrganisationService } from "./modules/organisations/index.ts";
+import { createOrganisationService, type OrganisationViews } from "./modules/organisations/index.ts";
 import { createAcceptInviteService, createInviteService, createMemberService } from "./modules/users/index.ts";
 
 export type ServiceDeps = {
@@ -15,6 +15,8 @@ export type ServiceDeps = {
   logger: Logger;
   passwords: PasswordHasher;
   guard: SessionGuard;
+  /** Organisation views, cached per instance and forgotten on every change. */
+  views: OrganisationViews;
   /** Failed password checks per account (the credential budget's per-account half). */
   attempts: AttemptLimiter;
 };

@@ -44,10 +44,13 @@ function setUp() {
       throw new Error("not used");
     },
     reads: {
-      activitiesAfter: async (_org, afterId, limit) => {
+      messagesAfter: async (_org, afterId, limit) => {
         const snapshotAt = holds.shift();
         await snapshotAt?.opened;
-        return log.filter((row) => BigInt(row.id) > afterId).slice(0, limit);
+        return log
+          .filter((row) => BigInt(row.id) > afterId)
+          .slice(0, limit)
+          .map((row) => ({ id: row.id, message: JSON.stringify({ type: row.type, payload: row.metadata, id: row.id, at: row.createdAt }) }));
       },
       standings: async () => new Map(),
     },
@@ -164,11 +167,12 @@ describe("revalidation after missed notifications", () => {
         throw new Error("not used");
       },
       reads: {
-        activitiesAfter: async () => [],
+        messagesAfter: async () => [],
         standings: async (_org, sessionIds) =>
           new Map([
-            [sessionIds[1] as string, { role: null }],
-            [sessionIds[2] as string, { role: "ADMIN" as const }],
+            [sessionIds[0] as string, { revoked: true, role: "MEMBER" as const }],
+            [sessionIds[1] as string, { revoked: true, role: null }],
+            [sessionIds[2] as string, { revoked: false, role: "ADMIN" as const }],
           ]),
       },
     });

@@ -190,9 +190,9 @@ describe("a room's starting point, across instances", () => {
     const second = await startTestServer({}, undefined, {
       wrapRealtimeReads: (reads) => ({
         ...reads,
-        activitiesAfter: async (...args) => {
+        messagesAfter: async (...args) => {
           await held;
-          return reads.activitiesAfter(...args);
+          return reads.messagesAfter(...args);
         },
       }),
     });

@@ -5,7 +5,9 @@
 import { loadConfig } from "../../src/config/env.ts";
 import { createDatabase } from "../../src/db/client.ts";
 import { createLogger } from "../../src/lib/logger.ts";
-import { createActivityService, feedPageQuery } from "../../src/modules/activity/activity.service.ts";
+import { queryRows } from "../../src/db/sql.ts";
+import { feedPage } from "../../src/modules/activity/activity.queries.ts";
+import { createActivityService } from "../../src/modules/activity/activity.service.ts";
 import type { Org } from "../support/dataset.ts";
 import type { Figure, ScenarioOptions } from "../support/figures.ts";
 import { median, round } from "../support/stats.ts";
@@ -25,8 +27,8 @@ export async function rlsFigure({ dataset, quick }: ScenarioOptions): Promise<Fi
     const orgs = dataset.regular;
     const auth = (org: Org) => ({ userId: org.members[0]?.userId as string, orgId: org.id, role: "MEMBER" as const, sessionId: "", expiresAt: 0, name: "", email: "" });
     const paths = {
-      withOrg: (org: Org) => feed.list(auth(org), { limit: 50 }),
-      bypass: (org: Org) => feedPageQuery(bypass.db, org.id, { limit: 50 }),
+      withOrg: (org: Org) => feed.page(auth(org), { limit: 50 }),
+      bypass: (org: Org) => queryRows(bypass.db, feedPage(org.id, { limit: 50 })),
     };
     const seconds = quick ? 2 : 5;
     const rate = async (read: (org: Org) => Promise<unknown>) => {

@@ -13,7 +13,8 @@ import type { Logger } from "../lib/logger.ts";
 import * as schema from "./schema/index.ts";
 
 export type Schema = typeof schema;
-export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+/** Drizzle over either engine; `$client` is the driver underneath (see readInOrg in tenant.ts). */
+export type Db = PgDatabase<PgQueryResultHKT, Schema> & { $client: SQL | PGlite };
 export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
 
 /** A LISTEN session. `lost` settles when the connection drops (never, for the embedded one). */

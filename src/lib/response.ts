@@ -12,6 +12,16 @@ export const okList = <T>(message: string, data: T[], nextCursor: string | null)
   meta: { nextCursor },
 });
 
+/**
+ * okList's envelope around items that are JSON text already (an array the database built), as a
+ * 200 response. Typed as whatever the route declares (`never`): the text is built to the route's
+ * schema, and the tests parse it with that very schema.
+ */
+export const okListJsonResponse = (message: string, itemsJson: string, nextCursor: string | null): never =>
+  new Response(`{"success":true,"message":${JSON.stringify(message)},"data":${itemsJson},"meta":{"nextCursor":${JSON.stringify(nextCursor)}}}`, {
+    headers: { "content-type": "application/json" },
+  }) as never;
+
 export const failure = (message: string, errors?: FieldError[]) => ({
   success: false as const,
   message,

@@ -1,15 +1,12 @@
-import type { Activity } from "../modules/activity/index.ts";
-
-/** What the server sends on /ws. `id` is the activity id: pass the last one seen as `since` to resume. */
+/**
+ * What the server sends on /ws. `id` is the activity id: pass the last one seen as `since` to
+ * resume. An activity's message is built by the database (activity.queries.ts) in this shape:
+ * `{ type, payload: metadata, id, at: createdAt }`.
+ */
 export type ServerMessage = { type: string; payload?: unknown; id?: string; at: string };
 
-const serialise = (message: ServerMessage): string => JSON.stringify(message);
-
 export const message = (type: string, payload?: unknown): string =>
-  serialise({ type, ...(payload === undefined ? {} : { payload }), at: new Date().toISOString() });
-
-export const activityMessage = (activity: Pick<Activity, "id" | "type" | "metadata" | "createdAt">): string =>
-  serialise({ type: activity.type, payload: activity.metadata, id: activity.id, at: activity.createdAt });
+  JSON.stringify({ type, ...(payload === undefined ? {} : { payload }), at: new Date().toISOString() } satisfies ServerMessage);
 
 /** Close codes a client can act on. */
 export const CLOSE = {

@@ -1,7 +1,7 @@
 import type { Logger } from "../lib/logger.ts";
 import type { AuthChange } from "../modules/auth/index.ts";
 import { CLOSE, message } from "./events.ts";
-import { type ActivitiesAfter, createRoom, type Room } from "./room.ts";
+import { createRoom, type MessagesAfter, type Room } from "./room.ts";
 import { createSocketAuth, type SessionStandings } from "./socket-auth.ts";
 import type { HubSocket } from "./socket.ts";
 
@@ -11,7 +11,7 @@ export type HubDeps = {
   publish(topic: string, message: string): void;
   authenticate: Parameters<typeof createSocketAuth>[0]["authenticate"];
   /** The two reads the realtime side needs, injected so it runs (and is tested) without a database. */
-  reads: { activitiesAfter: ActivitiesAfter; standings: SessionStandings };
+  reads: { messagesAfter: MessagesAfter; standings: SessionStandings };
 };
 
 /**
@@ -35,7 +35,7 @@ export function createHub({ logger, publish, authenticate, reads }: HubDeps) {
       const isNew = !room;
       // A new room starts at the newest id read before this socket connected: nothing after
       // it can have been missed, and a resuming socket far behind is replayed to, not flooded.
-      room ??= createRoom(auth.orgId, latestId, { logger, activitiesAfter: reads.activitiesAfter, publish });
+      room ??= createRoom(auth.orgId, latestId, { logger, messagesAfter: reads.messagesAfter, publish });
       rooms.set(auth.orgId, room);
       socket.send(
         message("CONNECTED", { userId: auth.userId, organisationId: auth.orgId, role: auth.role, lastActivityId: latestId.toString() }),

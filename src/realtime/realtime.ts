@@ -3,6 +3,7 @@ import type { AuthContext } from "../lib/auth-context.ts";
 import type { Logger } from "../lib/logger.ts";
 import { ACTIVITY_CHANNEL, parseActivityNotification } from "../modules/activity/index.ts";
 import { AUTH_CHANNEL, parseAuthChange, type SessionGuard } from "../modules/auth/index.ts";
+import type { OrganisationViews } from "../modules/organisations/index.ts";
 import { createBus } from "./bus.ts";
 import { createHub, type HubDeps } from "./hub.ts";
 
@@ -10,6 +11,7 @@ type Deps = {
   database: Database;
   logger: Logger;
   guard: SessionGuard;
+  views: OrganisationViews;
   authenticate(token: string): Promise<AuthContext>;
   publish(topic: string, message: string): void;
   /** The reads the rooms make; tests wrap them to force an interleaving. */
@@ -17,19 +19,26 @@ type Deps = {
 };
 
 /**
- * The realtime side of one instance: the hub of its sockets and the session cache, both fed
- * by one LISTEN connection. Whatever commits on any instance reaches both here.
+ * The realtime side of one instance: the hub of its sockets, the session cache and the
+ * organisation views, all fed by one LISTEN connection. Whatever commits on any instance
+ * reaches them here; while the connection is down, both caches are bypassed.
  */
-export function createRealtime({ database, logger, guard, authenticate, publish, reads }: Deps) {
+export function createRealtime({ database, logger, guard, views, authenticate, publish, reads }: Deps) {
   const hub = createHub({ logger, publish, authenticate, reads });
   const bus = createBus(database, logger, [
     {
       channel: ACTIVITY_CHANNEL,
       onNotification: (payload) => {
         const orgId = parseActivityNotification(payload);
-        if (orgId) hub.activityCommitted(orgId);
+        if (!orgId) return;
+        views.forget(orgId);
+        hub.activityCommitted(orgId);
       },
-      onConnected: () => hub.resync(),
+      onConnected: () => {
+        views.trust();
+        hub.resync();
+      },
+      onDisconnected: () => views.distrust(),
     },
     {
       channel: AUTH_CHANNEL,

@@ -1,15 +1,15 @@
 import { describeError } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
-import type { Activity } from "../modules/activity/index.ts";
-import { activityMessage, CLOSE, message, REPLAY_LIMIT } from "./events.ts";
+import type { ActivityMessageRow } from "../modules/activity/index.ts";
+import { CLOSE, message, REPLAY_LIMIT } from "./events.ts";
 import type { HubSocket } from "./socket.ts";
 
-/** Activities of an organisation with ids after `afterId`, oldest first, at most `limit`. */
-export type ActivitiesAfter = (organisationId: string, afterId: bigint, limit: number) => Promise<Activity[]>;
+/** Activities of an organisation with ids after `afterId`, oldest first, at most `limit`, each as its socket message. */
+export type MessagesAfter = (organisationId: string, afterId: bigint, limit: number) => Promise<ActivityMessageRow[]>;
 
 export type RoomDeps = {
   logger: Logger;
-  activitiesAfter: ActivitiesAfter;
+  messagesAfter: MessagesAfter;
   /** Sends to every socket subscribed to `topic` (Bun's server.publish). */
   publish(topic: string, message: string): void;
 };
@@ -32,7 +32,7 @@ const CATCH_UP_RETRY_MS = 1000;
  * before it connected), never from a read made after the socket could already have missed
  * something.
  */
-export function createRoom(organisationId: string, startAfter: bigint, { logger, activitiesAfter, publish }: RoomDeps) {
+export function createRoom(organisationId: string, startAfter: bigint, { logger, messagesAfter, publish }: RoomDeps) {
   const topic = `org:${organisationId}`;
   const sockets = new Set<HubSocket>();
   let lastId = startAfter;
@@ -49,9 +49,9 @@ export function createRoom(organisationId: string, startAfter: bigint, { logger,
   /** Publishes every committed activity after `lastId`. Runs inside the queue. */
   async function publishPending() {
     for (;;) {
-      const rows = await activitiesAfter(organisationId, lastId, FETCH_BATCH);
+      const rows = await messagesAfter(organisationId, lastId, FETCH_BATCH);
       if (closed) return; // the last socket left meanwhile; a new room starts afresh
-      for (const row of rows) publish(topic, activityMessage(row));
+      for (const row of rows) publish(topic, row.message);
       const last = rows.at(-1);
       if (last) lastId = BigInt(last.id);
       if (rows.length < FETCH_BATCH) return;
@@ -79,7 +79,7 @@ export function createRoom(organisationId: string, startAfter: bigint, { logger,
     if (!sockets.has(socket)) return;
     const upTo = lastId;
     const from = since > upTo - BigInt(REPLAY_LIMIT) ? since : upTo - BigInt(REPLAY_LIMIT);
-    const missed = from < upTo ? (await activitiesAfter(organisationId, from, REPLAY_LIMIT)).filter((row) => BigInt(row.id) <= upTo) : [];
+    const missed = from < upTo ? (await messagesAfter(organisationId, from, REPLAY_LIMIT)).filter((row) => BigInt(row.id) <= upTo) : [];
     if (!sockets.has(socket)) return;
     const oldest = missed[0];
     // Too far behind (or behind the retained log) to replay everything: say so, so the client
@@ -87,7 +87,7 @@ export function createRoom(organisationId: string, startAfter: bigint, { logger,
     if (oldest && (from > since || BigInt(oldest.id) > from + 1n)) {
       socket.send(message("REPLAY_TRUNCATED", { since: since.toString(), oldestReplayedId: oldest.id }));
     }
-    for (const row of missed) socket.send(activityMessage(row));
+    for (const row of missed) socket.send(row.message);
     socket.subscribe(topic);
   }
 

@@ -3,11 +3,8 @@ import type { Role } from "../lib/vocabulary.ts";
 import { CLOSE, message } from "./events.ts";
 import type { HubSocket } from "./socket.ts";
 
-/**
- * Where each of these sessions of an organisation stands now: absent once revoked, with a null
- * role once its member left the organisation.
- */
-export type SessionStandings = (organisationId: string, sessionIds: string[]) => Promise<Map<string, { role: Role | null }>>;
+/** Where each of these sessions of an organisation stands now: revoked or not, and its member's role (null once they left). */
+export type SessionStandings = (organisationId: string, sessionIds: string[]) => Promise<Map<string, { revoked: boolean; role: Role | null }>>;
 
 export type SocketAuthDeps = {
   authenticate(token: string): Promise<AuthContext>;
@@ -59,8 +56,8 @@ export function createSocketAuth({ authenticate, standings }: SocketAuthDeps) {
       const current = await standings(organisationId, [...new Set(all.map((socket) => socket.data.auth.sessionId))]);
       for (const socket of all) {
         const standing = current.get(socket.data.auth.sessionId);
-        if (!standing) socket.close(CLOSE.authExpired, "Session revoked");
-        else if (!standing.role) socket.close(CLOSE.removed, "No longer a member of this organisation");
+        if (standing && !standing.role) socket.close(CLOSE.removed, "No longer a member of this organisation");
+        else if (!standing?.role || standing.revoked) socket.close(CLOSE.authExpired, "Session revoked");
         else socket.data.auth = { ...socket.data.auth, role: standing.role };
       }
     },

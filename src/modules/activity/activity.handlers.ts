@@ -1,8 +1,9 @@
 import type { AppRouteHandler } from "../../app-env.ts";
-import { okList } from "../../lib/response.ts";
+import { okListJsonResponse } from "../../lib/response.ts";
 import type * as routes from "./activity.routes.ts";
 
 export const listActivities: AppRouteHandler<typeof routes.listActivities> = async (c) => {
-  const page = await c.var.services.activities.list(c.var.auth, c.req.valid("query"));
-  return c.json(okList("Activities", page.activities, page.nextCursor), 200);
+  const page = await c.var.services.activities.page(c.var.auth, c.req.valid("query"));
+  // The page is JSON text already (built by PostgreSQL): passed through, not parsed and re-serialised.
+  return okListJsonResponse("Activities", page.itemsJson, page.nextCursor);
 };

@@ -1,13 +1,13 @@
-import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client.ts";
-import { activities, organisations } from "../../db/schema/index.ts";
 import { queryRows } from "../../db/sql.ts";
-import { withOrg } from "../../db/tenant.ts";
+import { readInOrg } from "../../db/tenant.ts";
 import type { AuthContext } from "../../lib/auth-context.ts";
-import { cutPage, decodeCursor, encodeCursor } from "../../lib/cursor.ts";
+import { decodeCursor, encodeCursor } from "../../lib/cursor.ts";
 import { BadRequestError } from "../../lib/errors.ts";
-import type { ActivityType, UserSummary } from "../../lib/vocabulary.ts";
+import type { UserSummary } from "../../lib/vocabulary.ts";
 import { type ActivityEvent, describeActivity, parseActivityId } from "./activity.events.ts";
+import { type ActivityMessageRow, activityMessagesAfter, type FeedPageRow, feedPage } from "./activity.queries.ts";
 import type { Activity, ActivityQueryInput } from "./activity.schemas.ts";
 
 /** The channel that wakes every instance when an organisation's activity log grows. */
@@ -77,68 +77,32 @@ export async function recordActivity(tx: Tx, author: ActivityAuthor, event: Acti
   };
 }
 
-type ActivityRow = typeof activities.$inferSelect;
-
-const toActivity = (row: ActivityRow): Activity => ({
-  id: row.id.toString(),
-  type: row.type,
-  message: row.message,
-  actor: row.actor ?? null,
-  target: row.target ?? null,
-  metadata: row.metadata,
-  createdAt: row.createdAt.toISOString(),
-});
-
-export type FeedPageQuery = { limit: number; before?: bigint; type?: ActivityType };
-
-/**
- * One page of the feed, newest first, plus one row that tells whether another page exists. The
- * query is keyed on (organisation_id, id) — or (organisation_id, type, id) — so it reads the
- * page from the index, whatever the organisation's size (tests/query-plans.test.ts).
- */
-export const feedPageQuery = (executor: Db | Tx, organisationId: string, { limit, before, type }: FeedPageQuery) =>
-  executor
-    .select()
-    .from(activities)
-    .where(
-      and(
-        eq(activities.organisationId, organisationId),
-        type ? eq(activities.type, type) : undefined,
-        before !== undefined ? lt(activities.id, before) : undefined,
-      ),
-    )
-    .orderBy(desc(activities.id))
-    .limit(limit + 1);
-
 export function createActivityService({ db }: { db: Db }) {
   return {
-    /** Newest first, keyset-paginated on (organisation_id, id): no OFFSET, no drift as rows arrive. */
-    async list(auth: AuthContext, { limit, cursor, type }: ActivityQueryInput) {
+    /**
+     * A page of the feed, newest first, keyset-paginated on (organisation_id, id): no OFFSET,
+     * no drift as rows arrive. The page comes back as the JSON text PostgreSQL built.
+     */
+    async page(auth: AuthContext, { limit, cursor, type }: ActivityQueryInput): Promise<{ itemsJson: string; nextCursor: string | null }> {
       const [encoded] = cursor ? decodeCursor(cursor, 1) : [];
       const before = encoded === undefined ? undefined : parseActivityId(encoded);
       if (before === null) throw new BadRequestError("Invalid cursor");
-      const rows = await withOrg(db, auth.orgId, (tx) => feedPageQuery(tx, auth.orgId, { limit, before, type }));
-      const { items, nextCursor } = cutPage(rows, limit, (last) => encodeCursor(last.id.toString()));
-      return { activities: items.map(toActivity), nextCursor };
+      const [row] = await readInOrg<FeedPageRow>(db, auth.orgId, feedPage(auth.orgId, { limit, before, type }));
+      return { itemsJson: row?.items ?? "[]", nextCursor: row?.more && row.last_id ? encodeCursor(row.last_id) : null };
     },
 
     /** The id of the organisation's newest activity (0 before the first): where a new socket starts. */
     async latestId(organisationId: string): Promise<bigint> {
-      const [row] = await withOrg(db, organisationId, (tx) =>
-        tx.select({ id: organisations.lastActivityId }).from(organisations).where(eq(organisations.id, organisationId)),
+      const [row] = await readInOrg<{ id: string }>(
+        db,
+        organisationId,
+        sql`select last_activity_id::text as id from organisations where id = ${organisationId}`,
       );
-      return row?.id ?? 0n;
+      return BigInt(row?.id ?? 0);
     },
 
-    /** Up to `limit` activities with ids after `afterId`, oldest first: what the realtime rooms publish and replay. */
-    after: (organisationId: string, afterId: bigint, limit: number): Promise<Activity[]> =>
-      withOrg(db, organisationId, (tx) =>
-        tx
-          .select()
-          .from(activities)
-          .where(and(eq(activities.organisationId, organisationId), gt(activities.id, afterId)))
-          .orderBy(asc(activities.id))
-          .limit(limit),
-      ).then((rows) => rows.map(toActivity)),
+    /** Up to `limit` activities with ids after `afterId`, oldest first, as socket messages: what the realtime rooms publish and replay. */
+    messagesAfter: (organisationId: string, afterId: bigint, limit: number): Promise<ActivityMessageRow[]> =>
+      readInOrg<ActivityMessageRow>(db, organisationId, activityMessagesAfter(organisationId, afterId, limit)),
   };
 }

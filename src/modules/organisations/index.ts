@@ -4,3 +4,4 @@ export { hasRoomFor, memberLimitOf, seatLimitMessage } from "./plans.ts";
 export { lockOrganisation, lockSeats } from "./seats.ts";
 export { createOrganisationWithUniqueSlug } from "./slug.ts";
 export { organisationSummaryColumns } from "./summary.ts";
+export { createOrganisationViews, type OrganisationViews } from "./views.ts";

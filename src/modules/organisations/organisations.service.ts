@@ -1,43 +1,23 @@
 import { eq } from "drizzle-orm";
-import type { Db, Tx } from "../../db/client.ts";
+import type { Db } from "../../db/client.ts";
 import { organisations } from "../../db/schema/index.ts";
-import { withOrg } from "../../db/tenant.ts";
+import { afterCommit, withOrg } from "../../db/tenant.ts";
 import type { AuthContext } from "../../lib/auth-context.ts";
-import { ConflictError, NotFoundError } from "../../lib/errors.ts";
+import { ConflictError } from "../../lib/errors.ts";
 import type { PlanName } from "../../lib/vocabulary.ts";
 import { type Activity, recordActivity, summaryOf } from "../activity/index.ts";
 import type { Organisation } from "./organisations.schemas.ts";
 import { isUpgrade, memberLimitOf } from "./plans.ts";
-import { lockSeats, seatCounts } from "./seats.ts";
-import { organisationSummaryColumns } from "./summary.ts";
+import { lockSeats } from "./seats.ts";
+import type { OrganisationViews } from "./views.ts";
 
-/** The organisation with its seat counts, in one query. */
-async function view(tx: Tx, organisationId: string): Promise<Organisation> {
-  const seats = seatCounts(organisationId);
-  const [organisation] = await tx
-    .select({
-      ...organisationSummaryColumns,
-      createdAt: organisations.createdAt,
-      memberCount: seats.members,
-      pendingInvites: seats.pendingInvites,
-    })
-    .from(organisations)
-    .where(eq(organisations.id, organisationId));
-  if (!organisation) throw new NotFoundError("Organisation not found");
+export function createOrganisationService({ db, views }: { db: Db; views: OrganisationViews }) {
   return {
-    ...organisation,
-    memberLimit: memberLimitOf(organisation.subscriptionPlan),
-    createdAt: organisation.createdAt.toISOString(),
-  };
-}
-
-export function createOrganisationService({ db }: { db: Db }) {
-  return {
-    get: (auth: AuthContext): Promise<Organisation> => withOrg(db, auth.orgId, (tx) => view(tx, auth.orgId)),
+    get: (auth: AuthContext): Promise<Organisation> => views.get(auth.orgId),
 
     /** Moves to `plan`. A downgrade that the current members and pending invites would not fit is refused. */
     changePlan: (auth: AuthContext, plan: PlanName): Promise<Organisation> =>
-      withOrg(db, auth.orgId, async (tx) => {
+      afterCommit(() => views.forget(auth.orgId), withOrg(db, auth.orgId, async (tx) => {
         const seats = await lockSeats(tx, auth.orgId);
         if (seats.plan === plan) throw new ConflictError(`The organisation is already on the ${plan} plan`);
         const occupied = seats.members + seats.pendingInvites;
@@ -57,8 +37,8 @@ export function createOrganisationService({ db }: { db: Db }) {
             ? { type: "PLAN_UPGRADED", payload: { from: seats.plan, to: plan, upgradedAt: changedAt.toISOString() } }
             : { type: "PLAN_DOWNGRADED", payload: { from: seats.plan, to: plan, downgradedAt: changedAt.toISOString() } },
         );
-        return view(tx, auth.orgId);
-      }),
+        return views.inTransaction(tx, auth.orgId);
+      })),
 
     /** A message to everyone in the organisation: stored in the feed, pushed to every socket. */
     broadcast: (auth: AuthContext, message: string): Promise<Activity> =>

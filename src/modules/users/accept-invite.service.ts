@@ -3,18 +3,25 @@ import type { Config } from "../../config/env.ts";
 import type { Db, Tx } from "../../db/client.ts";
 import { invites, memberships, organisations, users } from "../../db/schema/index.ts";
 import { sameEmail } from "../../db/sql.ts";
-import { withSystem } from "../../db/tenant.ts";
+import { afterCommit, withSystem } from "../../db/tenant.ts";
 import type { AttemptLimiter } from "../../lib/attempts.ts";
 import { ConflictError, LimitExceededError, NotFoundError, UnauthorizedError } from "../../lib/errors.ts";
 import type { PasswordHasher } from "../../lib/passwords.ts";
 import type { UserSummary } from "../../lib/vocabulary.ts";
 import { recordActivity } from "../activity/index.ts";
 import type { AuthResult, SessionService } from "../auth/index.ts";
-import { hasRoomFor, lockSeats, organisationSummaryColumns, seatLimitMessage } from "../organisations/index.ts";
+import { hasRoomFor, lockSeats, type OrganisationViews, organisationSummaryColumns, seatLimitMessage } from "../organisations/index.ts";
 import { assertAcceptable, inviteTokenHasher } from "./invite-tokens.ts";
 import type { AcceptInviteInput } from "./users.schemas.ts";
 
-type Deps = { db: Db; config: Config; passwords: PasswordHasher; attempts: AttemptLimiter; sessions: SessionService };
+type Deps = {
+  db: Db;
+  config: Config;
+  passwords: PasswordHasher;
+  attempts: AttemptLimiter;
+  sessions: SessionService;
+  views: OrganisationViews;
+};
 
 type FoundInvite = { id: string; organisationId: string; email: string };
 type Account = UserSummary & { passwordHash: string };
@@ -31,7 +38,7 @@ const JOIN_REFUSED =
  * revoke or a registration may have won meanwhile) and joins. Holding the organisation lock
  * through a bcrypt would queue every invite of the organisation behind it.
  */
-export function createAcceptInviteService({ db, config, passwords, attempts, sessions }: Deps) {
+export function createAcceptInviteService({ db, config, passwords, attempts, sessions, views }: Deps) {
   const hashInvite = inviteTokenHasher(config);
 
   /** The invite behind `token` if it can still be accepted, and the invited email's account if there is one. */
@@ -121,7 +128,7 @@ export function createAcceptInviteService({ db, config, passwords, attempts, ses
     async accept(input: AcceptInviteInput): Promise<AuthResult> {
       const { invite, account } = await findInvite(input.token);
       const joiner = await proveJoiner(input, invite.email, account);
-      return join(invite, joiner);
+      return afterCommit(() => views.forget(invite.organisationId), join(invite, joiner));
     },
   };
 }

@@ -3,19 +3,19 @@ import type { Config } from "../../config/env.ts";
 import type { Db } from "../../db/client.ts";
 import { invites, memberships, users } from "../../db/schema/index.ts";
 import { afterTimeKey, sameEmail } from "../../db/sql.ts";
-import { withOrg } from "../../db/tenant.ts";
+import { afterCommit, withOrg } from "../../db/tenant.ts";
 import type { AuthContext } from "../../lib/auth-context.ts";
 import { cutPage, decodeTimeKey, encodeTimeKey } from "../../lib/cursor.ts";
 import { ConflictError, LimitExceededError, NotFoundError } from "../../lib/errors.ts";
 import type { PageInput } from "../../lib/schemas.ts";
 import { generateToken } from "../../lib/tokens.ts";
 import { recordActivity, summaryOf } from "../activity/index.ts";
-import { hasRoomFor, lockOrganisation, lockSeats, seatLimitMessage } from "../organisations/index.ts";
+import { hasRoomFor, lockOrganisation, lockSeats, type OrganisationViews, seatLimitMessage } from "../organisations/index.ts";
 import { inviteTokenHasher } from "./invite-tokens.ts";
 import type { CreatedInvite, Invite, InviteInput } from "./users.schemas.ts";
 
 /** Inviting, listing and withdrawing invites; accepting one is accept-invite.service.ts. */
-export function createInviteService({ db, config }: { db: Db; config: Config }) {
+export function createInviteService({ db, config, views }: { db: Db; config: Config; views: OrganisationViews }) {
   const hashInvite = inviteTokenHasher(config);
 
   return {
@@ -24,7 +24,7 @@ export function createInviteService({ db, config }: { db: Db; config: Config }) 
      * pending invite, and a free seat on the plan — members plus pending invites never exceed it.
      */
     invite: (auth: AuthContext, { email, role }: InviteInput): Promise<CreatedInvite> =>
-      withOrg(db, auth.orgId, async (tx) => {
+      afterCommit(() => views.forget(auth.orgId), withOrg(db, auth.orgId, async (tx) => {
         const seats = await lockSeats(tx, auth.orgId);
         const [member] = await tx
           .select({ id: users.id })
@@ -64,7 +64,7 @@ export function createInviteService({ db, config }: { db: Db; config: Config }) 
           payload: { inviteId: invite.id, email, role, invitedBy: summaryOf(auth) },
         });
         return { id: invite.id, email, role, expiresAt: invite.expiresAt.toISOString(), token };
-      }),
+      })),
 
     /** Invites still pending, oldest first, keyset-paginated. Never their tokens. */
     async listPending(auth: AuthContext, { limit, cursor }: PageInput) {
@@ -105,7 +105,7 @@ export function createInviteService({ db, config }: { db: Db; config: Config }) 
 
     /** Withdraws a pending invite; its token stops working at once. */
     revoke: (auth: AuthContext, inviteId: string): Promise<void> =>
-      withOrg(db, auth.orgId, async (tx) => {
+      afterCommit(() => views.forget(auth.orgId), withOrg(db, auth.orgId, async (tx) => {
         await lockOrganisation(tx, auth.orgId);
         const [revoked] = await tx
           .update(invites)
@@ -117,6 +117,6 @@ export function createInviteService({ db, config }: { db: Db; config: Config }) 
           type: "INVITE_REVOKED",
           payload: { inviteId: revoked.id, email: revoked.email, revokedBy: summaryOf(auth) },
         });
-      }),
+      })),
   };
 }

@@ -10,7 +10,7 @@ import type { PageInput } from "../../lib/schemas.ts";
 import type { Role } from "../../lib/vocabulary.ts";
 import { recordActivity, summaryOf } from "../activity/index.ts";
 import { type AuthChange, announceAuthChange, revokeSessions, type SessionGuard } from "../auth/index.ts";
-import { lockOrganisation } from "../organisations/index.ts";
+import { lockOrganisation, type OrganisationViews } from "../organisations/index.ts";
 import type { Member } from "./users.schemas.ts";
 
 const memberColumns = {
@@ -43,8 +43,8 @@ const summary = (member: { id: string; name: string; email: string }) => ({
   email: member.email,
 });
 
-export function createMemberService({ db, guard }: { db: Db; guard: SessionGuard }) {
-  /** Runs a membership change and, once it has committed, tells this instance's session cache. */
+export function createMemberService({ db, guard, views }: { db: Db; guard: SessionGuard; views: OrganisationViews }) {
+  /** Runs a membership change and, once it has committed, tells this instance's caches. */
   async function changeMembership<T>(auth: AuthContext, fn: (tx: Tx) => Promise<{ result: T; change: AuthChange }>) {
     const { result, change } = await withOrg(db, auth.orgId, async (tx) => {
       await lockOrganisation(tx, auth.orgId);
@@ -53,6 +53,7 @@ export function createMemberService({ db, guard }: { db: Db; guard: SessionGuard
       return outcome;
     });
     guard.apply(change);
+    views.forget(auth.orgId);
     return result;
   }
 

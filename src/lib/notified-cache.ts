@@ -1,0 +1,68 @@
+/**
+ * A per-instance cache of answers that the database's notifications keep honest: whoever
+ * changes what an entry says forgets it — locally right after the commit, and on every other
+ * instance when the notification arrives.
+ *
+ * It is trusted only while notifications are heard. A dropped LISTEN connection loses them, so
+ * until it is back (trust()) every read goes to the database and nothing is kept. A generation
+ * counter keeps a load that raced a change from storing its stale answer, and each entry dies
+ * at its TTL (or earlier, at the expiry its value names) to bound anything left.
+ *
+ * Written by hand: the libraries that cache (lru-cache and kin) know TTLs and sizes, not
+ * "bypass me while the invalidation channel is down".
+ */
+export function createNotifiedCache<V>({ ttlMs, maxEntries }: { ttlMs: number; maxEntries: number }) {
+  const entries = new Map<string, { value: V; expiresAt: number }>();
+  let generation = 0;
+  let trusted = false;
+
+  return {
+    /**
+     * The cached answer for `key`, or `load()`'s — kept when the cache is trusted, until the TTL
+     * or `expiresAt(value)`, whichever comes first.
+     */
+    async get(key: string, load: () => Promise<V>, expiresAt?: (value: V) => number | undefined): Promise<V> {
+      const cached = trusted ? entries.get(key) : undefined;
+      if (cached && cached.expiresAt > Date.now()) return cached.value;
+      if (cached) entries.delete(key);
+
+      const seen = generation;
+      const value = await load();
+      if (trusted && seen === generation) {
+        if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string);
+        entries.set(key, { value, expiresAt: Math.min(Date.now() + ttlMs, expiresAt?.(value) ?? Number.POSITIVE_INFINITY) });
+      }
+      return value;
+    },
+
+    forget(key: string): void {
+      generation++;
+      entries.delete(key);
+    },
+
+    forgetWhere(matches: (value: V) => boolean): void {
+      generation++;
+      for (const [key, entry] of entries) if (matches(entry.value)) entries.delete(key);
+    },
+
+    /** Notifications are heard (again): start from nothing, and keep answers. */
+    trust(): void {
+      generation++;
+      entries.clear();
+      trusted = true;
+    },
+
+    /** Notifications may be missed: ask the database every time until trusted again. */
+    distrust(): void {
+      generation++;
+      trusted = false;
+      entries.clear();
+    },
+
+    get size(): number {
+      return entries.size;
+    },
+  };
+}
+
+export type NotifiedCache<V> = ReturnType<typeof createNotifiedCache<V>>;
