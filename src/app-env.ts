@@ -10,6 +10,9 @@ export type ServerBinding = {
   upgrade(request: Request, options: { data: SocketData; headers?: Record<string, string> }): boolean;
 };
 
+/** What the /ws upgrade asks of this instance's rooms (realtime/hub.ts). */
+export type RealtimeView = { publishedUpTo(organisationId: string): bigint | undefined };
+
 /** The one typed environment of every route, middleware and handler. */
 export type AppEnv = {
   Bindings: ServerBinding | undefined;
@@ -19,6 +22,8 @@ export type AppEnv = {
     services: Services;
     /** The per-address credential budget, for the routes that check a password or token to run first. */
     credentialBudget: MiddlewareHandler<AppEnv>;
+    /** This instance's realtime side, as the /ws upgrade sees it. */
+    realtime: RealtimeView;
     /** The client's address as the rate limits see it (see middleware/client-ip.ts). */
     clientIp: string;
     /** Set by hono-rate-limiter: the caller's budget in the current window. */

@@ -2,8 +2,7 @@ import { swaggerUI } from "@hono/swagger-ui";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
-import { secureHeaders } from "hono/secure-headers";
-import type { AppEnv } from "./app-env.ts";
+import type { AppEnv, RealtimeView } from "./app-env.ts";
 import { errorHandler, notFoundHandler } from "./lib/errors.ts";
 import type { Logger } from "./lib/logger.ts";
 import { failure } from "./lib/response.ts";
@@ -11,6 +10,7 @@ import { createRouter } from "./lib/router.ts";
 import { clientIp } from "./middleware/client-ip.ts";
 import type { RateLimits } from "./middleware/rate-limit.ts";
 import { requestLog } from "./middleware/request-log.ts";
+import { apiSecurityHeaders, documentSecurityHeaders } from "./middleware/security-headers.ts";
 import { utf8Body } from "./middleware/utf8-body.ts";
 import { activityRouter } from "./modules/activity/activity.router.ts";
 import { authRouter } from "./modules/auth/auth.router.ts";
@@ -27,6 +27,8 @@ export type AppDeps = {
   rateLimits: Pick<RateLimits, "everywhere" | "credentials">;
   /** Honour X-Forwarded-For (TRUST_PROXY). */
   trustProxy: boolean;
+  /** This instance's rooms, for the /ws upgrade (they are built after the app). */
+  realtime: RealtimeView;
   /** Seconds, from the configuration: stated in the OpenAPI document. */
   lifetimes: { accessToken: number; refreshToken: number; invite: number };
   /** Browser origins allowed to call the API (CORS); none means same-origin only. */
@@ -52,18 +54,21 @@ Every response is an envelope \`{ success, message, data }\`; errors add \`error
 On this server access tokens live ${humanDuration(lifetimes.accessToken)}, refresh tokens ${humanDuration(lifetimes.refreshToken)} and invites ${humanDuration(lifetimes.invite)}.`;
 
 /** The whole HTTP API, ready for `fetch`; importable by tests without a listening server. */
-export function createApp({ logger, services, rateLimits, corsOrigins, trustProxy, lifetimes }: AppDeps) {
+export function createApp({ logger, services, rateLimits, corsOrigins, trustProxy, lifetimes, realtime }: AppDeps) {
   const app = createRouter<AppEnv>();
 
   app.use(requestId());
   app.use(async (c, next) => {
     c.set("services", services);
     c.set("credentialBudget", rateLimits.credentials);
+    c.set("realtime", realtime);
     await next();
   });
   app.use(clientIp(trustProxy));
   app.use(requestLog(logger));
-  app.use(secureHeaders());
+  app.use("/docs", documentSecurityHeaders);
+  app.use("/docs/*", documentSecurityHeaders);
+  app.use(async (c, next) => (c.req.path === "/docs" || c.req.path.startsWith("/docs/") ? next() : apiSecurityHeaders(c, next)));
   if (corsOrigins.length > 0) {
     // Bearer tokens, never cookies: no credentials mode, so a listed origin is all it takes.
     app.use(

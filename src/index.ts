@@ -63,10 +63,11 @@ export async function startServer({
     corsOrigins: config.CORS_ORIGINS,
     trustProxy: config.TRUST_PROXY,
     lifetimes: { accessToken: config.JWT_ACCESS_EXPIRES_IN, refreshToken: config.JWT_REFRESH_EXPIRES_IN, invite: config.INVITE_EXPIRES_IN },
+    realtime: { publishedUpTo: (organisationId) => realtime.hub.publishedUpTo(organisationId) },
   });
 
   let server: Bun.Server<SocketData> | undefined;
-  const { hub, bus } = createRealtime({
+  const realtime = createRealtime({
     database: db,
     logger,
     guard,
@@ -78,6 +79,7 @@ export async function startServer({
       standings: (organisationId, sessionIds) => standingsOf(db.db, organisationId, sessionIds),
     }),
   });
+  const { hub, bus } = realtime;
   await bus.start();
 
   server = Bun.serve({

@@ -69,6 +69,18 @@ describe("envelope and plumbing", () => {
     expect(response.headers.get("x-request-id")).toMatch(/\S+/);
   });
 
+  test("every signed-in read answers with x-request-id, the rate-limit headers and the security headers", async () => {
+    const admin = await registerOrg(api);
+    for (const path of ["/api/organisations", "/api/activities?limit=5", "/api/users", "/api/users/invites", "/api/auth/me"]) {
+      const response = await api.get(path, { token: admin.accessToken });
+      expect(response.status, path).toBe(200);
+      expect(response.headers.get("x-request-id"), path).toMatch(/\S+/);
+      expect(response.headers.get("ratelimit-limit"), path).toMatch(/^\d+$/);
+      expect(response.headers.get("x-content-type-options"), path).toBe("nosniff");
+      expect(response.headers.get("content-type"), path).toMatch(/^application\/json/);
+    }
+  });
+
   test("a caller's x-request-id is echoed back", async () => {
     const response = await api.get("/health", { headers: { "x-request-id": "trace-abc-123" } });
     expect(response.headers.get("x-request-id")).toBe("trace-abc-123");

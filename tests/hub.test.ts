@@ -34,6 +34,8 @@ function setUp() {
     return activity;
   };
   const holds: Array<{ opened: Promise<void> }> = [];
+  const reads = { count: 0 };
+  const messageOf = (row: Activity) => JSON.stringify({ type: row.type, payload: row.metadata, id: row.id, at: row.createdAt });
   const subscribers = new Map<string, Set<FakeSocket>>();
   const hub = createHub({
     logger: createLogger("silent"),
@@ -45,12 +47,13 @@ function setUp() {
     },
     reads: {
       messagesAfter: async (_org, afterId, limit) => {
+        reads.count++;
         const snapshotAt = holds.shift();
         await snapshotAt?.opened;
         return log
           .filter((row) => BigInt(row.id) > afterId)
           .slice(0, limit)
-          .map((row) => ({ id: row.id, message: JSON.stringify({ type: row.type, payload: row.metadata, id: row.id, at: row.createdAt }) }));
+          .map((row) => ({ id: row.id, message: messageOf(row) }));
       },
       standings: async () => new Map(),
     },
@@ -90,12 +93,15 @@ function setUp() {
   };
   const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
   const ids = (fake: FakeSocket) => fake.received.filter((m) => m.id !== undefined).map((m) => m.id);
-  return { hub, commit, socket, holdNextRead, settle, ids };
+  /** What the database announces when `row` commits: with its message, unless it was too long to carry. */
+  const notify = (row: Activity, { withMessage = true } = {}) =>
+    hub.activityCommitted({ orgId: ORG, id: BigInt(row.id), ...(withMessage ? { message: messageOf(row) } : {}) });
+  return { hub, commit, socket, holdNextRead, settle, ids, notify, reads };
 }
 
 describe("a room's starting point", () => {
   test("events committed after a socket's start but before its room's first read reach it", async () => {
-    const { hub, commit, socket, holdNextRead, settle, ids } = setUp();
+    const { hub, commit, socket, holdNextRead, settle, ids, notify } = setUp();
     commit("before the socket");
     const held = holdNextRead();
     const first = socket(1n); // the newest id when it connected
@@ -103,20 +109,17 @@ describe("a room's starting point", () => {
     expect(first.received[0]).toMatchObject({ type: "CONNECTED", payload: { lastActivityId: "1" } });
 
     // Committed, and notified, while the room's first read is still held back.
-    commit("during one");
-    hub.activityCommitted(ORG);
-    commit("during two");
-    hub.activityCommitted(ORG);
+    notify(commit("during one"));
+    notify(commit("during two"));
     held.open();
     await settle();
     expect(ids(first)).toEqual(["2", "3"]);
   });
 
   test("a notification that arrived before the room existed still gets its event delivered", async () => {
-    const { hub, commit, socket, settle, ids } = setUp();
+    const { hub, commit, socket, settle, ids, notify } = setUp();
     const start = 0n;
-    commit("committed between the start being read and the socket opening");
-    hub.activityCommitted(ORG); // no room yet: nobody is woken
+    notify(commit("committed between the start being read and the socket opening")); // no room yet: nobody is woken
     const first = socket(start);
     hub.join(first);
     await settle();
@@ -124,21 +127,20 @@ describe("a room's starting point", () => {
   });
 
   test("a socket joining a room that is behind gets the missed events once, then live ones", async () => {
-    const { hub, commit, socket, holdNextRead, settle, ids } = setUp();
+    const { hub, commit, socket, holdNextRead, settle, ids, notify } = setUp();
     const first = socket(0n);
     hub.join(first);
     await settle();
     const held = holdNextRead();
-    commit("one");
-    hub.activityCommitted(ORG);
-    commit("two");
+    const one = commit("one");
+    const two = commit("two");
+    notify(two, { withMessage: false }); // too long for a notification: the room must read
     const second = socket(2n); // read the newest id after both committed
     hub.join(second);
-    hub.activityCommitted(ORG);
+    notify(one); // arrives late, after the room has moved on
     held.open();
     await settle();
-    commit("three");
-    hub.activityCommitted(ORG);
+    notify(commit("three"));
     await settle();
     expect(ids(first)).toEqual(["1", "2", "3"]);
     expect(ids(second)).toEqual(["3"]);
@@ -154,6 +156,31 @@ describe("a room's starting point", () => {
     expect(truncated?.payload).toEqual({ since: "10", oldestReplayedId: "121" });
     const replayed = resumed.received.filter((m) => m.id !== undefined).map((m) => Number(m.id));
     expect(replayed).toEqual(Array.from({ length: 500 }, (_, i) => 121 + i));
+  });
+});
+
+describe("publishing", () => {
+  test("the next event in line is published from its notification, without reading the table", async () => {
+    const { hub, commit, socket, settle, ids, notify, reads } = setUp();
+    const first = socket(0n);
+    hub.join(first);
+    await settle();
+    const before = reads.count;
+    for (let i = 0; i < 5; i++) notify(commit(`direct ${i}`));
+    expect(ids(first)).toEqual(["1", "2", "3", "4", "5"]);
+    expect(reads.count).toBe(before);
+  });
+
+  test("a gap (a notification lost) sends the room to the table, and it fills the gap in order", async () => {
+    const { hub, commit, socket, settle, ids, notify } = setUp();
+    const first = socket(0n);
+    hub.join(first);
+    await settle();
+    notify(commit("one"));
+    commit("two — its notification never arrives");
+    notify(commit("three"));
+    await settle();
+    expect(ids(first)).toEqual(["1", "2", "3"]);
   });
 });
 

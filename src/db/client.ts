@@ -13,7 +13,7 @@ import type { Logger } from "../lib/logger.ts";
 import * as schema from "./schema/index.ts";
 
 export type Schema = typeof schema;
-/** Drizzle over either engine; `$client` is the driver underneath (see readInOrg in tenant.ts). */
+/** Drizzle over either engine; `$client` is the driver underneath (see statementInOrg in tenant.ts). */
 export type Db = PgDatabase<PgQueryResultHKT, Schema> & { $client: SQL | PGlite };
 export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
 

@@ -28,17 +28,18 @@ export function withOrg<T>(db: Db, organisationId: string, fn: (tx: Tx) => Promi
 const dialect = new PgDialect({ casing: "snake_case" });
 
 /**
- * One read inside `organisationId`, under exactly the protection of withOrg (the same
- * transaction-local role and organisation, so row-level security binds), in one round trip.
+ * One statement inside `organisationId` — a read, or a write that needs nothing else in its
+ * transaction — under exactly the protection of withOrg (the same transaction-local role and
+ * organisation, so row-level security binds), in one round trip.
  *
- * withOrg awaits BEGIN, the settings, the query and COMMIT one after another: four round trips,
- * most of a hot read's cost. On PostgreSQL all four are written at once on one reserved
+ * withOrg awaits BEGIN, the settings, the statement and COMMIT one after another: four round
+ * trips, most of a hot read's cost. On PostgreSQL all four are written at once on one reserved
  * connection (Bun's client pipelines them) and the answers read back together; the connection
  * is only released once every one has answered, so a COMMIT still in flight never reaches the
  * next user of the connection. After a failed query COMMIT ends the transaction as a rollback.
  * The embedded database has no round trips to save and simply uses withOrg.
  */
-export async function readInOrg<T>(db: Db, organisationId: string, query: SQL): Promise<T[]> {
+export async function statementInOrg<T>(db: Db, organisationId: string, query: SQL): Promise<T[]> {
   if (!(db.$client instanceof BunSql)) return withOrg(db, organisationId, (tx) => queryRows<T>(tx, query));
   const { sql: text, params } = dialect.sqlToQuery(query);
   const connection = await db.$client.reserve();

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 
 /** A field-level problem, as listed in a 4xx envelope's `errors`. */
 export type FieldError = { path: string; message: string };
@@ -14,12 +15,13 @@ export const okList = <T>(message: string, data: T[], nextCursor: string | null)
 
 /**
  * okList's envelope around items that are JSON text already (an array the database built), as a
- * 200 response. Typed as whatever the route declares (`never`): the text is built to the route's
- * schema, and the tests parse it with that very schema.
+ * 200 response through `c.body` (so it keeps the headers middleware set, x-request-id first).
+ * Typed as whatever the route declares (`never`): the text is built to the route's schema, and
+ * the tests parse it with that very schema.
  */
-export const okListJsonResponse = (message: string, itemsJson: string, nextCursor: string | null): never =>
-  new Response(`{"success":true,"message":${JSON.stringify(message)},"data":${itemsJson},"meta":{"nextCursor":${JSON.stringify(nextCursor)}}}`, {
-    headers: { "content-type": "application/json" },
+export const okListJsonResponse = (c: Context, message: string, itemsJson: string, nextCursor: string | null): never =>
+  c.body(`{"success":true,"message":${JSON.stringify(message)},"data":${itemsJson},"meta":{"nextCursor":${JSON.stringify(nextCursor)}}}`, 200, {
+    "content-type": "application/json",
   }) as never;
 
 export const failure = (message: string, errors?: FieldError[]) => ({

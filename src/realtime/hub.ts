@@ -1,4 +1,5 @@
 import type { Logger } from "../lib/logger.ts";
+import type { ActivityNotification } from "../modules/activity/index.ts";
 import type { AuthChange } from "../modules/auth/index.ts";
 import { CLOSE, message } from "./events.ts";
 import { createRoom, type MessagesAfter, type Room } from "./room.ts";
@@ -72,9 +73,16 @@ export function createHub({ logger, publish, authenticate, reads }: HubDeps) {
     },
 
     /** An organisation's log grew (from any instance). */
-    activityCommitted(organisationId: string) {
-      rooms.get(organisationId)?.catchUp();
+    activityCommitted({ orgId, id, message }: ActivityNotification) {
+      rooms.get(orgId)?.committed(id, message);
     },
+
+    /**
+     * Where a socket of `organisationId` connecting now may start without reading the table:
+     * the newest id this instance's room has published. Everything after it is on its way to
+     * the room (or will be read by its next catch-up), so nothing after it can be missed.
+     */
+    publishedUpTo: (organisationId: string): bigint | undefined => rooms.get(organisationId)?.publishedUpTo(),
 
     /** A session or membership changed (from any instance): act on this instance's sockets now. */
     authChanged(change: AuthChange) {
@@ -99,8 +107,10 @@ export function createHub({ logger, publish, authenticate, reads }: HubDeps) {
       }
     },
 
+    /** Shutdown: every socket closes with `code`, and the expiry sweep stops. */
     closeAll(code: number, reason: string) {
       for (const socket of socketsWhere(() => true)) socket.close(code, reason);
+      socketAuth.stop();
     },
   };
 }

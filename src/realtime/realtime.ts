@@ -29,10 +29,10 @@ export function createRealtime({ database, logger, guard, views, authenticate, p
     {
       channel: ACTIVITY_CHANNEL,
       onNotification: (payload) => {
-        const orgId = parseActivityNotification(payload);
-        if (!orgId) return;
-        views.forget(orgId);
-        hub.activityCommitted(orgId);
+        const notification = parseActivityNotification(payload);
+        if (!notification) return;
+        views.forget(notification.orgId);
+        hub.activityCommitted(notification);
       },
       onConnected: () => {
         views.trust();

@@ -37,13 +37,18 @@ export function createRoom(organisationId: string, startAfter: bigint, { logger,
   const sockets = new Set<HubSocket>();
   let lastId = startAfter;
   let tail = Promise.resolve();
+  let queued = 0;
   let catchUpQueued = false;
   let closed = false;
 
   const enqueue = (task: () => Promise<void>) => {
-    tail = tail.then(task).catch((error) => {
-      logger.error("realtime room task failed", { organisationId, error: describeError(error) });
-    });
+    queued++;
+    tail = tail
+      .then(task)
+      .catch((error) => {
+        logger.error("realtime room task failed", { organisationId, error: describeError(error) });
+      })
+      .finally(() => queued--);
   };
 
   /** Publishes every committed activity after `lastId`. Runs inside the queue. */
@@ -115,7 +120,22 @@ export function createRoom(organisationId: string, startAfter: bigint, { logger,
       );
     },
 
-    /** The organisation's log grew: publish what is new. */
+    /**
+     * Activity `id` committed. When it is the very next one and nothing is queued, its message
+     * (carried by the notification) is published at once; otherwise — a gap, a message too long
+     * for a notification, work in flight — the room reads the table from where it is.
+     */
+    committed(id: bigint, message: string | undefined) {
+      if (message !== undefined && queued === 0 && id === lastId + 1n) {
+        publish(topic, message);
+        lastId = id;
+      } else if (id > lastId) catchUp();
+    },
+
+    /** The newest id published here. */
+    publishedUpTo: () => lastId,
+
+    /** Publish whatever the table holds after what was published. */
     catchUp,
 
     /** Runs `task` in the room's queue, after everything queued before it. */

@@ -11,27 +11,51 @@ export type SocketAuthDeps = {
   standings: SessionStandings;
 };
 
-// setTimeout overflows past 2^31 - 1 ms and would fire at once.
-const MAX_TIMER_MS = 2 ** 31 - 1;
+const SWEEP_MS = 1000;
 
 /**
  * A socket's credentials over its life: it closes when its access token expires (4001) unless
  * the client sends `{"type":"AUTH","token"}` with a fresh one, and after missed notifications
  * each socket is checked against the database again.
+ *
+ * Expiries are kept in one-second buckets swept by a single timer, rather than a timer per
+ * socket: tens of thousands of idle sockets then cost a Set entry each, not a timer object.
+ * A socket closes within a second of its token's expiry.
  */
 export function createSocketAuth({ authenticate, standings }: SocketAuthDeps) {
+  const buckets = new Map<number, Set<HubSocket>>();
+  const bucketOf = (socket: HubSocket) => Math.ceil(socket.data.auth.expiresAt / SWEEP_MS);
+  let swept = Math.floor(Date.now() / SWEEP_MS);
+  const sweeper = setInterval(() => {
+    const now = Math.floor(Date.now() / SWEEP_MS);
+    for (let bucket = swept + 1; bucket <= now; bucket++) {
+      for (const socket of buckets.get(bucket) ?? []) socket.close(CLOSE.authExpired, "Access token expired");
+      buckets.delete(bucket);
+    }
+    swept = now;
+  }, SWEEP_MS);
+  sweeper.unref();
+
+  function disarm(socket: HubSocket) {
+    const bucket = buckets.get(bucketOf(socket));
+    bucket?.delete(socket);
+    if (bucket?.size === 0) buckets.delete(bucketOf(socket));
+  }
+
   function armExpiry(socket: HubSocket) {
-    clearTimeout(socket.data.expiryTimer);
-    const remaining = Math.min(MAX_TIMER_MS, Math.max(0, socket.data.auth.expiresAt - Date.now()));
-    socket.data.expiryTimer = setTimeout(() => socket.close(CLOSE.authExpired, "Access token expired"), remaining);
+    const due = bucketOf(socket);
+    // Already past (or due in a bucket the sweeper has passed): close now.
+    if (due <= swept) return socket.close(CLOSE.authExpired, "Access token expired");
+    const bucket = buckets.get(due) ?? new Set<HubSocket>();
+    bucket.add(socket);
+    buckets.set(due, bucket);
   }
 
   return {
     armExpiry,
+    disarm,
 
-    disarm(socket: HubSocket) {
-      clearTimeout(socket.data.expiryTimer);
-    },
+    stop: () => clearInterval(sweeper),
 
     /** Extends the socket's life with a fresh token of the same user and organisation. */
     async reauthenticate(socket: HubSocket, token: string) {
@@ -41,6 +65,7 @@ export function createSocketAuth({ authenticate, standings }: SocketAuthDeps) {
           socket.send(message("ERROR", { message: "That token belongs to another user or organisation" }));
           return;
         }
+        disarm(socket);
         socket.data.auth = auth;
         armExpiry(socket);
         socket.send(message("AUTHENTICATED", { expiresAt: new Date(auth.expiresAt).toISOString() }));

@@ -44,8 +44,9 @@ const connectHandler: AppRouteHandler<typeof connect> = async (c) => {
   const auth = await c.var.services.auth.authenticate(presentedToken(c.req));
   c.set("auth", auth);
   // Where the socket starts is fixed before it exists: after the newest activity now, or after
-  // its `since`. Everything later reaches it, however late its room starts listening.
-  const latestId = await c.var.services.activities.latestId(auth.orgId);
+  // its `since`. Everything later reaches it, however late its room starts listening. An open
+  // room here already knows a safe start; only the first socket of an organisation reads it.
+  const latestId = c.var.realtime.publishedUpTo(auth.orgId) ?? (await c.var.services.activities.latestId(auth.orgId));
   const upgraded = c.env?.upgrade(c.req.raw, {
     data: { auth, latestId, since: since === undefined ? latestId : (parseActivityId(since) as bigint) },
     // A client that offered the bearer protocol must hear it chosen, or it drops the socket.

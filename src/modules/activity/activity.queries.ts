@@ -22,11 +22,12 @@ export type FeedPageRow = { items: string; more: boolean; last_id: string | null
  * whether there is more.
  */
 export const feedPage = (organisationId: string, { limit, before, type }: FeedPageQuery): SQL => sql`
-  select coalesce(json_agg(entry order by id desc) filter (where n <= ${limit}), '[]')::text as items,
+  select coalesce(json_agg(${feedEntry} order by id desc) filter (where n <= ${limit}), '[]')::text as items,
          count(*) > ${limit} as more,
          (min(id) filter (where n <= ${limit}))::text as last_id
   from (
-    select id, row_number() over (order by id desc) as n, ${feedEntry} as entry
+    -- JSON is built in the aggregate above, for the rows that make the page, not here for all of them.
+    select *, row_number() over (order by id desc) as n
     from activities
     where organisation_id = ${organisationId}
       ${type ? sql`and type = ${type}` : sql``}
@@ -35,6 +36,9 @@ export const feedPage = (organisationId: string, { limit, before, type }: FeedPa
     limit ${limit + 1}
   ) page`;
 
+/** An activity as the message a socket receives: `{ type, payload, id, at }` (realtime/events.ts). */
+export const socketMessage = sql`json_build_object('type', type, 'payload', metadata, 'id', id::text, 'at', ${isoTime})::text`;
+
 export type ActivityMessageRow = { id: string; message: string };
 
 /**
@@ -42,8 +46,7 @@ export type ActivityMessageRow = { id: string; message: string };
  * (`{ type, payload, id, at }`, see realtime/events.ts).
  */
 export const activityMessagesAfter = (organisationId: string, afterId: bigint, limit: number): SQL => sql`
-  select id::text as id,
-         json_build_object('type', type, 'payload', metadata, 'id', id::text, 'at', ${isoTime})::text as message
+  select id::text as id, ${socketMessage} as message
   from activities
   where organisation_id = ${organisationId} and activities.id > ${afterId.toString()}::bigint
   order by activities.id -- the column, not the text alias of the same name

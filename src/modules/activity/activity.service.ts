@@ -1,23 +1,29 @@
 import { sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client.ts";
 import { queryRows } from "../../db/sql.ts";
-import { readInOrg } from "../../db/tenant.ts";
+import { statementInOrg } from "../../db/tenant.ts";
 import type { AuthContext } from "../../lib/auth-context.ts";
 import { decodeCursor, encodeCursor } from "../../lib/cursor.ts";
 import { BadRequestError } from "../../lib/errors.ts";
 import type { UserSummary } from "../../lib/vocabulary.ts";
 import { type ActivityEvent, describeActivity, parseActivityId } from "./activity.events.ts";
-import { type ActivityMessageRow, activityMessagesAfter, type FeedPageRow, feedPage } from "./activity.queries.ts";
+import { type ActivityMessageRow, activityMessagesAfter, type FeedPageRow, feedPage, socketMessage } from "./activity.queries.ts";
 import type { Activity, ActivityQueryInput } from "./activity.schemas.ts";
 
 /** The channel that wakes every instance when an organisation's activity log grows. */
 export const ACTIVITY_CHANNEL = "activity";
 
-/** The organisation named by an ACTIVITY_CHANNEL payload, or null for anything else. */
-export function parseActivityNotification(payload: string): string | null {
+/** What an ACTIVITY_CHANNEL notification says: whose log grew, to which id, and the socket message when it fitted. */
+export type ActivityNotification = { orgId: string; id: bigint; message?: string };
+
+// PostgreSQL refuses a NOTIFY payload of 8000 bytes or more; a longer message stays in the table.
+const NOTIFY_MESSAGE_LIMIT = 7900;
+
+export function parseActivityNotification(payload: string): ActivityNotification | null {
   try {
-    const { o } = JSON.parse(payload) as { o?: unknown };
-    return typeof o === "string" ? o : null;
+    const { o, i, m } = JSON.parse(payload) as { o?: unknown; i?: unknown; m?: unknown };
+    if (typeof o !== "string" || typeof i !== "string" || !/^\d+$/.test(i)) return null;
+    return { orgId: o, id: BigInt(i), ...(typeof m === "string" ? { message: m } : {}) };
   } catch {
     return null;
   }
@@ -45,35 +51,55 @@ export const summaryOf = (author: Pick<ActivityAuthor, "userId" | "name" | "emai
  * change.
  */
 export async function recordActivity(tx: Tx, author: ActivityAuthor, event: ActivityEvent): Promise<Activity> {
-  const actor = summaryOf(author);
-  const message = describeActivity(event, actor);
-  const [row] = await queryRows<{ id: string; created_at: string | Date }>(
-    tx,
-    sql`
-      with counted as (
-        update organisations set last_activity_id = last_activity_id + 1
-        where id = ${author.orgId}
-        returning id, last_activity_id
-      ), inserted as (
-        insert into activities (organisation_id, id, type, message, actor, target, metadata)
-        select id, last_activity_id, ${event.type}, ${message}, ${actor}::jsonb,
-               ${event.target ?? null}::jsonb, ${event.payload}::jsonb
-        from counted
-        returning id, organisation_id, created_at
-      )
-      select id::text as id, created_at,
-             pg_notify(${ACTIVITY_CHANNEL}, json_build_object('o', organisation_id, 'i', id::text)::text)
-      from inserted`,
-  );
+  return recordedActivity(author, event, await queryRows<RecordedRow>(tx, recordActivitySql(author, event)));
+}
+
+/**
+ * recordActivity for a change that is nothing but its activity (a broadcast): the same single
+ * statement, run on its own in the organisation in one round trip.
+ */
+export async function recordActivityAlone(db: Db, author: ActivityAuthor, event: ActivityEvent): Promise<Activity> {
+  return recordedActivity(author, event, await statementInOrg<RecordedRow>(db, author.orgId, recordActivitySql(author, event)));
+}
+
+type RecordedRow = { id: string; created_at: string };
+
+/**
+ * The statement behind recordActivity. Its notification names the organisation and the id and,
+ * when it fits NOTIFY's limit, carries the socket message itself, so a room that is up to date
+ * publishes it without reading the table (realtime/room.ts).
+ */
+const recordActivitySql = (author: ActivityAuthor, event: ActivityEvent) => sql`
+  with counted as (
+    update organisations set last_activity_id = last_activity_id + 1
+    where id = ${author.orgId}
+    returning id, last_activity_id
+  ), inserted as (
+    insert into activities (organisation_id, id, type, message, actor, target, metadata)
+    select id, last_activity_id, ${event.type}, ${describeActivity(event, summaryOf(author))}, ${summaryOf(author)}::jsonb,
+           ${event.target ?? null}::jsonb, ${event.payload}::jsonb
+    from counted
+    returning organisation_id, id, type, metadata, created_at
+  ), announced as (
+    select id, created_at, json_build_object('o', organisation_id, 'i', id::text, 'm', ${socketMessage})::text as with_message,
+           json_build_object('o', organisation_id, 'i', id::text)::text as without_message
+    from inserted
+  )
+  select id::text as id, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at,
+         pg_notify(${ACTIVITY_CHANNEL}, case when octet_length(with_message) <= ${NOTIFY_MESSAGE_LIMIT} then with_message else without_message end)
+  from announced`;
+
+function recordedActivity(author: ActivityAuthor, event: ActivityEvent, [row]: RecordedRow[]): Activity {
   if (!row) throw new Error(`organisation ${author.orgId} not found while recording ${event.type}`);
+  const actor = summaryOf(author);
   return {
     id: row.id,
     type: event.type,
-    message,
+    message: describeActivity(event, actor),
     actor,
     target: event.target ?? null,
     metadata: event.payload,
-    createdAt: new Date(row.created_at).toISOString(),
+    createdAt: row.created_at,
   };
 }
 
@@ -87,13 +113,13 @@ export function createActivityService({ db }: { db: Db }) {
       const [encoded] = cursor ? decodeCursor(cursor, 1) : [];
       const before = encoded === undefined ? undefined : parseActivityId(encoded);
       if (before === null) throw new BadRequestError("Invalid cursor");
-      const [row] = await readInOrg<FeedPageRow>(db, auth.orgId, feedPage(auth.orgId, { limit, before, type }));
+      const [row] = await statementInOrg<FeedPageRow>(db, auth.orgId, feedPage(auth.orgId, { limit, before, type }));
       return { itemsJson: row?.items ?? "[]", nextCursor: row?.more && row.last_id ? encodeCursor(row.last_id) : null };
     },
 
     /** The id of the organisation's newest activity (0 before the first): where a new socket starts. */
     async latestId(organisationId: string): Promise<bigint> {
-      const [row] = await readInOrg<{ id: string }>(
+      const [row] = await statementInOrg<{ id: string }>(
         db,
         organisationId,
         sql`select last_activity_id::text as id from organisations where id = ${organisationId}`,
@@ -103,6 +129,6 @@ export function createActivityService({ db }: { db: Db }) {
 
     /** Up to `limit` activities with ids after `afterId`, oldest first, as socket messages: what the realtime rooms publish and replay. */
     messagesAfter: (organisationId: string, afterId: bigint, limit: number): Promise<ActivityMessageRow[]> =>
-      readInOrg<ActivityMessageRow>(db, organisationId, activityMessagesAfter(organisationId, afterId, limit)),
+      statementInOrg<ActivityMessageRow>(db, organisationId, activityMessagesAfter(organisationId, afterId, limit)),
   };
 }

@@ -5,8 +5,10 @@ export { type Activity, ActivitySchema } from "./activity.schemas.ts";
 export {
   ACTIVITY_CHANNEL,
   type ActivityAuthor,
+  type ActivityNotification,
   createActivityService,
   parseActivityNotification,
   recordActivity,
+  recordActivityAlone,
   summaryOf,
 } from "./activity.service.ts";

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
-import { readInOrg } from "../../db/tenant.ts";
+import { statementInOrg } from "../../db/tenant.ts";
 import type { AccessClaims } from "../../lib/jwt.ts";
 import { createNotifiedCache } from "../../lib/notified-cache.ts";
 import type { Role } from "../../lib/vocabulary.ts";
@@ -21,7 +21,7 @@ export type SessionStanding = { userId: string; revoked: boolean; role: Role | n
  */
 export async function standingsOf(db: Db, organisationId: string, sessionIds: string[]): Promise<Map<string, SessionStanding>> {
   if (sessionIds.length === 0) return new Map();
-  const rows = await readInOrg<Omit<SessionStanding, "userId"> & { session_id: string; user_id: string }>(
+  const rows = await statementInOrg<Omit<SessionStanding, "userId"> & { session_id: string; user_id: string }>(
     db,
     organisationId,
     sql`select s.id as session_id, s.user_id, s.revoked_at is not null as revoked, m.role, u.name, u.email

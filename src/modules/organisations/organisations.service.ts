@@ -5,7 +5,7 @@ import { afterCommit, withOrg } from "../../db/tenant.ts";
 import type { AuthContext } from "../../lib/auth-context.ts";
 import { ConflictError } from "../../lib/errors.ts";
 import type { PlanName } from "../../lib/vocabulary.ts";
-import { type Activity, recordActivity, summaryOf } from "../activity/index.ts";
+import { type Activity, recordActivity, recordActivityAlone, summaryOf } from "../activity/index.ts";
 import type { Organisation } from "./organisations.schemas.ts";
 import { isUpgrade, memberLimitOf } from "./plans.ts";
 import { lockSeats } from "./seats.ts";
@@ -42,11 +42,9 @@ export function createOrganisationService({ db, views }: { db: Db; views: Organi
 
     /** A message to everyone in the organisation: stored in the feed, pushed to every socket. */
     broadcast: (auth: AuthContext, message: string): Promise<Activity> =>
-      withOrg(db, auth.orgId, (tx) =>
-        recordActivity(tx, auth, {
-          type: "BROADCAST_MESSAGE",
-          payload: { message, sentBy: summaryOf(auth), sentAt: new Date().toISOString() },
-        }),
-      ),
+      recordActivityAlone(db, auth, {
+        type: "BROADCAST_MESSAGE",
+        payload: { message, sentBy: summaryOf(auth), sentAt: new Date().toISOString() },
+      }),
   };
 }
