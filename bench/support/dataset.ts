@@ -150,7 +150,7 @@ async function seed(database: Database, sizes: typeof SIZES) {
         await tx.execute(sql`
           insert into activities (organisation_id, id, type, message, actor, target, metadata, created_at)
           select ${orgId}::uuid, g,
-                 (case when g % 10 < 6 then 'BROADCAST_MESSAGE' else (${sql.raw(`array[${others.map((t) => `'${t}'`).join(",")}]`)})[1 + g % ${others.length}] end)::activity_type,
+                 (case when g % 10 < 6 then 'BROADCAST_MESSAGE' else (${sql.raw(`array[${others.map((t) => `'${t}'`).join(",")}]`)})[1 + g % ${others.length}] end),
                  'Message number ' || g || ' of a realistic length for an activity feed entry',
                  ${JSON.stringify({ id: members[0]?.userId, name: "Member 0", email: "m0@bench.example" })}::jsonb,
                  null,

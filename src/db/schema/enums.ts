@@ -1,7 +1,6 @@
 import { pgEnum } from "drizzle-orm/pg-core";
-import { ACTIVITY_TYPES, INVITE_STATUSES, PLAN_NAMES, ROLES } from "../../lib/vocabulary.ts";
+import { INVITE_STATUSES, PLAN_NAMES, ROLES } from "../../lib/vocabulary.ts";
 
 export const subscriptionPlan = pgEnum("subscription_plan", PLAN_NAMES);
 export const memberRole = pgEnum("member_role", ROLES);
 export const inviteStatus = pgEnum("invite_status", INVITE_STATUSES);
-export const activityType = pgEnum("activity_type", ACTIVITY_TYPES);

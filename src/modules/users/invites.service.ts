@@ -1,11 +1,11 @@
 import { and, asc, eq, gt, lte, sql } from "drizzle-orm";
 import type { Config } from "../../config/env.ts";
-import type { Db } from "../../db/client.ts";
+import type { Db, Tx } from "../../db/client.ts";
 import { invites, memberships, users } from "../../db/schema/index.ts";
 import { afterTimeKey, sameEmail } from "../../db/sql.ts";
 import { afterCommit, withOrg } from "../../db/tenant.ts";
 import type { AuthContext } from "../../lib/auth-context.ts";
-import { cutPage, decodeTimeKey, encodeTimeKey } from "../../lib/cursor.ts";
+import { cutPage, decodeTimeKey, encodeTimeKey, type TimeKey } from "../../lib/cursor.ts";
 import { ConflictError, LimitExceededError, NotFoundError } from "../../lib/errors.ts";
 import type { PageInput } from "../../lib/schemas.ts";
 import { generateToken } from "../../lib/tokens.ts";
@@ -13,6 +13,30 @@ import { recordActivity, summaryOf } from "../activity/index.ts";
 import { hasRoomFor, lockOrganisation, lockSeats, type OrganisationViews, seatLimitMessage } from "../organisations/index.ts";
 import { inviteTokenHasher } from "./invite-tokens.ts";
 import type { CreatedInvite, Invite, InviteInput } from "./users.schemas.ts";
+
+/** A page of pending invites, oldest first, read along invites_pending_org_created_idx (tests/query-plans.test.ts). */
+export const pendingInvitesPageQuery = (tx: Tx, organisationId: string, limit: number, after?: TimeKey) =>
+  tx
+    .select({
+      id: invites.id,
+      email: invites.email,
+      role: invites.role,
+      expiresAt: invites.expiresAt,
+      createdAt: invites.createdAt,
+      inviter: { id: users.id, name: users.name, email: users.email },
+    })
+    .from(invites)
+    .leftJoin(users, eq(users.id, invites.invitedBy))
+    .where(
+      and(
+        eq(invites.organisationId, organisationId),
+        eq(invites.status, "PENDING"),
+        gt(invites.expiresAt, sql`now()`),
+        afterTimeKey(invites.createdAt, invites.id, after),
+      ),
+    )
+    .orderBy(asc(invites.createdAt), asc(invites.id))
+    .limit(limit + 1);
 
 /** Inviting, listing and withdrawing invites; accepting one is accept-invite.service.ts. */
 export function createInviteService({ db, config, views }: { db: Db; config: Config; views: OrganisationViews }) {
@@ -69,29 +93,7 @@ export function createInviteService({ db, config, views }: { db: Db; config: Con
     /** Invites still pending, oldest first, keyset-paginated. Never their tokens. */
     async listPending(auth: AuthContext, { limit, cursor }: PageInput) {
       const after = cursor ? decodeTimeKey(cursor) : undefined;
-      const rows = await withOrg(db, auth.orgId, (tx) =>
-        tx
-          .select({
-            id: invites.id,
-            email: invites.email,
-            role: invites.role,
-            expiresAt: invites.expiresAt,
-            createdAt: invites.createdAt,
-            inviter: { id: users.id, name: users.name, email: users.email },
-          })
-          .from(invites)
-          .leftJoin(users, eq(users.id, invites.invitedBy))
-          .where(
-            and(
-              eq(invites.organisationId, auth.orgId),
-              eq(invites.status, "PENDING"),
-              gt(invites.expiresAt, sql`now()`),
-              afterTimeKey(invites.createdAt, invites.id, after),
-            ),
-          )
-          .orderBy(asc(invites.createdAt), asc(invites.id))
-          .limit(limit + 1),
-      );
+      const rows = await withOrg(db, auth.orgId, (tx) => pendingInvitesPageQuery(tx, auth.orgId, limit, after));
       const { items, nextCursor } = cutPage(rows, limit, (last) => encodeTimeKey({ at: last.createdAt, id: last.id }));
       const list: Invite[] = items.map(({ id, email, role, expiresAt, inviter }) => ({
         id,

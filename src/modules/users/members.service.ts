@@ -4,7 +4,7 @@ import { memberships, sessions, users } from "../../db/schema/index.ts";
 import { afterTimeKey } from "../../db/sql.ts";
 import { withOrg } from "../../db/tenant.ts";
 import type { AuthContext } from "../../lib/auth-context.ts";
-import { cutPage, decodeTimeKey, encodeTimeKey } from "../../lib/cursor.ts";
+import { cutPage, decodeTimeKey, encodeTimeKey, type TimeKey } from "../../lib/cursor.ts";
 import { ConflictError, ForbiddenError, NotFoundError } from "../../lib/errors.ts";
 import type { PageInput } from "../../lib/schemas.ts";
 import type { Role } from "../../lib/vocabulary.ts";
@@ -20,6 +20,16 @@ const memberColumns = {
   role: memberships.role,
   joinedAt: memberships.createdAt,
 };
+
+/** A page of members in the order they joined, read along memberships_org_joined_idx (tests/query-plans.test.ts). */
+export const membersPageQuery = (tx: Tx, organisationId: string, limit: number, after?: TimeKey) =>
+  tx
+    .select(memberColumns)
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(and(eq(memberships.organisationId, organisationId), afterTimeKey(memberships.createdAt, memberships.userId, after)))
+    .orderBy(asc(memberships.createdAt), asc(memberships.userId))
+    .limit(limit + 1);
 
 const toMember = (row: { id: string; name: string; email: string; role: Role; joinedAt: Date }): Member => ({
   ...row,
@@ -61,20 +71,7 @@ export function createMemberService({ db, guard, views }: { db: Db; guard: Sessi
     /** Members in the order they joined, keyset-paginated on (joined at, user id). */
     async list(auth: AuthContext, { limit, cursor }: PageInput) {
       const after = cursor ? decodeTimeKey(cursor) : undefined;
-      const rows = await withOrg(db, auth.orgId, (tx) =>
-        tx
-          .select(memberColumns)
-          .from(memberships)
-          .innerJoin(users, eq(users.id, memberships.userId))
-          .where(
-            and(
-              eq(memberships.organisationId, auth.orgId),
-              afterTimeKey(memberships.createdAt, memberships.userId, after),
-            ),
-          )
-          .orderBy(asc(memberships.createdAt), asc(memberships.userId))
-          .limit(limit + 1),
-      );
+      const rows = await withOrg(db, auth.orgId, (tx) => membersPageQuery(tx, auth.orgId, limit, after));
       const { items, nextCursor } = cutPage(rows, limit, (last) => encodeTimeKey({ at: last.joinedAt, id: last.id }));
       return { members: items.map(toMember), nextCursor };
     },

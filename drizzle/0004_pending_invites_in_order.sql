@@ -1,0 +1,1 @@
+CREATE INDEX "invites_pending_org_created_idx" ON "invites" USING btree ("organisation_id","created_at","id") WHERE "invites"."status" = 'PENDING';
