@@ -12,6 +12,8 @@ import type { RateLimits } from "./middleware/rate-limit.ts";
 import { requestLog } from "./middleware/request-log.ts";
 import { apiSecurityHeaders, documentSecurityHeaders } from "./middleware/security-headers.ts";
 import { utf8Body } from "./middleware/utf8-body.ts";
+import { accountRouter } from "./modules/account/account.router.ts";
+import { type DevMailbox, mailboxPage } from "./modules/mail/index.ts";
 import { activityRouter } from "./modules/activity/activity.router.ts";
 import { authRouter } from "./modules/auth/auth.router.ts";
 import { healthRouter } from "./modules/health/health.router.ts";
@@ -27,6 +29,8 @@ export type AppDeps = {
   rateLimits: Pick<RateLimits, "everywhere" | "credentials">;
   /** Honour X-Forwarded-For (TRUST_PROXY). */
   trustProxy: boolean;
+  /** In development without SMTP, where mail goes: shown at /dev/mailbox (never in production). */
+  devMailbox?: DevMailbox;
   /** This instance's rooms, for the /ws upgrade (they are built after the app). */
   realtime: RealtimeView;
   /** Seconds, from the configuration: stated in the OpenAPI document. */
@@ -54,7 +58,7 @@ Every response is an envelope \`{ success, message, data }\`; errors add \`error
 On this server access tokens live ${humanDuration(lifetimes.accessToken)}, refresh tokens ${humanDuration(lifetimes.refreshToken)} and invites ${humanDuration(lifetimes.invite)}.`;
 
 /** The whole HTTP API, ready for `fetch`; importable by tests without a listening server. */
-export function createApp({ logger, services, rateLimits, corsOrigins, trustProxy, lifetimes, realtime }: AppDeps) {
+export function createApp({ logger, services, rateLimits, corsOrigins, trustProxy, lifetimes, realtime, devMailbox }: AppDeps) {
   const app = createRouter<AppEnv>();
 
   app.use(requestId());
@@ -90,6 +94,7 @@ export function createApp({ logger, services, rateLimits, corsOrigins, trustProx
   app.use(utf8Body);
   app.route("/", healthRouter);
   app.route("/", authRouter);
+  app.route("/", accountRouter);
   app.route("/", organisationsRouter);
   app.route("/", usersRouter);
   app.route("/", activityRouter);
@@ -112,6 +117,7 @@ export function createApp({ logger, services, rateLimits, corsOrigins, trustProx
   );
   app.get("/docs", swaggerUI({ url: "/docs/spec", persistAuthorization: true }));
   app.get("/docs/ws", (c) => c.html(WS_TESTER_HTML));
+  if (devMailbox) app.get("/dev/mailbox", (c) => c.html(mailboxPage(devMailbox)));
 
   app.notFound(notFoundHandler);
   app.onError(errorHandler(logger));

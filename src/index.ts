@@ -6,8 +6,9 @@ import { runMigrations } from "./db/migrate.ts";
 import { createLogger, type Logger } from "./lib/logger.ts";
 import { createPasswordHasher, type PasswordHasher } from "./lib/passwords.ts";
 import { createRateLimits } from "./middleware/rate-limit.ts";
-import { createSessionGuard, standingsOf } from "./modules/auth/index.ts";
+import { createSessionGuard, standingsOf } from "./modules/access/index.ts";
 import { createOrganisationViews } from "./modules/organisations/index.ts";
+import { createOutboxSender, devMailbox, OUTBOX_CHANNEL, smtpTransport } from "./modules/mail/index.ts";
 import { CLOSE } from "./realtime/events.ts";
 import type { SocketData } from "./realtime/socket.ts";
 import type { HubDeps } from "./realtime/hub.ts";
@@ -54,8 +55,10 @@ export async function startServer({
     guard,
     passwords: passwords ?? createPasswordHasher(config.BCRYPT_COST),
     attempts: rateLimits.accountAttempts,
+    resetRequests: rateLimits.resetRequests,
     views,
   });
+  const mail = createMail(db.db, config, logger);
   const app = createApp({
     logger,
     services,
@@ -64,6 +67,7 @@ export async function startServer({
     trustProxy: config.TRUST_PROXY,
     lifetimes: { accessToken: config.JWT_ACCESS_EXPIRES_IN, refreshToken: config.JWT_REFRESH_EXPIRES_IN, invite: config.INVITE_EXPIRES_IN },
     realtime: { publishedUpTo: (organisationId) => realtime.hub.publishedUpTo(organisationId) },
+    devMailbox: mail.mailbox,
   });
 
   let server: Bun.Server<SocketData> | undefined;
@@ -78,9 +82,11 @@ export async function startServer({
       messagesAfter: (organisationId, afterId, limit) => services.activities.messagesAfter(organisationId, afterId, limit),
       standings: (organisationId, sessionIds) => standingsOf(db.db, organisationId, sessionIds),
     }),
+    alsoListening: mail.sender ? [{ channel: OUTBOX_CHANNEL, onNotification: mail.sender.wake, onConnected: mail.sender.wake }] : [],
   });
   const { hub, bus } = realtime;
   await bus.start();
+  mail.sender?.start();
 
   server = Bun.serve({
     port: config.PORT,
@@ -105,6 +111,7 @@ export async function startServer({
     database: db,
     hub,
     bus,
+    mail,
     /**
      * Graceful: stop accepting, tell sockets to go elsewhere (1001), let in-flight requests
      * finish within SHUTDOWN_TIMEOUT_MS, then release the LISTEN connection and the pool.
@@ -117,6 +124,7 @@ export async function startServer({
         hub.closeAll(CLOSE.goingAway, "Server shutting down");
         await Promise.race([drained, sleep(config.SHUTDOWN_TIMEOUT_MS)]);
         await running.stop(true);
+        await mail.sender?.stop();
         await bus.stop();
         rateLimits.close();
         if (ownsDatabase) await db.close();
@@ -126,6 +134,19 @@ export async function startServer({
 }
 
 export type RunningServer = Awaited<ReturnType<typeof startServer>>;
+
+/**
+ * Mail leaves through SMTP when SMTP_URL is set; in development without it, into the dev
+ * mailbox (GET /dev/mailbox). In production without SMTP it waits in the outbox — queued, not
+ * lost — until an instance with SMTP_URL starts.
+ */
+function createMail(db: Database["db"], config: Config, logger: Logger) {
+  const mailbox = !config.SMTP_URL && config.NODE_ENV !== "production" ? devMailbox() : undefined;
+  const transport = config.SMTP_URL ? smtpTransport(config.SMTP_URL, config.MAIL_FROM) : mailbox;
+  if (!transport) logger.warn("mail: SMTP_URL is not set; emails wait in the outbox until it is");
+  else logger.info(`mail: sent through ${transport.name}`);
+  return { mailbox, sender: transport ? createOutboxSender({ db, transport, logger }) : undefined };
+}
 
 /**
  * `bun --hot` re-runs this file in the same process on every edit. What must outlive a reload

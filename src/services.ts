@@ -3,8 +3,10 @@ import type { Db } from "./db/client.ts";
 import type { AttemptLimiter } from "./lib/attempts.ts";
 import type { Logger } from "./lib/logger.ts";
 import type { PasswordHasher } from "./lib/passwords.ts";
+import { createAccountService } from "./modules/account/index.ts";
 import { createActivityService } from "./modules/activity/index.ts";
-import { createAuthService, createSessionService, type SessionGuard } from "./modules/auth/index.ts";
+import type { SessionGuard } from "./modules/access/index.ts";
+import { createAuthService, createSessionService } from "./modules/auth/index.ts";
 import { createHealthService } from "./modules/health/index.ts";
 import { createOrganisationService, type OrganisationViews } from "./modules/organisations/index.ts";
 import { createAcceptInviteService, createInviteService, createMemberService } from "./modules/users/index.ts";
@@ -19,6 +21,8 @@ export type ServiceDeps = {
   views: OrganisationViews;
   /** Failed password checks per account (the credential budget's per-account half). */
   attempts: AttemptLimiter;
+  /** Password-reset emails per address per hour. */
+  resetRequests: AttemptLimiter;
 };
 
 /** Every service verb of the API, built once per app and handed to handlers on `c.var.services`. */
@@ -32,6 +36,7 @@ export function createServices(deps: ServiceDeps) {
     acceptInvite: createAcceptInviteService({ ...deps, sessions }),
     activities: createActivityService(deps),
     health: createHealthService(deps),
+    account: createAccountService({ ...deps, sessions }),
   };
 }
 

@@ -10,10 +10,10 @@ import { snapshotDatabase } from "./support/db-state.ts";
 import { addMember, invite, PASSWORD, registerOrg, type Session, uniqueEmail } from "./support/fixtures.ts";
 import { useTestServer } from "./support/server.ts";
 
-type Kind = "email" | "password" | "newPassword" | "name" | "message" | "token" | "uuid" | "role" | "plan";
+type Kind = "email" | "password" | "newPassword" | "name" | "message" | "token" | "uuid" | "role" | "plan" | "scope";
 type Fixtures = { admin: Session; member: Session; inviteToken: string };
 type BodyRoute = {
-  method: "POST" | "PATCH";
+  method: "POST" | "PATCH" | "DELETE";
   path: (f: Fixtures) => string;
   token?: (f: Fixtures) => string;
   valid: (f: Fixtures) => Record<string, unknown>;
@@ -38,6 +38,7 @@ const INVALID: Record<Kind, unknown[]> = {
   uuid: ["not-a-uuid", SQL, HTML, EMOJI, "00000000-0000-0000-0000-00000000000g"],
   role: ["SUPERADMIN", "admin", SQL, EMOJI],
   plan: ["PLATINUM", "free", SQL, EMOJI],
+  scope: ["everywhere", "LOCAL", SQL, EMOJI],
 };
 const ANY_FIELD: unknown[] = [null, 42, 1e308, true, [], {}, ["a"], HUGE];
 
@@ -60,7 +61,42 @@ const BODY_ROUTES: BodyRoute[] = [
     path: () => "/api/auth/logout",
     token: (f) => f.member.accessToken,
     valid: (f) => ({ refreshToken: f.member.refreshToken }),
-    fields: { refreshToken: "token" },
+    fields: { refreshToken: "token", scope: "scope" },
+  },
+  {
+    method: "POST",
+    path: () => "/api/auth/change-password",
+    token: (f) => f.member.accessToken,
+    valid: () => ({ currentPassword: PASSWORD, newPassword: "a-fresh-password-1" }),
+    fields: { currentPassword: "password", newPassword: "newPassword" },
+  },
+  { method: "POST", path: () => "/api/auth/forgot-password", valid: (f) => ({ email: f.member.email }), fields: { email: "email" } },
+  {
+    method: "POST",
+    path: () => "/api/auth/reset-password",
+    valid: () => ({ token: "a-reset-token-that-does-not-exist", newPassword: "a-fresh-password-1" }),
+    fields: { token: "token", newPassword: "newPassword" },
+  },
+  {
+    method: "DELETE",
+    path: () => "/api/auth/me",
+    token: (f) => f.member.accessToken,
+    valid: () => ({ password: PASSWORD }),
+    fields: { password: "password" },
+  },
+  {
+    method: "PATCH",
+    path: () => "/api/organisations",
+    token: (f) => f.admin.accessToken,
+    valid: () => ({ name: "A new name" }),
+    fields: { name: "name" },
+  },
+  {
+    method: "DELETE",
+    path: () => "/api/organisations",
+    token: (f) => f.admin.accessToken,
+    valid: (f) => ({ confirmName: f.admin.organisation.name }),
+    fields: { confirmName: "name" },
   },
   {
     method: "POST",
@@ -174,7 +210,7 @@ describe.each(BODY_ROUTES.map((route) => [`${route.method} ${route.path({ member
         }),
         async () => {
           const response = await send("{}");
-          const required = Object.keys(route.fields).filter((field) => field !== "organisationId" && !(route.path(fixtures).endsWith("accept-invite") && field === "name"));
+          const required = Object.keys(route.fields).filter((field) => !["organisationId", "scope"].includes(field) && !(route.path(fixtures).endsWith("accept-invite") && field === "name"));
           const { paths } = expectClearRefusal(response, "empty object");
           for (const field of required) expect(paths).toContain(field);
         },

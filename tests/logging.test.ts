@@ -53,6 +53,21 @@ test("a whole session leaves one line per request and none of its secrets in the
   viaQuery.close();
   viaProtocol.close();
 
+  // The account flows: a changed password, a reset by email (its token read from the mailbox).
+  const changedPassword = keep("changed-password-5e6f7a");
+  expect((await api.post("/api/auth/change-password", { token: access, body: { currentPassword: adminPassword, newPassword: changedPassword } })).status).toBe(200);
+  expect((await api.post("/api/auth/forgot-password", { body: { email: registered.user.email } })).status).toBe(202);
+  let resetMail: string | undefined;
+  for (let tries = 0; tries < 50 && !resetMail; tries++) {
+    await server().mail.sender?.flush();
+    resetMail = server().mail.mailbox?.messages().find((mail) => mail.to === registered.user.email && mail.subject.includes("Reset"))?.body;
+    if (!resetMail) await Bun.sleep(20);
+  }
+  const resetToken = keep(decodeURIComponent(/token=(\S+)/.exec(resetMail ?? "")?.[1] ?? "missing"));
+  const resetPassword = keep("reset-password-8b9c0d");
+  expect((await api.post("/api/auth/reset-password", { body: { token: resetToken, newPassword: resetPassword } })).status).toBe(200);
+  expect((await api.delete("/api/auth/me", { token: accepted.accessToken, body: { password: keep("wrong-delete-password") } })).status).toBe(401);
+
   // Failures log too, and must not echo what they were sent.
   await api.post("/api/auth/login", { body: { email: registered.user.email, password: keep("wrong-password-77x") } });
   await api.post("/api/auth/refresh", { body: { refreshToken: keep("bogus-refresh-token-abc") } });
@@ -65,7 +80,7 @@ test("a whole session leaves one line per request and none of its secrets in the
   expect(log).not.toContain("$2b$"); // no password hash either
 
   const requests = lines.map((line) => JSON.parse(line)).filter((entry) => entry.msg === "request");
-  expect(requests).toHaveLength(11); // one line per request, sockets included
+  expect(requests).toHaveLength(15); // one line per request, sockets included
   for (const { time, requestId, method, path, status, durationMs } of requests) {
     expect([typeof time, typeof requestId, typeof method, typeof path]).toEqual(["string", "string", "string", "string"]);
     expect([typeof status, typeof durationMs]).toEqual(["number", "number"]);

@@ -13,8 +13,8 @@ type Fixtures = {
   admin: Session;
   member: Session;
   inviteId: string;
-  /** Ids that belong to another organisation. */
-  foreign: { userId: string; inviteId: string };
+  /** Ids that belong to another organisation (or, for a session, another user). */
+  foreign: { userId: string; inviteId: string; sessionId: string };
 };
 type RouteCase = {
   method: "get" | "post" | "patch" | "delete";
@@ -25,6 +25,8 @@ type RouteCase = {
   /** The same request aimed at another organisation's resource. */
   foreign?: (f: Fixtures) => { path: string; body?: unknown };
 };
+
+const claimsOf = (token: string) => jwt.decode(token) as Record<string, unknown>;
 
 const ROUTES: RouteCase[] = [
   { method: "get", path: "/health", access: "public", request: () => ({ path: "/health" }) },
@@ -90,6 +92,31 @@ const ROUTES: RouteCase[] = [
   },
   { method: "get", path: "/api/activities", access: "member", request: () => ({ path: "/api/activities" }) },
   { method: "get", path: "/ws", access: "member", request: () => ({ path: "/ws" }) },
+  { method: "post", path: "/api/auth/forgot-password", access: "public", request: () => ({ path: "/api/auth/forgot-password" }) },
+  { method: "post", path: "/api/auth/reset-password", access: "public", request: () => ({ path: "/api/auth/reset-password" }) },
+  {
+    method: "post",
+    path: "/api/auth/change-password",
+    access: "member",
+    request: (f) => ({ path: "/api/auth/change-password", body: { currentPassword: f.member.password, newPassword: "a-brand-new-password" } }),
+  },
+  { method: "get", path: "/api/auth/sessions", access: "member", request: () => ({ path: "/api/auth/sessions" }) },
+  {
+    method: "delete",
+    path: "/api/auth/sessions/{id}",
+    access: "member",
+    request: (f) => ({ path: `/api/auth/sessions/${claimsOf(f.member.accessToken).sid}` }),
+    foreign: (f) => ({ path: `/api/auth/sessions/${f.foreign.sessionId}` }),
+  },
+  { method: "delete", path: "/api/auth/me", access: "member", request: (f) => ({ path: "/api/auth/me", body: { password: f.member.password } }) },
+  { method: "patch", path: "/api/organisations", access: "admin", request: () => ({ path: "/api/organisations", body: { name: "Renamed" } }) },
+  { method: "post", path: "/api/organisations/leave", access: "member", request: () => ({ path: "/api/organisations/leave" }) },
+  {
+    method: "delete",
+    path: "/api/organisations",
+    access: "admin",
+    request: (f) => ({ path: "/api/organisations", body: { confirmName: f.admin.organisation.name } }),
+  },
 ];
 
 const { api } = useTestServer();
@@ -102,13 +129,17 @@ beforeAll(async () => {
   const other = await registerOrg(api);
   const otherMember = await addMember(api, other);
   const otherInvite = await invite(api, other);
-  fixtures = { admin, member, inviteId: pending.id, foreign: { userId: otherMember.user.id, inviteId: otherInvite.id } };
+  fixtures = {
+    admin,
+    member,
+    inviteId: pending.id,
+    foreign: { userId: otherMember.user.id, inviteId: otherInvite.id, sessionId: claimsOf(otherMember.accessToken).sid as string },
+  };
 });
 
 const send = (route: RouteCase, token: string | undefined, request = route.request(fixtures)) =>
   api.call(route.method.toUpperCase(), request.path, { token, body: request.body });
 
-const claimsOf = (token: string) => jwt.decode(token) as Record<string, unknown>;
 const label = (route: RouteCase) => `${route.method.toUpperCase()} ${route.path}`;
 const signedIn = ROUTES.filter((route) => route.access !== "public");
 

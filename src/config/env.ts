@@ -44,6 +44,12 @@ const envSchema = z.object({
     .transform((value) => value.split(",").map((origin) => origin.trim()).filter(Boolean))
     .pipe(z.array(z.url("each origin must be a URL such as https://app.example.com"))),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  /** Where people open the product: links in emails point here. */
+  APP_URL: z.url().default("http://localhost:3000").transform((value) => value.replace(/\/+$/, "")),
+  SMTP_URL: optionalUrl,
+  MAIL_FROM: z.string().min(3).default("SaaS backend <no-reply@localhost>"),
+  PASSWORD_RESET_EXPIRES_IN: duration.default(3600),
+  RESET_EMAILS_PER_HOUR: positiveInt.default(3),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
 });
 

@@ -19,6 +19,12 @@ export type AttemptLimiter = ReturnType<typeof createAttemptLimiter>;
  */
 export function createAttemptLimiter(store: AttemptStore, { limit, windowMs }: { limit: number; windowMs: number }) {
   return {
+    /** Counts one request for `subject`: true while within the budget, false once it is spent. */
+    async allow(subject: string): Promise<boolean> {
+      const { totalHits } = await store.increment(subject);
+      return totalHits <= limit;
+    },
+
     /** Runs `check` (a password or token verification) unless `subject`'s budget is spent; its verdict is returned. */
     async check(subject: string, check: () => Promise<boolean>): Promise<boolean> {
       const { totalHits, resetTime } = await store.increment(subject);

@@ -11,3 +11,6 @@ export type AuthContext = {
   name: string;
   email: string;
 };
+
+/** Where a request came from, as its session records it: the address the rate limits saw, and the client's own description. */
+export type ClientOrigin = { ip: string | null; userAgent: string | null };

@@ -19,6 +19,8 @@ export const ACTIVITY_TYPES = [
   "BROADCAST_MESSAGE",
   "INVITE_SENT",
   "INVITE_REVOKED",
+  "USER_LEFT",
+  "ORGANISATION_RENAMED",
 ] as const;
 export type ActivityType = (typeof ACTIVITY_TYPES)[number];
 

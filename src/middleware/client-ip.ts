@@ -1,5 +1,7 @@
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env.ts";
+import type { ClientOrigin } from "../lib/auth-context.ts";
 import { clientAddress } from "../lib/client-address.ts";
 
 /**
@@ -12,3 +14,6 @@ export const clientIp = (trustProxy: boolean) =>
     c.set("clientIp", clientAddress(c.env?.requestIP(c.req.raw)?.address, c.req.header("x-forwarded-for"), trustProxy));
     await next();
   });
+
+/** Where this request came from, for the session it opens. */
+export const originOf = (c: Context<AppEnv>): ClientOrigin => ({ ip: c.var.clientIp ?? null, userAgent: c.req.header("user-agent") ?? null });

@@ -22,6 +22,8 @@ export type RateLimits = {
   credentials: MiddlewareHandler<AppEnv>;
   /** Failed credential checks per target account: RATE_LIMIT_ACCOUNT_MAX per RATE_LIMIT_ACCOUNT_WINDOW_MS. */
   accountAttempts: AttemptLimiter;
+  /** Password-reset emails per address: RESET_EMAILS_PER_HOUR an hour. */
+  resetRequests: AttemptLimiter;
   close(): void;
 };
 
@@ -123,16 +125,21 @@ export async function createRateLimits(config: Config, logger: Logger): Promise<
       },
     }) as MiddlewareHandler<AppEnv>;
 
-  // Not behind a limiter middleware, so nothing else initialises it with its window.
-  const attempts = storeFor("account");
-  await attempts.init?.({ windowMs: config.RATE_LIMIT_ACCOUNT_WINDOW_MS } as Parameters<NonNullable<Store<AppEnv>["init"]>>[0]);
+  // Not behind a limiter middleware, so nothing else initialises them with their windows.
+  const counterStore = async (name: string, windowMs: number) => {
+    const store = storeFor(name);
+    await store.init?.({ windowMs } as Parameters<NonNullable<Store<AppEnv>["init"]>>[0]);
+    return { increment: (key: string) => store.increment(key), decrement: (key: string) => store.decrement(key) };
+  };
+  const HOUR = 3_600_000;
   return {
     everywhere: limiter("all", config.RATE_LIMIT_MAX, userOrAddressOf),
     credentials: limiter("auth", config.RATE_LIMIT_AUTH_MAX, addressOf),
-    accountAttempts: createAttemptLimiter(
-      { increment: (key) => attempts.increment(key), decrement: (key) => attempts.decrement(key) },
-      { limit: config.RATE_LIMIT_ACCOUNT_MAX, windowMs: config.RATE_LIMIT_ACCOUNT_WINDOW_MS },
-    ),
+    accountAttempts: createAttemptLimiter(await counterStore("account", config.RATE_LIMIT_ACCOUNT_WINDOW_MS), {
+      limit: config.RATE_LIMIT_ACCOUNT_MAX,
+      windowMs: config.RATE_LIMIT_ACCOUNT_WINDOW_MS,
+    }),
+    resetRequests: createAttemptLimiter(await counterStore("reset", HOUR), { limit: config.RESET_EMAILS_PER_HOUR, windowMs: HOUR }),
     close: () => redis?.close(),
   };
 }

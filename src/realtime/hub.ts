@@ -1,6 +1,6 @@
 import type { Logger } from "../lib/logger.ts";
 import type { ActivityNotification } from "../modules/activity/index.ts";
-import type { AuthChange } from "../modules/auth/index.ts";
+import type { AuthChange } from "../modules/access/index.ts";
 import { CLOSE, message } from "./events.ts";
 import { createRoom, type MessagesAfter, type Room } from "./room.ts";
 import { createSocketAuth, type SessionStandings } from "./socket-auth.ts";
@@ -86,16 +86,24 @@ export function createHub({ logger, publish, authenticate, reads }: HubDeps) {
 
     /** A session or membership changed (from any instance): act on this instance's sockets now. */
     authChanged(change: AuthChange) {
-      if (change.kind === "session") {
-        for (const socket of socketsWhere((s) => s.data.auth.sessionId === change.sessionId)) {
-          socket.close(CLOSE.authExpired, "Session revoked");
-        }
-        return;
-      }
-      for (const socket of rooms.get(change.orgId)?.sockets ?? []) {
-        if (socket.data.auth.userId !== change.userId) continue;
-        if (change.role === null) socket.close(CLOSE.removed, "Removed from the organisation");
-        else socket.data.auth = { ...socket.data.auth, role: change.role };
+      switch (change.kind) {
+        case "session":
+          for (const socket of socketsWhere((s) => s.data.auth.sessionId === change.sessionId)) socket.close(CLOSE.authExpired, "Session revoked");
+          return;
+        case "user":
+          for (const socket of socketsWhere((s) => s.data.auth.userId === change.userId && s.data.auth.sessionId !== change.exceptSessionId)) {
+            socket.close(CLOSE.authExpired, "Session revoked");
+          }
+          return;
+        case "organisation":
+          for (const socket of [...(rooms.get(change.orgId)?.sockets ?? [])]) socket.close(CLOSE.removed, "The organisation was deleted");
+          return;
+        case "member":
+          for (const socket of rooms.get(change.orgId)?.sockets ?? []) {
+            if (socket.data.auth.userId !== change.userId) continue;
+            if (change.role === null) socket.close(CLOSE.removed, "Removed from the organisation");
+            else socket.data.auth = { ...socket.data.auth, role: change.role };
+          }
       }
     },
 

@@ -2,9 +2,9 @@ import type { Database } from "../db/client.ts";
 import type { AuthContext } from "../lib/auth-context.ts";
 import type { Logger } from "../lib/logger.ts";
 import { ACTIVITY_CHANNEL, parseActivityNotification } from "../modules/activity/index.ts";
-import { AUTH_CHANNEL, parseAuthChange, type SessionGuard } from "../modules/auth/index.ts";
+import { AUTH_CHANNEL, parseAuthChange, type SessionGuard } from "../modules/access/index.ts";
 import type { OrganisationViews } from "../modules/organisations/index.ts";
-import { createBus } from "./bus.ts";
+import { type BusListener, createBus } from "./bus.ts";
 import { createHub, type HubDeps } from "./hub.ts";
 
 type Deps = {
@@ -16,6 +16,8 @@ type Deps = {
   publish(topic: string, message: string): void;
   /** The reads the rooms make; tests wrap them to force an interleaving. */
   reads: HubDeps["reads"];
+  /** Other listeners that share the one LISTEN connection (the mail sender). */
+  alsoListening?: BusListener[];
 };
 
 /**
@@ -23,9 +25,10 @@ type Deps = {
  * organisation views, all fed by one LISTEN connection. Whatever commits on any instance
  * reaches them here; while the connection is down, both caches are bypassed.
  */
-export function createRealtime({ database, logger, guard, views, authenticate, publish, reads }: Deps) {
+export function createRealtime({ database, logger, guard, views, authenticate, publish, reads, alsoListening = [] }: Deps) {
   const hub = createHub({ logger, publish, authenticate, reads });
   const bus = createBus(database, logger, [
+    ...alsoListening,
     {
       channel: ACTIVITY_CHANNEL,
       onNotification: (payload) => {
@@ -46,6 +49,7 @@ export function createRealtime({ database, logger, guard, views, authenticate, p
         const change = parseAuthChange(payload);
         if (!change) return;
         guard.apply(change);
+        if (change.kind === "organisation") views.forget(change.orgId);
         hub.authChanged(change);
       },
       onConnected: () => guard.trust(),

@@ -1,5 +1,6 @@
 import type { OpenAPIHono, RouteConfig } from "@hono/zod-openapi";
 import type { Client } from "./client.ts";
+import * as account from "../../src/modules/account/account.routes.ts";
 import * as activity from "../../src/modules/activity/activity.routes.ts";
 import * as auth from "../../src/modules/auth/auth.routes.ts";
 import * as health from "../../src/modules/health/health.router.ts";
@@ -11,7 +12,7 @@ const isRoute = (value: unknown): value is RouteConfig =>
   typeof value === "object" && value !== null && "method" in value && "path" in value && "responses" in value;
 
 /** Every route definition in the source, found by what it is rather than listed by hand. */
-export const ALL_ROUTES: RouteConfig[] = [activity, auth, health, organisations, users, realtime].flatMap((module) =>
+export const ALL_ROUTES: RouteConfig[] = [account, activity, auth, health, organisations, users, realtime].flatMap((module) =>
   Object.values(module).filter(isRoute),
 );
 

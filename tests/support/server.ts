@@ -19,6 +19,7 @@ export const testEnv = (overrides: Record<string, string> = {}) => ({
   RATE_LIMIT_MAX: "1000000",
   RATE_LIMIT_AUTH_MAX: "1000000",
   RATE_LIMIT_ACCOUNT_MAX: "1000000",
+  RESET_EMAILS_PER_HOUR: "1000000",
   ...TEST_SECRETS,
   ...overrides,
 });

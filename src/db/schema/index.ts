@@ -3,5 +3,7 @@ export * from "./enums.ts";
 export * from "./invites.ts";
 export * from "./memberships.ts";
 export * from "./organisations.ts";
+export * from "./outbox.ts";
+export * from "./password-resets.ts";
 export * from "./sessions.ts";
 export * from "./users.ts";

@@ -18,6 +18,11 @@ export const sessions = pgTable(
       .notNull()
       .references(() => organisations.id, { onDelete: "cascade" }),
     createdAt: createdAt(),
+    /** When its tokens were last issued (sign-in, each refresh): "last used" to within an access token's life. */
+    lastUsedAt: timestampTz().notNull().defaultNow(),
+    /** The client that opened it, as it said and as the rate limits saw it; shown to its owner. */
+    userAgent: text(),
+    ip: text(),
     revokedAt: timestampTz(),
   },
   (table) => [index("sessions_user_org_idx").on(table.userId, table.organisationId)],

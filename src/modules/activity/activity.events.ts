@@ -19,6 +19,8 @@ type ActivityPayloads = {
   BROADCAST_MESSAGE: { message: string; sentBy: UserSummary; sentAt: string };
   INVITE_SENT: { inviteId: string; email: string; role: Role; invitedBy: UserSummary };
   INVITE_REVOKED: { inviteId: string; email: string; revokedBy: UserSummary };
+  USER_LEFT: { userId: string; name: string; email: string; accountDeleted: boolean };
+  ORGANISATION_RENAMED: { from: string; to: string; renamedBy: UserSummary };
 };
 
 /** One change to record: its type, payload and the member it concerns, if any. */
@@ -46,5 +48,9 @@ export function describeActivity(event: ActivityEvent, actor: UserSummary | null
       return `${who} invited ${event.payload.email} as ${event.payload.role}`;
     case "INVITE_REVOKED":
       return `${who} revoked the invite for ${event.payload.email}`;
+    case "USER_LEFT":
+      return event.payload.accountDeleted ? `${event.payload.name} deleted their account` : `${event.payload.name} left the organisation`;
+    case "ORGANISATION_RENAMED":
+      return `${who} renamed the organisation from ${event.payload.from} to ${event.payload.to}`;
   }
 }

@@ -1,14 +1,15 @@
 import type { AppRouteHandler } from "../../app-env.ts";
 import { ok } from "../../lib/response.ts";
+import { originOf } from "../../middleware/client-ip.ts";
 import type * as routes from "./auth.routes.ts";
 
 export const register: AppRouteHandler<typeof routes.register> = async (c) => {
-  const result = await c.var.services.auth.register(c.req.valid("json"));
+  const result = await c.var.services.auth.register(c.req.valid("json"), originOf(c));
   return c.json(ok("Registered", result), 201);
 };
 
 export const login: AppRouteHandler<typeof routes.login> = async (c) => {
-  const result = await c.var.services.auth.login(c.req.valid("json"));
+  const result = await c.var.services.auth.login(c.req.valid("json"), originOf(c));
   return c.json(ok("Logged in", result), 200);
 };
 
@@ -18,8 +19,9 @@ export const refresh: AppRouteHandler<typeof routes.refresh> = async (c) => {
 };
 
 export const logout: AppRouteHandler<typeof routes.logout> = async (c) => {
-  await c.var.services.auth.logout(c.var.auth, c.req.valid("json").refreshToken);
-  return c.json(ok("Logged out", null), 200);
+  const body = c.req.valid("json");
+  await c.var.services.auth.logout(c.var.auth, body);
+  return c.json(ok(body.scope === "local" ? "Logged out" : `Logged out (${body.scope})`, null), 200);
 };
 
 export const me: AppRouteHandler<typeof routes.me> = async (c) => {
@@ -28,6 +30,16 @@ export const me: AppRouteHandler<typeof routes.me> = async (c) => {
 };
 
 export const switchOrganisation: AppRouteHandler<typeof routes.switchOrganisation> = async (c) => {
-  const result = await c.var.services.auth.switchOrganisation(c.var.auth, c.req.valid("json").organisationId);
+  const result = await c.var.services.auth.switchOrganisation(c.var.auth, c.req.valid("json").organisationId, originOf(c));
   return c.json(ok("Switched organisation", result), 200);
+};
+
+export const listSessions: AppRouteHandler<typeof routes.listSessions> = async (c) => {
+  const sessions = await c.var.services.auth.listSessions(c.var.auth);
+  return c.json(ok("Sessions", { sessions }), 200);
+};
+
+export const endSession: AppRouteHandler<typeof routes.endSession> = async (c) => {
+  await c.var.services.auth.endSession(c.var.auth, c.req.valid("param").id);
+  return c.json(ok("Session ended", null), 200);
 };

@@ -9,4 +9,6 @@ export const authRouter = createRouter<AppEnv>()
   .openapi(routes.refresh, handlers.refresh)
   .openapi(routes.logout, handlers.logout)
   .openapi(routes.me, handlers.me)
-  .openapi(routes.switchOrganisation, handlers.switchOrganisation);
+  .openapi(routes.switchOrganisation, handlers.switchOrganisation)
+  .openapi(routes.listSessions, handlers.listSessions)
+  .openapi(routes.endSession, handlers.endSession);

@@ -1,12 +1,15 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { checksCredentials, signedIn } from "../../middleware/auth.ts";
+import { IdParam } from "../../lib/fields.ts";
 import { envelopeOf, errorResponses, jsonBody, jsonContent } from "../../lib/response.ts";
 import {
   AuthResultSchema,
   LoginBody,
   MeSchema,
   RefreshTokenBody,
+  LogoutBody,
   RegisterBody,
+  SessionsSchema,
   SwitchOrganisationBody,
   TokenPairSchema,
 } from "./auth.schemas.ts";
@@ -62,9 +65,10 @@ export const logout = createRoute({
   path: "/api/auth/logout",
   operationId: "logout",
   tags,
-  summary: "Revoke the session of the given refresh token",
+  summary: "Sign out: this session (`local`), every other one (`others`) or all (`global`)",
+  description: "The refresh token must be one of the caller's. Revoked sessions' access tokens are refused on their next request on every instance, and their sockets close with 4001.",
   ...signedIn(undefined, { checksCredentials: true }),
-  request: jsonBody(RefreshTokenBody),
+  request: jsonBody(LogoutBody),
   responses: {
     200: jsonContent(envelopeOf(z.null()), "Signed out"),
     ...errorResponses(401, 422),
@@ -95,5 +99,33 @@ export const switchOrganisation = createRoute({
   responses: {
     200: jsonContent(envelopeOf(AuthResultSchema), "Signed in to the other organisation"),
     ...errorResponses(401, 403, 422),
+  },
+});
+
+export const listSessions = createRoute({
+  method: "get",
+  path: "/api/auth/sessions",
+  operationId: "listSessions",
+  tags,
+  summary: "The caller's live sessions, in every organisation, with the current one marked",
+  ...signedIn(),
+  responses: {
+    200: jsonContent(envelopeOf(SessionsSchema), "Live sessions, most recently used first"),
+    ...errorResponses(401),
+  },
+});
+
+export const endSession = createRoute({
+  method: "delete",
+  path: "/api/auth/sessions/{id}",
+  operationId: "endSession",
+  tags,
+  summary: "End one of the caller's sessions (a lost laptop); another user's is a 404",
+  description: "Its access tokens are refused on their next request on every instance, and its sockets close with 4001.",
+  ...signedIn(),
+  request: { params: IdParam },
+  responses: {
+    200: jsonContent(envelopeOf(z.null()), "Session ended"),
+    ...errorResponses(401, 404),
   },
 });

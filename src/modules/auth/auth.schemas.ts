@@ -21,6 +21,32 @@ export const LoginBody = z
 
 export const RefreshTokenBody = z.strictObject({ refreshToken: opaqueTokenField }).openapi("RefreshTokenBody");
 
+export const LOGOUT_SCOPES = ["local", "others", "global"] as const;
+
+export const LogoutBody = z
+  .strictObject({
+    refreshToken: opaqueTokenField,
+    scope: z.enum(LOGOUT_SCOPES).default("local").openapi({
+      description: "`local` (default): this session. `others`: every other session of yours, in every organisation. `global`: all of them.",
+    }),
+  })
+  .openapi("LogoutBody");
+
+export const SessionInfoSchema = z
+  .object({
+    id: z.uuid(),
+    organisationId: z.uuid(),
+    organisationName: z.string(),
+    createdAt: z.iso.datetime(),
+    lastUsedAt: z.iso.datetime().openapi({ description: "When its tokens were last issued (sign-in or refresh)" }),
+    userAgent: z.string().nullable(),
+    ip: z.string().nullable(),
+    current: z.boolean().openapi({ description: "The session of the access token making this request" }),
+  })
+  .openapi("Session");
+
+export const SessionsSchema = z.object({ sessions: z.array(SessionInfoSchema) }).openapi("Sessions");
+
 export const SwitchOrganisationBody = z.strictObject({ organisationId: uuidField }).openapi("SwitchOrganisationBody");
 
 export const UserSchema = z
@@ -50,6 +76,8 @@ export const MeSchema = z
 
 export type RegisterInput = z.infer<typeof RegisterBody>;
 export type LoginInput = z.infer<typeof LoginBody>;
+export type LogoutScope = (typeof LOGOUT_SCOPES)[number];
+export type SessionInfo = z.infer<typeof SessionInfoSchema>;
 export type AuthResult = z.infer<typeof AuthResultSchema>;
 export type TokenPair = z.infer<typeof TokenPairSchema>;
 export type Me = z.infer<typeof MeSchema>;

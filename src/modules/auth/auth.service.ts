@@ -4,14 +4,14 @@ import type { Db, Tx } from "../../db/client.ts";
 import { memberships, organisations, users } from "../../db/schema/index.ts";
 import { sameEmail } from "../../db/sql.ts";
 import { withSystem } from "../../db/tenant.ts";
-import type { AuthContext } from "../../lib/auth-context.ts";
+import type { AuthContext, ClientOrigin } from "../../lib/auth-context.ts";
 import { ConflictError, ForbiddenError, UnauthorizedError } from "../../lib/errors.ts";
 import { type AccessClaims, createAccessTokenVerifier } from "../../lib/jwt.ts";
 import type { AttemptLimiter } from "../../lib/attempts.ts";
 import type { PasswordHasher } from "../../lib/passwords.ts";
 import { createOrganisationWithUniqueSlug, organisationSummaryColumns } from "../organisations/index.ts";
-import type { AuthResult, LoginInput, Me, RegisterInput, TokenPair } from "./auth.schemas.ts";
-import type { SessionGuard } from "./session-guard.ts";
+import type { AuthResult, LoginInput, LogoutScope, Me, RegisterInput, SessionInfo, TokenPair } from "./auth.schemas.ts";
+import type { SessionGuard } from "../access/index.ts";
 import type { SessionService } from "./sessions.service.ts";
 
 type Deps = {
@@ -41,7 +41,7 @@ export function createAuthService({ db, config, passwords, attempts, guard, sess
     claimsOf: (token: string | undefined): AccessClaims | null => (token ? verify(token) : null),
 
     /** A new organisation with its first member, an ADMIN, signed in. */
-    async register(input: RegisterInput): Promise<AuthResult> {
+    async register(input: RegisterInput, origin: ClientOrigin): Promise<AuthResult> {
       const passwordHash = await passwords.hash(input.password);
       return withSystem(db, async (tx) => {
         const [user] = await tx
@@ -53,7 +53,7 @@ export function createAuthService({ db, config, passwords, attempts, guard, sess
 
         const organisation = await createOrganisationWithUniqueSlug(tx, input.organisationName);
         await tx.insert(memberships).values({ organisationId: organisation.id, userId: user.id, role: "ADMIN" });
-        const tokens = await sessions.start(tx, { userId: user.id, orgId: organisation.id, role: "ADMIN" });
+        const tokens = await sessions.start(tx, { userId: user.id, orgId: organisation.id, role: "ADMIN" }, origin);
         return { ...tokens, user: { ...user, role: "ADMIN" }, organisation };
       });
     },
@@ -63,7 +63,7 @@ export function createAuthService({ db, config, passwords, attempts, guard, sess
      * bcrypt verification, count against the email's failed-attempt budget and answer with
      * the same 401.
      */
-    async login(input: LoginInput): Promise<AuthResult> {
+    async login(input: LoginInput, origin: ClientOrigin): Promise<AuthResult> {
       const account = await withSystem(db, async (tx) => {
         const [user] = await tx
           .select({ id: users.id, name: users.name, email: users.email, passwordHash: users.passwordHash })
@@ -83,15 +83,21 @@ export function createAuthService({ db, config, passwords, attempts, guard, sess
 
       const { id, name, email } = account.user;
       const tokens = await withSystem(db, (tx) =>
-        sessions.start(tx, { userId: id, orgId: membership.organisation.id, role: membership.role }),
+        sessions.start(tx, { userId: id, orgId: membership.organisation.id, role: membership.role }, origin),
       );
       return { ...tokens, user: { id, name, email, role: membership.role }, organisation: membership.organisation };
     },
 
     refresh: (refreshToken: string): Promise<TokenPair> => sessions.rotate(refreshToken),
 
-    logout: (auth: AuthContext, refreshToken: string): Promise<void> =>
-      sessions.revokeByRefreshToken(auth.userId, refreshToken),
+    logout: (auth: AuthContext, { refreshToken, scope }: { refreshToken: string; scope: LogoutScope }): Promise<void> =>
+      sessions.logout(auth.userId, refreshToken, scope),
+
+    /** The caller's live sessions, the current one marked. */
+    listSessions: (auth: AuthContext): Promise<SessionInfo[]> => sessions.list(auth.userId, auth.sessionId),
+
+    /** Ends one of the caller's sessions (another user's is a 404). */
+    endSession: (auth: AuthContext, sessionId: string): Promise<void> => sessions.end(auth.userId, sessionId),
 
     /** The caller, the organisation of this session, and every organisation they belong to. */
     async me(auth: AuthContext): Promise<Me> {
@@ -107,11 +113,11 @@ export function createAuthService({ db, config, passwords, attempts, guard, sess
     },
 
     /** A new session in another organisation the caller belongs to. */
-    async switchOrganisation(auth: AuthContext, organisationId: string): Promise<AuthResult> {
+    async switchOrganisation(auth: AuthContext, organisationId: string, origin: ClientOrigin): Promise<AuthResult> {
       return withSystem(db, async (tx) => {
         const target = (await membershipsOf(tx, auth.userId)).find((m) => m.organisation.id === organisationId);
         if (!target) throw new ForbiddenError("You are not a member of this organisation");
-        const tokens = await sessions.start(tx, { userId: auth.userId, orgId: organisationId, role: target.role });
+        const tokens = await sessions.start(tx, { userId: auth.userId, orgId: organisationId, role: target.role }, origin);
         return {
           ...tokens,
           user: { id: auth.userId, name: auth.name, email: auth.email, role: target.role },

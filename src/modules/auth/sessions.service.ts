@@ -1,18 +1,24 @@
-import { and, eq, isNotNull, sql } from "drizzle-orm";
+import { and, desc, eq, exists, isNotNull, isNull, ne, sql } from "drizzle-orm";
 import type { Config } from "../../config/env.ts";
 import type { Db, Tx } from "../../db/client.ts";
-import { refreshTokens, sessions } from "../../db/schema/index.ts";
+import { organisations, refreshTokens, sessions } from "../../db/schema/index.ts";
 import { queryRows } from "../../db/sql.ts";
 import { withSystem } from "../../db/tenant.ts";
-import { UnauthorizedError } from "../../lib/errors.ts";
+import type { ClientOrigin } from "../../lib/auth-context.ts";
+import { NotFoundError, UnauthorizedError } from "../../lib/errors.ts";
 import { signAccessToken } from "../../lib/jwt.ts";
 import type { Role } from "../../lib/vocabulary.ts";
 import { generateToken, hashToken } from "../../lib/tokens.ts";
-import type { TokenPair } from "./auth.schemas.ts";
-import { type AuthChange, announceAuthChange, revokeSessions } from "./revocations.ts";
-import type { SessionGuard } from "./session-guard.ts";
+import type { LogoutScope, SessionInfo, TokenPair } from "./auth.schemas.ts";
+import { type AuthChange, announceAuthChange, revokeSessions, type SessionGuard } from "../access/index.ts";
 
 type SessionOwner = { userId: string; orgId: string; role: Role };
+
+/** A session whose refresh-token family can still be used: it has an unspent, unexpired token. */
+const liveFamily = exists(
+  sql`(select 1 from ${refreshTokens} where ${refreshTokens.sessionId} = ${sessions.id}
+       and ${refreshTokens.usedAt} is null and ${refreshTokens.expiresAt} > now())`,
+);
 
 /**
  * Sessions and their refresh-token families (RFC 9700 §4.14.2): every refresh spends its
@@ -25,6 +31,13 @@ export function createSessionService({ db, config, guard }: { db: Db; config: Co
   const accessToken = (owner: SessionOwner, sessionId: string) =>
     signAccessToken({ ...owner, sessionId }, config.JWT_ACCESS_SECRET, config.JWT_ACCESS_EXPIRES_IN);
 
+  async function revokeUserInTx(tx: Tx, userId: string, except?: string): Promise<AuthChange> {
+    await revokeSessions(tx, and(eq(sessions.userId, userId), except ? ne(sessions.id, except) : undefined));
+    const change: AuthChange = { kind: "user", userId, ...(except ? { exceptSessionId: except } : {}) };
+    await announceAuthChange(tx, change);
+    return change;
+  }
+
   async function revokeInTx(tx: Tx, sessionId: string): Promise<AuthChange> {
     await revokeSessions(tx, eq(sessions.id, sessionId));
     const change: AuthChange = { kind: "session", sessionId };
@@ -34,11 +47,11 @@ export function createSessionService({ db, config, guard }: { db: Db; config: Co
 
   return {
     /** Opens a session for `owner` inside the caller's transaction and returns its first tokens. */
-    async start(tx: Tx, owner: SessionOwner): Promise<TokenPair> {
+    async start(tx: Tx, owner: SessionOwner, origin: ClientOrigin): Promise<TokenPair> {
       const refreshToken = generateToken();
       const [session] = await tx
         .insert(sessions)
-        .values({ userId: owner.userId, organisationId: owner.orgId })
+        .values({ userId: owner.userId, organisationId: owner.orgId, ip: origin.ip, userAgent: origin.userAgent?.slice(0, 512) })
         .returning({ id: sessions.id });
       if (!session) throw new Error("session insert returned no row");
       await tx
@@ -71,6 +84,8 @@ export function createSessionService({ db, config, guard }: { db: Db; config: Co
             ), successor as (
               insert into refresh_tokens (session_id, token_hash, expires_at)
               select session_id, ${hashRefresh(next)}, ${refreshExpiry().toISOString()}::timestamptz from used
+            ), touched as (
+              update sessions set last_used_at = now() where id = (select session_id from used)
             )
             select session_id, user_id, organisation_id, role from used`,
         );
@@ -99,8 +114,13 @@ export function createSessionService({ db, config, guard }: { db: Db; config: Co
       };
     },
 
-    /** Ends the session that `presented` belongs to, if it is `userId`'s. Idempotent. */
-    async revokeByRefreshToken(userId: string, presented: string): Promise<void> {
+    /**
+     * Signs out: `local` ends the session that `presented` belongs to, `others` every other
+     * session of the user (in every organisation), `global` all of them. The refresh token must
+     * be the caller's. Every instance hears it: access tokens die on their next request and
+     * sockets close (4001).
+     */
+    async logout(userId: string, presented: string, scope: LogoutScope): Promise<void> {
       const change = await withSystem(db, async (tx) => {
         const [owned] = await tx
           .select({ sessionId: refreshTokens.sessionId })
@@ -108,10 +128,59 @@ export function createSessionService({ db, config, guard }: { db: Db; config: Co
           .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
           .where(and(eq(refreshTokens.tokenHash, hashRefresh(presented)), eq(sessions.userId, userId)));
         if (!owned) throw new UnauthorizedError("Invalid refresh token");
-        return revokeInTx(tx, owned.sessionId);
+        if (scope === "local") return revokeInTx(tx, owned.sessionId);
+        return revokeUserInTx(tx, userId, scope === "others" ? owned.sessionId : undefined);
       });
       guard.apply(change);
     },
+
+    /** The user's live sessions (not revoked, refresh token not yet expired), in every organisation, most recently used first. */
+    async list(userId: string, currentSessionId: string): Promise<SessionInfo[]> {
+      const rows = await withSystem(db, (tx) =>
+        tx
+          .select({
+            id: sessions.id,
+            organisationId: sessions.organisationId,
+            organisationName: organisations.name,
+            createdAt: sessions.createdAt,
+            lastUsedAt: sessions.lastUsedAt,
+            userAgent: sessions.userAgent,
+            ip: sessions.ip,
+          })
+          .from(sessions)
+          .innerJoin(organisations, eq(organisations.id, sessions.organisationId))
+          .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), liveFamily))
+          .orderBy(desc(sessions.lastUsedAt)),
+      );
+      return rows.map((row) => ({
+        ...row,
+        createdAt: row.createdAt.toISOString(),
+        lastUsedAt: row.lastUsedAt.toISOString(),
+        current: row.id === currentSessionId,
+      }));
+    },
+
+    /** Ends one of the user's sessions; another user's (or an unknown) session is a 404. */
+    async end(userId: string, sessionId: string): Promise<void> {
+      const change = await withSystem(db, async (tx) => {
+        const [owned] = await tx
+          .select({ id: sessions.id })
+          .from(sessions)
+          .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt), liveFamily));
+        if (!owned) throw new NotFoundError("Session not found");
+        return revokeInTx(tx, sessionId);
+      });
+      guard.apply(change);
+    },
+
+    /**
+     * Inside the caller's transaction: revokes every session of `userId` but `except`, and
+     * announces it. The caller tells this instance's guard after its commit (`applied`).
+     */
+    endAllInTx: revokeUserInTx,
+
+    /** This instance's session cache hears `change` (after the commit that made it). */
+    applied: (change: AuthChange) => guard.apply(change),
   };
 }
 

@@ -16,3 +16,18 @@ export const broadcast: AppRouteHandler<typeof routes.broadcast> = async (c) => 
   const activity = await c.var.services.organisations.broadcast(c.var.auth, c.req.valid("json").message);
   return c.json(ok("Message broadcast", activity), 201);
 };
+
+export const rename: AppRouteHandler<typeof routes.rename> = async (c) => {
+  const organisation = await c.var.services.organisations.rename(c.var.auth, c.req.valid("json").name);
+  return c.json(ok("Organisation renamed", organisation), 200);
+};
+
+export const leave: AppRouteHandler<typeof routes.leave> = async (c) => {
+  await c.var.services.members.leave(c.var.auth);
+  return c.json(ok("You have left the organisation", null), 200);
+};
+
+export const deleteOrganisation: AppRouteHandler<typeof routes.deleteOrganisation> = async (c) => {
+  await c.var.services.organisations.delete(c.var.auth, c.req.valid("json").confirmName);
+  return c.json(ok("Organisation deleted", null), 200);
+};

@@ -6,4 +6,7 @@ import * as routes from "./organisations.routes.ts";
 export const organisationsRouter = createRouter<AppEnv>()
   .openapi(routes.getOrganisation, handlers.getOrganisation)
   .openapi(routes.changePlan, handlers.changePlan)
-  .openapi(routes.broadcast, handlers.broadcast);
+  .openapi(routes.broadcast, handlers.broadcast)
+  .openapi(routes.rename, handlers.rename)
+  .openapi(routes.leave, handlers.leave)
+  .openapi(routes.deleteOrganisation, handlers.deleteOrganisation);

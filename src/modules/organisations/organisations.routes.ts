@@ -1,8 +1,8 @@
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import { signedIn } from "../../middleware/auth.ts";
 import { envelopeOf, errorResponses, jsonBody, jsonContent } from "../../lib/response.ts";
 import { ActivitySchema } from "../activity/index.ts";
-import { BroadcastBody, ChangePlanBody, OrganisationSchema } from "./organisations.schemas.ts";
+import { BroadcastBody, ChangePlanBody, DeleteOrganisationBody, OrganisationSchema, RenameBody } from "./organisations.schemas.ts";
 
 const tags = ["Organisations"];
 
@@ -45,6 +45,51 @@ export const broadcast = createRoute({
   request: jsonBody(BroadcastBody),
   responses: {
     201: jsonContent(envelopeOf(ActivitySchema), "The activity that was broadcast"),
+    ...errorResponses(401, 403, 422),
+  },
+});
+
+export const rename = createRoute({
+  method: "patch",
+  path: "/api/organisations",
+  operationId: "renameOrganisation",
+  tags,
+  summary: "Rename the organisation (ADMIN); the slug stays",
+  description: "Emits ORGANISATION_RENAMED.",
+  ...signedIn("ADMIN"),
+  request: jsonBody(RenameBody),
+  responses: {
+    200: jsonContent(envelopeOf(OrganisationSchema), "The organisation under its new name"),
+    ...errorResponses(401, 403, 409, 422),
+  },
+});
+
+export const leave = createRoute({
+  method: "post",
+  path: "/api/organisations/leave",
+  operationId: "leaveOrganisation",
+  tags,
+  summary: "Leave the organisation; the last ADMIN cannot (409)",
+  description: "Emits USER_LEFT. The caller's sessions in this organisation end and their sockets close (4003); their other organisations are untouched.",
+  ...signedIn(),
+  responses: {
+    200: jsonContent(envelopeOf(z.null()), "Left"),
+    ...errorResponses(401, 409),
+  },
+});
+
+export const deleteOrganisation = createRoute({
+  method: "delete",
+  path: "/api/organisations",
+  operationId: "deleteOrganisation",
+  tags,
+  summary: "Delete the organisation and everything of it (ADMIN, confirming its name)",
+  description:
+    "Members, invites, sessions, the activity log and queued mail go in one transaction. Its sockets close (4003) and its sessions die on every instance; members keep their other organisations.",
+  ...signedIn("ADMIN"),
+  request: jsonBody(DeleteOrganisationBody),
+  responses: {
+    200: jsonContent(envelopeOf(z.null()), "Deleted"),
     ...errorResponses(401, 403, 422),
   },
 });

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { messageField } from "../../lib/fields.ts";
+import { messageField, nameField } from "../../lib/fields.ts";
 import { PlanSchema } from "../../lib/schemas.ts";
 
 export const OrganisationSchema = z
@@ -20,5 +20,11 @@ export const ChangePlanBody = z.strictObject({ plan: PlanSchema }).openapi("Chan
 export const BroadcastBody = z
   .strictObject({ message: messageField(2000).openapi({ example: "Deploy at 17:00, expect a short blip." }) })
   .openapi("BroadcastBody");
+
+export const RenameBody = z.strictObject({ name: nameField() }).openapi("RenameOrganisationBody");
+
+export const DeleteOrganisationBody = z
+  .strictObject({ confirmName: z.string().max(200).openapi({ description: "The organisation's exact name, to confirm" }) })
+  .openapi("DeleteOrganisationBody");
 
 export type Organisation = z.infer<typeof OrganisationSchema>;

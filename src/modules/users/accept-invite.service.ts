@@ -5,6 +5,7 @@ import { invites, memberships, organisations, users } from "../../db/schema/inde
 import { sameEmail } from "../../db/sql.ts";
 import { afterCommit, withSystem } from "../../db/tenant.ts";
 import type { AttemptLimiter } from "../../lib/attempts.ts";
+import type { ClientOrigin } from "../../lib/auth-context.ts";
 import { ConflictError, LimitExceededError, NotFoundError, UnauthorizedError } from "../../lib/errors.ts";
 import type { PasswordHasher } from "../../lib/passwords.ts";
 import type { UserSummary } from "../../lib/vocabulary.ts";
@@ -93,7 +94,7 @@ export function createAcceptInviteService({ db, config, passwords, attempts, ses
   }
 
   /** Joins under the organisation lock, after re-checking the invite; returns tokens like a login. */
-  const join = (invite: FoundInvite, joiner: Joiner): Promise<AuthResult> =>
+  const join = (invite: FoundInvite, joiner: Joiner, origin: ClientOrigin): Promise<AuthResult> =>
     withSystem(db, async (tx) => {
       const seats = await lockSeats(tx, invite.organisationId);
       const [current] = await tx
@@ -114,7 +115,7 @@ export function createAcceptInviteService({ db, config, passwords, attempts, ses
         { orgId: invite.organisationId, userId: user.id, name: user.name, email: user.email },
         { type: "USER_JOINED", payload: { userId: user.id, name: user.name, email: user.email, role: current.role }, target: user },
       );
-      const tokens = await sessions.start(tx, { userId: user.id, orgId: invite.organisationId, role: current.role });
+      const tokens = await sessions.start(tx, { userId: user.id, orgId: invite.organisationId, role: current.role }, origin);
       const [organisation] = await tx
         .select(organisationSummaryColumns)
         .from(organisations)
@@ -125,10 +126,10 @@ export function createAcceptInviteService({ db, config, passwords, attempts, ses
 
   return {
     /** Joins the invite's organisation and signs in to it. */
-    async accept(input: AcceptInviteInput): Promise<AuthResult> {
+    async accept(input: AcceptInviteInput, origin: ClientOrigin): Promise<AuthResult> {
       const { invite, account } = await findInvite(input.token);
       const joiner = await proveJoiner(input, invite.email, account);
-      return afterCommit(() => views.forget(invite.organisationId), join(invite, joiner));
+      return afterCommit(() => views.forget(invite.organisationId), join(invite, joiner, origin));
     },
   };
 }

@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, lte, sql } from "drizzle-orm";
 import type { Config } from "../../config/env.ts";
 import type { Db, Tx } from "../../db/client.ts";
-import { invites, memberships, users } from "../../db/schema/index.ts";
+import { invites, memberships, organisations, users } from "../../db/schema/index.ts";
 import { afterTimeKey, sameEmail } from "../../db/sql.ts";
 import { afterCommit, withOrg } from "../../db/tenant.ts";
 import type { AuthContext } from "../../lib/auth-context.ts";
@@ -10,6 +10,7 @@ import { ConflictError, LimitExceededError, NotFoundError } from "../../lib/erro
 import type { PageInput } from "../../lib/schemas.ts";
 import { generateToken } from "../../lib/tokens.ts";
 import { recordActivity, summaryOf } from "../activity/index.ts";
+import { inviteMail, queueMail } from "../mail/index.ts";
 import { hasRoomFor, lockOrganisation, lockSeats, type OrganisationViews, seatLimitMessage } from "../organisations/index.ts";
 import { inviteTokenHasher } from "./invite-tokens.ts";
 import type { CreatedInvite, Invite, InviteInput } from "./users.schemas.ts";
@@ -46,6 +47,7 @@ export function createInviteService({ db, config, views }: { db: Db; config: Con
     /**
      * Invites `email` with `role`. Under the organisation lock: not already a member, no other
      * pending invite, and a free seat on the plan — members plus pending invites never exceed it.
+     * The invitation email is queued in the same transaction; the token is also returned once.
      */
     invite: (auth: AuthContext, { email, role }: InviteInput): Promise<CreatedInvite> =>
       afterCommit(() => views.forget(auth.orgId), withOrg(db, auth.orgId, async (tx) => {
@@ -83,6 +85,18 @@ export function createInviteService({ db, config, views }: { db: Db; config: Con
           })
           .returning({ id: invites.id, expiresAt: invites.expiresAt });
         if (!invite) throw new Error("invite insert returned no row");
+        const [organisation] = await tx.select({ name: organisations.name }).from(organisations).where(eq(organisations.id, auth.orgId));
+        await queueMail(
+          tx,
+          inviteMail({
+            to: email,
+            organisationId: auth.orgId,
+            organisationName: organisation?.name ?? "an organisation",
+            inviterName: auth.name,
+            role,
+            link: `${config.APP_URL}/accept-invite?token=${encodeURIComponent(token)}`,
+          }),
+        );
         await recordActivity(tx, auth, {
           type: "INVITE_SENT",
           payload: { inviteId: invite.id, email, role, invitedBy: summaryOf(auth) },

@@ -9,7 +9,7 @@ import { ConflictError, ForbiddenError, NotFoundError } from "../../lib/errors.t
 import type { PageInput } from "../../lib/schemas.ts";
 import type { Role } from "../../lib/vocabulary.ts";
 import { recordActivity, summaryOf } from "../activity/index.ts";
-import { type AuthChange, announceAuthChange, revokeSessions, type SessionGuard } from "../auth/index.ts";
+import { type AuthChange, announceAuthChange, revokeSessions, type SessionGuard } from "../access/index.ts";
 import { lockOrganisation, type OrganisationViews } from "../organisations/index.ts";
 import type { Member } from "./users.schemas.ts";
 
@@ -47,6 +47,15 @@ async function findMember(tx: Tx, organisationId: string, userId: string) {
   return member;
 }
 
+/** How many ADMINs the organisation has (call it under the organisation lock). */
+async function adminCount(tx: Tx, organisationId: string): Promise<number> {
+  const [admins] = await tx
+    .select({ count: count() })
+    .from(memberships)
+    .where(and(eq(memberships.organisationId, organisationId), eq(memberships.role, "ADMIN")));
+  return admins?.count ?? 0;
+}
+
 const summary = (member: { id: string; name: string; email: string }) => ({
   id: member.id,
   name: member.name,
@@ -81,12 +90,8 @@ export function createMemberService({ db, guard, views }: { db: Db; guard: Sessi
       changeMembership(auth, async (tx) => {
         const member = await findMember(tx, auth.orgId, userId);
         if (member.role === role) throw new ConflictError(`This member is already ${role}`);
-        if (member.role === "ADMIN") {
-          const [admins] = await tx
-            .select({ count: count() })
-            .from(memberships)
-            .where(and(eq(memberships.organisationId, auth.orgId), eq(memberships.role, "ADMIN")));
-          if ((admins?.count ?? 0) <= 1) throw new ConflictError("The last ADMIN cannot be demoted; promote someone else first");
+        if (member.role === "ADMIN" && (await adminCount(tx, auth.orgId)) <= 1) {
+          throw new ConflictError("The last ADMIN cannot be demoted; promote someone else first");
         }
         await tx
           .update(memberships)
@@ -118,6 +123,27 @@ export function createMemberService({ db, guard, views }: { db: Db; guard: Sessi
           target: summary(member),
         });
         return { result: undefined, change: { kind: "member", orgId: auth.orgId, userId, role: null } };
+      });
+    },
+
+    /**
+     * The caller leaves the organisation: their membership goes and their sessions in it end.
+     * The last ADMIN cannot leave (409): promote someone first, or delete the organisation.
+     */
+    async leave(auth: AuthContext): Promise<void> {
+      await changeMembership(auth, async (tx) => {
+        const member = await findMember(tx, auth.orgId, auth.userId);
+        if (member.role === "ADMIN" && (await adminCount(tx, auth.orgId)) <= 1) {
+          throw new ConflictError("You are the last ADMIN: promote someone else first, or delete the organisation");
+        }
+        await tx.delete(memberships).where(and(eq(memberships.organisationId, auth.orgId), eq(memberships.userId, auth.userId)));
+        await revokeSessions(tx, and(eq(sessions.organisationId, auth.orgId), eq(sessions.userId, auth.userId)));
+        await recordActivity(tx, auth, {
+          type: "USER_LEFT",
+          payload: { userId: auth.userId, name: member.name, email: member.email, accountDeleted: false },
+          target: summary(member),
+        });
+        return { result: undefined, change: { kind: "member", orgId: auth.orgId, userId: auth.userId, role: null } };
       });
     },
   };

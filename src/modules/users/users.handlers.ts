@@ -1,5 +1,6 @@
 import type { AppRouteHandler } from "../../app-env.ts";
 import { ok, okList } from "../../lib/response.ts";
+import { originOf } from "../../middleware/client-ip.ts";
 import type * as routes from "./users.routes.ts";
 
 export const listMembers: AppRouteHandler<typeof routes.listMembers> = async (c) => {
@@ -23,7 +24,7 @@ export const revokeInvite: AppRouteHandler<typeof routes.revokeInvite> = async (
 };
 
 export const acceptInvite: AppRouteHandler<typeof routes.acceptInvite> = async (c) => {
-  const result = await c.var.services.acceptInvite.accept(c.req.valid("json"));
+  const result = await c.var.services.acceptInvite.accept(c.req.valid("json"), originOf(c));
   return c.json(ok("Invite accepted", result), 200);
 };
 

@@ -13,7 +13,7 @@ const InviteFields = z.object({ id: z.uuid(), email: z.string(), role: RoleSchem
 export const InviteSchema = InviteFields.extend({ invitedBy: UserSummarySchema.nullable() }).openapi("Invite");
 
 export const CreatedInviteSchema = InviteFields.extend({
-  token: z.string().openapi({ description: "Shown this once; hand it to the invitee (there is no mail service)" }),
+  token: z.string().openapi({ description: "Shown this once. The invitee also gets it by email, in the link to APP_URL/accept-invite" }),
 }).openapi("CreatedInvite");
 
 export const AcceptInviteBody = z

@@ -65,8 +65,16 @@ export function createSessionGuard(db: Db, { ttlMs = 30_000, maxEntries = 50_000
 
     /** Forgets what `change` made stale. Called after commit and for every notification heard. */
     apply(change: AuthChange): void {
-      if (change.kind === "session") cache.forget(change.sessionId);
-      else cache.forgetWhere((entry) => entry.orgId === change.orgId && entry.userId === change.userId);
+      switch (change.kind) {
+        case "session":
+          return cache.forget(change.sessionId);
+        case "member":
+          return cache.forgetWhere((entry) => entry.orgId === change.orgId && entry.userId === change.userId);
+        case "user":
+          return cache.forgetWhere((entry) => entry.userId === change.userId);
+        case "organisation":
+          return cache.forgetWhere((entry) => entry.orgId === change.orgId);
+      }
     },
 
     /** The notification channel is listening (again): start from nothing and trust the cache. */

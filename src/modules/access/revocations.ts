@@ -8,8 +8,16 @@ export const AUTH_CHANNEL = "auth_changes";
 
 /** A change that must reach every instance's session cache and sockets at once. */
 export type AuthChange =
+  /** One session revoked (logout, a reused refresh token, ended from the session list). */
   | { kind: "session"; sessionId: string }
-  | { kind: "member"; orgId: string; userId: string; role: Role | null };
+  /** A member's role changed, or (null) they are no longer a member. */
+  | { kind: "member"; orgId: string; userId: string; role: Role | null }
+  /** Every session of a user revoked but `exceptSessionId` (a new password, logout others/global, a deleted account). */
+  | { kind: "user"; userId: string; exceptSessionId?: string }
+  /** The organisation is gone, with all its sessions. */
+  | { kind: "organisation"; orgId: string };
+
+const KINDS = new Set(["session", "member", "user", "organisation"]);
 
 /** Queues the announcement in `tx`: it is heard if and only if the change commits. */
 export async function announceAuthChange(tx: Tx, change: AuthChange): Promise<void> {
@@ -19,7 +27,7 @@ export async function announceAuthChange(tx: Tx, change: AuthChange): Promise<vo
 export function parseAuthChange(payload: string): AuthChange | null {
   try {
     const change = JSON.parse(payload) as AuthChange;
-    return change.kind === "session" || change.kind === "member" ? change : null;
+    return KINDS.has(change.kind) ? change : null;
   } catch {
     return null;
   }

@@ -1,0 +1,23 @@
+import type { AppRouteHandler } from "../../app-env.ts";
+import { ok } from "../../lib/response.ts";
+import type * as routes from "./account.routes.ts";
+
+export const changePassword: AppRouteHandler<typeof routes.changePassword> = async (c) => {
+  await c.var.services.account.changePassword(c.var.auth, c.req.valid("json"));
+  return c.json(ok("Password changed; your other sessions are signed out", null), 200);
+};
+
+export const forgotPassword: AppRouteHandler<typeof routes.forgotPassword> = async (c) => {
+  c.var.services.account.forgotPassword(c.req.valid("json").email);
+  return c.json(ok("If that email has an account, a reset link is on its way", null), 202);
+};
+
+export const resetPassword: AppRouteHandler<typeof routes.resetPassword> = async (c) => {
+  await c.var.services.account.resetPassword(c.req.valid("json"));
+  return c.json(ok("Password reset; sign in with the new one", null), 200);
+};
+
+export const deleteAccount: AppRouteHandler<typeof routes.deleteAccount> = async (c) => {
+  await c.var.services.account.deleteAccount(c.var.auth, c.req.valid("json").password);
+  return c.json(ok("Account deleted", null), 200);
+};

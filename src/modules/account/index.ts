@@ -1,0 +1,2 @@
+// What the composition root uses of the account module.
+export { createAccountService } from "./account.service.ts";

@@ -1,0 +1,17 @@
+import { sql } from "drizzle-orm";
+import type { Tx } from "../../db/client.ts";
+import { outbox } from "../../db/schema/index.ts";
+
+/** The channel that wakes every instance's sender when mail is queued. */
+export const OUTBOX_CHANNEL = "outbox";
+
+export type Mail = { to: string; subject: string; body: string; organisationId?: string };
+
+/**
+ * Queues `mail` inside the caller's transaction: it leaves if and only if the change that
+ * caused it commits, and a crash after the commit loses nothing (the row waits for a sender).
+ */
+export async function queueMail(tx: Tx, mail: Mail): Promise<void> {
+  await tx.insert(outbox).values({ recipient: mail.to, subject: mail.subject, body: mail.body, organisationId: mail.organisationId ?? null });
+  await tx.execute(sql`select pg_notify(${OUTBOX_CHANNEL}, '')`);
+}

@@ -1,0 +1,165 @@
+// The outbox's promises, with transports that fail or dawdle on purpose: at least once, marked
+// sent only after acceptance, retried with backoff, never sent twice at once by two senders.
+import { describe, expect, test } from "bun:test";
+import { eq, inArray, sql } from "drizzle-orm";
+import { outbox } from "../src/db/schema/index.ts";
+import { withSystem } from "../src/db/tenant.ts";
+import { createLogger } from "../src/lib/logger.ts";
+import { createOutboxSender, devMailbox, type MailTransport, queueMail } from "../src/modules/mail/index.ts";
+import { testDatabase } from "./support/database.ts";
+import { inDatabase } from "./support/db-state.ts";
+import { uniqueEmail } from "./support/fixtures.ts";
+import { startTestServer } from "./support/server.ts";
+
+const silent = createLogger("silent");
+const db = async () => (await testDatabase()).database.db;
+
+/** Queues one message per address, committed, with no sender running. */
+async function queue(addresses: string[]) {
+  await withSystem(await db(), async (tx) => {
+    for (const to of addresses) await queueMail(tx, { to, subject: "Test", body: `Hello ${to}` });
+  });
+}
+
+const rowsFor = async (addresses: string[]) =>
+  inDatabase((tx) =>
+    tx
+      .select({ to: outbox.recipient, sentAt: outbox.sentAt, attempts: outbox.attempts, failedAt: outbox.failedAt, next: outbox.nextAttemptAt, lastError: outbox.lastError })
+      .from(outbox)
+      .where(inArray(outbox.recipient, addresses)),
+  );
+
+/** A transport that records what it accepted (only ours: other tests' leftovers are taken, not counted). */
+function recording(ours: string[], { failFirst = 0, delayMs = 0 } = {}) {
+  const accepted: string[] = [];
+  let calls = 0;
+  const transport: MailTransport = {
+    name: "test",
+    async send(mail) {
+      calls++;
+      if (delayMs) await Bun.sleep(delayMs);
+      if (calls <= failFirst) throw new Error("550 mailbox unavailable (on purpose)");
+      if (ours.includes(mail.to)) accepted.push(mail.to);
+    },
+    close() {},
+  };
+  return { transport, accepted };
+}
+
+describe("the outbox", () => {
+  test("mail queued while no instance sends (as after a crash) leaves once a sender starts", async () => {
+    const addresses = [uniqueEmail("queued"), uniqueEmail("queued")];
+    await queue(addresses);
+    expect((await rowsFor(addresses)).every((row) => row.sentAt === null)).toBe(true);
+    const { transport, accepted } = recording(addresses);
+    const sender = createOutboxSender({ db: await db(), transport, logger: silent });
+    await sender.flush();
+    await sender.stop();
+    expect(accepted.sort()).toEqual([...addresses].sort());
+    expect((await rowsFor(addresses)).every((row) => row.sentAt instanceof Date && row.attempts === 1)).toBe(true);
+  });
+
+  test("a refused message stays unsent, is retried after a backoff, and is marked sent once accepted", async () => {
+    const address = uniqueEmail("flaky");
+    await queue([address]);
+    const { transport, accepted } = recording([address], { failFirst: 1 });
+    const sender = createOutboxSender({ db: await db(), transport, logger: silent });
+    // Only ours is due: anything else left over is pushed out of the way first.
+    await inDatabase((tx) => tx.execute(sql`update outbox set next_attempt_at = now() + interval '1 hour' where recipient <> ${address} and sent_at is null`));
+    await sender.flush();
+    let [row] = await rowsFor([address]);
+    expect(row).toMatchObject({ sentAt: null, attempts: 1, lastError: expect.stringContaining("550") });
+    expect((row?.next.getTime() ?? 0) - Date.now()).toBeGreaterThan(500); // not due again at once
+    await sender.flush();
+    expect(accepted).toEqual([]);
+    await inDatabase((tx) => tx.update(outbox).set({ nextAttemptAt: sql`now()` }).where(eq(outbox.recipient, address)));
+    await sender.flush();
+    await sender.stop();
+    [row] = await rowsFor([address]);
+    expect(row).toMatchObject({ attempts: 2, lastError: null });
+    expect(row?.sentAt).toBeInstanceOf(Date);
+    expect(accepted).toEqual([address]);
+  });
+
+  test("after too many refusals a message is set aside for an operator, not retried forever", async () => {
+    const address = uniqueEmail("doomed");
+    await queue([address]);
+    await inDatabase((tx) => tx.execute(sql`update outbox set next_attempt_at = now() + interval '1 hour' where recipient <> ${address} and sent_at is null`));
+    const { transport } = recording([address], { failFirst: 100 });
+    const sender = createOutboxSender({ db: await db(), transport, logger: silent }, { maxAttempts: 2 });
+    await sender.flush();
+    await inDatabase((tx) => tx.update(outbox).set({ nextAttemptAt: sql`now()` }).where(eq(outbox.recipient, address)));
+    await sender.flush();
+    await sender.stop();
+    const [row] = await rowsFor([address]);
+    expect(row?.failedAt).toBeInstanceOf(Date);
+    expect(row?.attempts).toBe(2);
+  });
+
+  test.if(!!process.env.DATABASE_URL)("two senders draining at once never send a message twice", async () => {
+    const addresses = Array.from({ length: 30 }, () => uniqueEmail("batch"));
+    await queue(addresses);
+    const { url } = await testDatabase();
+    // Each sender on its own pool, as two instances would be.
+    const { createDatabase } = await import("../src/db/client.ts");
+    const { loadConfig } = await import("../src/config/env.ts");
+    const pools = await Promise.all([0, 1].map(() => createDatabase(loadConfig({ DATABASE_URL: url as string }).config, silent)));
+    const runs = pools.map((pool) => {
+      const { transport, accepted } = recording(addresses, { delayMs: 5 });
+      return { sender: createOutboxSender({ db: pool.db, transport, logger: silent }), accepted };
+    });
+    await Promise.all(runs.map((run) => run.sender.flush()));
+    await Promise.all(runs.map((run) => run.sender.stop()));
+    await Promise.all(pools.map((pool) => pool.close()));
+    const all = runs.flatMap((run) => run.accepted);
+    expect(all.sort()).toEqual([...addresses].sort());
+    expect(runs.every((run) => run.accepted.length > 0)).toBe(true); // both really took part
+  });
+  if (!process.env.DATABASE_URL) console.log("skipped: two concurrent senders need PostgreSQL (the embedded database is one connection)");
+});
+
+describe("the development mailbox", () => {
+  test("without SMTP_URL, outside production, mail is kept and shown at /dev/mailbox (escaped)", async () => {
+    const server = await startTestServer({ SMTP_URL: "" });
+    try {
+      const mailbox = server.mail.mailbox;
+      expect(mailbox).toBeDefined();
+      const register = await fetch(`${server.base}/api/auth/register`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ name: "Mo", email: uniqueEmail("mo"), password: "correct-horse-battery", organisationName: "<b>Bold</b> Org" }),
+      });
+      const { data } = (await register.json()) as { data: { accessToken: string } };
+      const to = uniqueEmail("box");
+      await fetch(`${server.base}/api/users/invite`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${data.accessToken}` },
+        body: JSON.stringify({ email: to, role: "MEMBER" }),
+      });
+      await server.mail.sender?.flush();
+      expect(mailbox?.messages().some((mail) => mail.to === to)).toBe(true);
+      const page = await (await fetch(`${server.base}/dev/mailbox`)).text();
+      expect(page).toContain(to);
+      expect(page).toContain("&#60;b&#62;Bold&#60;/b&#62;");
+      expect(page).not.toContain("<b>Bold</b>");
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("in production there is no mailbox page", async () => {
+    const server = await startTestServer({ NODE_ENV: "production", SMTP_URL: "" });
+    try {
+      expect(server.mail.mailbox).toBeUndefined();
+      expect((await fetch(`${server.base}/dev/mailbox`)).status).toBe(404);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("the dev mailbox keeps the newest messages only", async () => {
+    const mailbox = devMailbox(3);
+    for (let i = 0; i < 5; i++) await mailbox.send({ id: String(i), to: `n${i}@example.com`, subject: "s", body: "b" });
+    expect(mailbox.messages().map((mail) => mail.to)).toEqual(["n4@example.com", "n3@example.com", "n2@example.com"]);
+  });
+});
