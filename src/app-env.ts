@@ -18,6 +18,8 @@ export type AppEnv = {
   Bindings: ServerBinding | undefined;
   Variables: {
     requestId: string;
+    /** The request's trace, when tracing is on. */
+    traceId?: string;
     auth: AuthContext;
     services: Services;
     /** The per-address credential budget, for the routes that check a password or token to run first. */

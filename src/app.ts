@@ -1,14 +1,18 @@
 import { swaggerUI } from "@hono/swagger-ui";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
+import { bearerAuth } from "hono/bearer-auth";
 import { requestId } from "hono/request-id";
 import type { AppEnv, RealtimeView } from "./app-env.ts";
 import { errorHandler, notFoundHandler } from "./lib/errors.ts";
 import type { Logger } from "./lib/logger.ts";
+import type { Metrics } from "./lib/metrics.ts";
+import { tracingEnabled } from "./lib/tracing.ts";
 import { failure } from "./lib/response.ts";
 import { createRouter } from "./lib/router.ts";
 import { clientIp } from "./middleware/client-ip.ts";
 import type { RateLimits } from "./middleware/rate-limit.ts";
+import { measureRequests, traceRequests } from "./middleware/observe.ts";
 import { requestLog } from "./middleware/request-log.ts";
 import { apiSecurityHeaders, documentSecurityHeaders } from "./middleware/security-headers.ts";
 import { utf8Body } from "./middleware/utf8-body.ts";
@@ -31,6 +35,9 @@ export type AppDeps = {
   trustProxy: boolean;
   /** In development without SMTP, where mail goes: shown at /dev/mailbox (never in production). */
   devMailbox?: DevMailbox;
+  metrics: Metrics;
+  /** Serve /metrics on this app for this bearer token (when METRICS_PORT is not set). */
+  metricsToken?: string;
   /** This instance's rooms, for the /ws upgrade (they are built after the app). */
   realtime: RealtimeView;
   /** Seconds, from the configuration: stated in the OpenAPI document. */
@@ -58,10 +65,12 @@ Every response is an envelope \`{ success, message, data }\`; errors add \`error
 On this server access tokens live ${humanDuration(lifetimes.accessToken)}, refresh tokens ${humanDuration(lifetimes.refreshToken)} and invites ${humanDuration(lifetimes.invite)}.`;
 
 /** The whole HTTP API, ready for `fetch`; importable by tests without a listening server. */
-export function createApp({ logger, services, rateLimits, corsOrigins, trustProxy, lifetimes, realtime, devMailbox }: AppDeps) {
+export function createApp({ logger, services, rateLimits, corsOrigins, trustProxy, lifetimes, realtime, devMailbox, metrics, metricsToken }: AppDeps) {
   const app = createRouter<AppEnv>();
 
   app.use(requestId());
+  app.use(measureRequests(metrics));
+  if (tracingEnabled()) app.use(traceRequests);
   app.use(async (c, next) => {
     c.set("services", services);
     c.set("credentialBudget", rateLimits.credentials);
@@ -118,6 +127,11 @@ export function createApp({ logger, services, rateLimits, corsOrigins, trustProx
   app.get("/docs", swaggerUI({ url: "/docs/spec", persistAuthorization: true }));
   app.get("/docs/ws", (c) => c.html(WS_TESTER_HTML));
   if (devMailbox) app.get("/dev/mailbox", (c) => c.html(mailboxPage(devMailbox)));
+  if (metricsToken) {
+    app.get("/metrics", bearerAuth({ token: metricsToken }), async (c) =>
+      c.body(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }),
+    );
+  }
 
   app.notFound(notFoundHandler);
   app.onError(errorHandler(logger));

@@ -7,8 +7,13 @@ import { createLogger, type Logger } from "./lib/logger.ts";
 import { createPasswordHasher, type PasswordHasher } from "./lib/passwords.ts";
 import { createRateLimits } from "./middleware/rate-limit.ts";
 import { createSessionGuard, standingsOf } from "./modules/access/index.ts";
+import { createRetention } from "./modules/activity/index.ts";
 import { createOrganisationViews } from "./modules/organisations/index.ts";
-import { createOutboxSender, devMailbox, OUTBOX_CHANNEL, smtpTransport } from "./modules/mail/index.ts";
+import type { SpanExporter } from "@opentelemetry/sdk-trace";
+import { observePool } from "./db/tenant.ts";
+import { createMetrics, type Metrics } from "./lib/metrics.ts";
+import { createOutboxSender, devMailbox, OUTBOX_CHANNEL, outboxDepth, smtpTransport } from "./modules/mail/index.ts";
+import { startTracing } from "./tracing.ts";
 import { CLOSE } from "./realtime/events.ts";
 import type { SocketData } from "./realtime/socket.ts";
 import type { HubDeps } from "./realtime/hub.ts";
@@ -24,6 +29,8 @@ export type ServerOptions = {
   passwords?: PasswordHasher;
   /** Tests wrap the realtime rooms' reads to force a race deterministically. */
   wrapRealtimeReads?: (reads: HubDeps["reads"]) => HubDeps["reads"];
+  /** Where spans go instead of OTLP (tests use the SDK's in-memory exporter). */
+  spanExporter?: SpanExporter;
 };
 
 /**
@@ -40,14 +47,19 @@ export async function startServer({
   database,
   passwords,
   wrapRealtimeReads = (reads) => reads,
+  spanExporter,
 }: ServerOptions) {
+  const tracing = await startTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME, exporter: spanExporter });
+  if (tracing) logger.info(`tracing: spans sent ${spanExporter ? "to the given exporter" : `over OTLP to ${config.OTEL_EXPORTER_OTLP_ENDPOINT}`}`);
   const ownsDatabase = !database;
   const db = database ?? (await createDatabase(config, logger));
   await runMigrations(db, logger);
+  const metrics = createMetrics({ outboxDepth: () => outboxDepth(db.db) });
+  observePool(db.db, metrics.poolOf(db.driver === "pg" ? config.DATABASE_POOL_SIZE : 1));
 
   const guard = createSessionGuard(db.db);
   const views = createOrganisationViews(db.db);
-  const rateLimits = await createRateLimits(config, logger);
+  const rateLimits = await createRateLimits(config, logger, metrics);
   const services = createServices({
     config,
     db: db.db,
@@ -58,7 +70,7 @@ export async function startServer({
     resetRequests: rateLimits.resetRequests,
     views,
   });
-  const mail = createMail(db.db, config, logger);
+  const mail = createMail(db.db, config, logger, metrics);
   const app = createApp({
     logger,
     services,
@@ -68,6 +80,9 @@ export async function startServer({
     lifetimes: { accessToken: config.JWT_ACCESS_EXPIRES_IN, refreshToken: config.JWT_REFRESH_EXPIRES_IN, invite: config.INVITE_EXPIRES_IN },
     realtime: { publishedUpTo: (organisationId) => realtime.hub.publishedUpTo(organisationId) },
     devMailbox: mail.mailbox,
+    metrics,
+    // /metrics rides the public port only behind its token, and only when it has no port of its own.
+    metricsToken: config.METRICS_PORT === undefined ? config.METRICS_TOKEN : undefined,
   });
 
   let server: Bun.Server<SocketData> | undefined;
@@ -77,25 +92,49 @@ export async function startServer({
     guard,
     views,
     authenticate: (token) => services.auth.authenticate(token),
-    publish: (topic, message) => server?.publish(topic, message),
+    publish: (topic, message) => {
+      if (!server) return;
+      server.publish(topic, message);
+      metrics.eventsPublished.inc();
+      metrics.deliveries.inc(server.subscriberCount(topic));
+      // The message's own `at` (its commit time) is its last key; PostgreSQL writes `"at" : "…"`.
+      const at = Date.parse([...message.matchAll(/"at"\s*:\s*"([^"]+)"/g)].at(-1)?.[1] ?? "");
+      if (!Number.isNaN(at)) metrics.publishLag.observe(Math.max(0, Date.now() - at) / 1000);
+    },
     reads: wrapRealtimeReads({
       messagesAfter: (organisationId, afterId, limit) => services.activities.messagesAfter(organisationId, afterId, limit),
       standings: (organisationId, sessionIds) => standingsOf(db.db, organisationId, sessionIds),
     }),
     alsoListening: mail.sender ? [{ channel: OUTBOX_CHANNEL, onNotification: mail.sender.wake, onConnected: mail.sender.wake }] : [],
+    observer: {
+      connected: (again) => {
+        metrics.listenConnected.set(1);
+        if (again) metrics.listenReconnects.inc();
+      },
+      disconnected: () => metrics.listenConnected.set(0),
+    },
   });
   const { hub, bus } = realtime;
   await bus.start();
   mail.sender?.start();
+  const retention = config.ACTIVITY_RETENTION_DAYS ? createRetention(db.db, logger, { days: config.ACTIVITY_RETENTION_DAYS }) : undefined;
+  retention?.start();
 
   server = Bun.serve({
     port: config.PORT,
     fetch: (request, bunServer) => app.fetch(request, bunServer),
     websocket: {
       data: {} as SocketData,
-      open: (socket) => hub.join(socket),
+      open: (socket) => {
+        metrics.socketsOpen.inc();
+        hub.join(socket);
+      },
       message: (socket, raw) => hub.receive(socket, raw),
-      close: (socket) => hub.leave(socket),
+      close: (socket, code) => {
+        metrics.socketsOpen.dec();
+        metrics.socketsClosed.inc({ code: String(code) });
+        hub.leave(socket);
+      },
       backpressureLimit: SOCKET_BACKPRESSURE_LIMIT,
       closeOnBackpressureLimit: true,
       maxPayloadLength: SOCKET_MAX_MESSAGE,
@@ -103,6 +142,8 @@ export async function startServer({
   });
   const port = server.port ?? config.PORT;
   logger.info(`listening on http://localhost:${port} (docs at /docs)`);
+  const metricsServer = config.METRICS_PORT === undefined ? undefined : serveMetrics(metrics, config.METRICS_PORT);
+  if (metricsServer) logger.info(`metrics on http://localhost:${metricsServer.port}/metrics`);
 
   let stopping: Promise<void> | undefined;
   return {
@@ -112,6 +153,9 @@ export async function startServer({
     hub,
     bus,
     mail,
+    metrics,
+    metricsPort: metricsServer?.port,
+    retention,
     /**
      * Graceful: stop accepting, tell sockets to go elsewhere (1001), let in-flight requests
      * finish within SHUTDOWN_TIMEOUT_MS, then release the LISTEN connection and the pool.
@@ -125,8 +169,11 @@ export async function startServer({
         await Promise.race([drained, sleep(config.SHUTDOWN_TIMEOUT_MS)]);
         await running.stop(true);
         await mail.sender?.stop();
+        await retention?.stop();
         await bus.stop();
         rateLimits.close();
+        await metricsServer?.stop(true);
+        await tracing?.shutdown();
         if (ownsDatabase) await db.close();
         logger.info("stopped");
       })()),
@@ -140,12 +187,23 @@ export type RunningServer = Awaited<ReturnType<typeof startServer>>;
  * mailbox (GET /dev/mailbox). In production without SMTP it waits in the outbox — queued, not
  * lost — until an instance with SMTP_URL starts.
  */
-function createMail(db: Database["db"], config: Config, logger: Logger) {
+function createMail(db: Database["db"], config: Config, logger: Logger, metrics: Metrics) {
   const mailbox = !config.SMTP_URL && config.NODE_ENV !== "production" ? devMailbox() : undefined;
   const transport = config.SMTP_URL ? smtpTransport(config.SMTP_URL, config.MAIL_FROM) : mailbox;
   if (!transport) logger.warn("mail: SMTP_URL is not set; emails wait in the outbox until it is");
   else logger.info(`mail: sent through ${transport.name}`);
-  return { mailbox, sender: transport ? createOutboxSender({ db, transport, logger }) : undefined };
+  return { mailbox, sender: transport ? createOutboxSender({ db, transport, logger, onFailure: () => metrics.outboxFailures.inc() }) : undefined };
+}
+
+/** /metrics on a port of its own: reachable by whoever can reach that port, so never the public one. */
+function serveMetrics(metrics: Metrics, port: number) {
+  return Bun.serve({
+    port,
+    fetch: async (request) =>
+      new URL(request.url).pathname === "/metrics"
+        ? new Response(await metrics.registry.metrics(), { headers: { "content-type": metrics.registry.contentType } })
+        : new Response("not found", { status: 404 }),
+  });
 }
 
 /**

@@ -91,6 +91,7 @@ const ROUTES: RouteCase[] = [
     foreign: (f) => ({ path: `/api/users/${f.foreign.userId}` }),
   },
   { method: "get", path: "/api/activities", access: "member", request: () => ({ path: "/api/activities" }) },
+  { method: "get", path: "/api/activities/export", access: "admin", request: () => ({ path: "/api/activities/export?format=csv" }) },
   { method: "get", path: "/ws", access: "member", request: () => ({ path: "/ws" }) },
   { method: "post", path: "/api/auth/forgot-password", access: "public", request: () => ({ path: "/api/auth/forgot-password" }) },
   { method: "post", path: "/api/auth/reset-password", access: "public", request: () => ({ path: "/api/auth/reset-password" }) },

@@ -22,7 +22,7 @@ export async function openCrowd(url: (i: number) => string, count: number, token
   let closedByServer = 0;
   let closing = false;
   const onMessage = (data: string) => {
-    const marker = /"(bench-[\w-]+)"/.exec(data)?.[1];
+    const marker = /(bench-[0-9a-f-]{13})/.exec(data)?.[1];
     if (!marker) return;
     const n = (counts.get(marker) ?? 0) + 1;
     counts.set(marker, n);

@@ -50,6 +50,14 @@ const envSchema = z.object({
   MAIL_FROM: z.string().min(3).default("SaaS backend <no-reply@localhost>"),
   PASSWORD_RESET_EXPIRES_IN: duration.default(3600),
   RESET_EMAILS_PER_HOUR: positiveInt.default(3),
+  /** /metrics on its own port (never the public one). */
+  METRICS_PORT: z.preprocess((value) => (value === "" ? undefined : value), z.coerce.number().int().min(0).max(65535).optional()),
+  /** Without METRICS_PORT: /metrics on the main port, for this bearer token only. */
+  METRICS_TOKEN: z.preprocess((value) => (value === "" ? undefined : value), z.string().min(16, "must be at least 16 characters").optional()),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  OTEL_SERVICE_NAME: z.string().min(1).default("saas-backend"),
+  /** Activities older than this many days are purged; unset keeps them forever. */
+  ACTIVITY_RETENTION_DAYS: z.preprocess((value) => (value === "" ? undefined : value), z.coerce.number().int().positive().optional()),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
 });
 

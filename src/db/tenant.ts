@@ -2,6 +2,7 @@ import { SQL as BunSql } from "bun";
 import { type SQL, sql } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import type { Db, Tx } from "./client.ts";
+import { traced } from "../lib/tracing.ts";
 import { queryRows } from "./sql.ts";
 
 /** The non-owner role tenant transactions run as; its policies are in the RLS migration. */
@@ -17,15 +18,35 @@ export const TENANT_ROLE = "app_tenant";
  * someone else's request.
  */
 export function withOrg<T>(db: Db, organisationId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return db.transaction(async (tx) => {
-    await tx.execute(
-      sql`select set_config('role', ${TENANT_ROLE}, true), set_config('app.organisation_id', ${organisationId}, true)`,
-    );
-    return fn(tx);
-  });
+  return unitOfWork(db, "organisation", () =>
+    db.transaction(async (tx) => {
+      await tx.execute(
+        sql`select set_config('role', ${TENANT_ROLE}, true), set_config('app.organisation_id', ${organisationId}, true)`,
+      );
+      return fn(tx);
+    }),
+  );
 }
 
 const dialect = new PgDialect({ casing: "snake_case" });
+
+/** Told when a transaction or reserved statement starts and ends: the pool's in-use gauge. */
+export type PoolObserver = { started(): void; ended(): void };
+const observers = new WeakMap<Db, PoolObserver>();
+
+/** Reports every transaction and reserved statement on `db` to `observer` (one per database). */
+export const observePool = (db: Db, observer: PoolObserver) => observers.set(db, observer);
+
+/** Runs one unit of database work: counted for the pool gauge, and a span when tracing is on. */
+async function unitOfWork<T>(db: Db, scope: "organisation" | "system", work: () => Promise<T>): Promise<T> {
+  const observer = observers.get(db);
+  observer?.started();
+  try {
+    return await traced("db.transaction", { "db.system": "postgresql", "db.scope": scope }, work);
+  } finally {
+    observer?.ended();
+  }
+}
 
 /**
  * One statement inside `organisationId` — a read, or a write that needs nothing else in its
@@ -40,21 +61,24 @@ const dialect = new PgDialect({ casing: "snake_case" });
  * The embedded database has no round trips to save and simply uses withOrg.
  */
 export async function statementInOrg<T>(db: Db, organisationId: string, query: SQL): Promise<T[]> {
-  if (!(db.$client instanceof BunSql)) return withOrg(db, organisationId, (tx) => queryRows<T>(tx, query));
+  const client = db.$client;
+  if (!(client instanceof BunSql)) return withOrg(db, organisationId, (tx) => queryRows<T>(tx, query));
   const { sql: text, params } = dialect.sqlToQuery(query);
-  const connection = await db.$client.reserve();
-  try {
-    const [begun, scoped, read, committed] = await Promise.allSettled([
-      connection`begin`,
-      connection`select set_config('role', ${TENANT_ROLE}, true), set_config('app.organisation_id', ${organisationId}, true)`,
-      connection.unsafe(text, params as unknown[]),
-      connection`commit`,
-    ]);
-    for (const step of [begun, scoped, read, committed]) if (step.status === "rejected") throw step.reason;
-    return (read as PromiseFulfilledResult<T[]>).value;
-  } finally {
-    connection.release();
-  }
+  return unitOfWork(db, "organisation", async () => {
+    const connection = await client.reserve();
+    try {
+      const [begun, scoped, read, committed] = await Promise.allSettled([
+        connection`begin`,
+        connection`select set_config('role', ${TENANT_ROLE}, true), set_config('app.organisation_id', ${organisationId}, true)`,
+        connection.unsafe(text, params as unknown[]),
+        connection`commit`,
+      ]);
+      for (const step of [begun, scoped, read, committed]) if (step.status === "rejected") throw step.reason;
+      return (read as PromiseFulfilledResult<T[]>).value;
+    } finally {
+      connection.release();
+    }
+  });
 }
 
 /**
@@ -63,12 +87,14 @@ export async function statementInOrg<T>(db: Db, organisationId: string, query: S
  * accepting an invite, listing a user's memberships). `grep -rn withSystem src` lists them all.
  */
 export function withSystem<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return db.transaction(async (tx) => {
-    // Matters when the application connects as the table owner rather than a superuser:
-    // forced RLS then applies to it too, and only this flag opens the system policy.
-    await tx.execute(sql`select set_config('app.system', 'on', true)`);
-    return fn(tx);
-  });
+  return unitOfWork(db, "system", () =>
+    db.transaction(async (tx) => {
+      // Matters when the application connects as the table owner rather than a superuser:
+      // forced RLS then applies to it too, and only this flag opens the system policy.
+      await tx.execute(sql`select set_config('app.system', 'on', true)`);
+      return fn(tx);
+    }),
+  );
 }
 
 /**

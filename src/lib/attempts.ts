@@ -17,11 +17,15 @@ export type AttemptLimiter = ReturnType<typeof createAttemptLimiter>;
  * right password costs nothing. A spent budget is a 429 that ends with the window, not a lockout:
  * an attacker can slow the owner down for that long, never lock them out for good.
  */
-export function createAttemptLimiter(store: AttemptStore, { limit, windowMs }: { limit: number; windowMs: number }) {
+export function createAttemptLimiter(
+  store: AttemptStore,
+  { limit, windowMs, onRejected }: { limit: number; windowMs: number; onRejected?: () => void },
+) {
   return {
     /** Counts one request for `subject`: true while within the budget, false once it is spent. */
     async allow(subject: string): Promise<boolean> {
       const { totalHits } = await store.increment(subject);
+      if (totalHits > limit) onRejected?.();
       return totalHits <= limit;
     },
 
@@ -29,6 +33,7 @@ export function createAttemptLimiter(store: AttemptStore, { limit, windowMs }: {
     async check(subject: string, check: () => Promise<boolean>): Promise<boolean> {
       const { totalHits, resetTime } = await store.increment(subject);
       if (totalHits > limit) {
+        onRejected?.();
         const seconds = Math.max(1, Math.ceil(((resetTime?.getTime() ?? Date.now() + windowMs) - Date.now()) / 1000));
         throw new TooManyAttemptsError(`Too many failed attempts for this account; try again in ${seconds} seconds`, seconds);
       }

@@ -10,7 +10,12 @@ export type AuthContext = {
   expiresAt: number;
   name: string;
   email: string;
+  /** The request acting for them, when there is one: what the audit log records. */
+  origin?: ClientOrigin;
 };
 
-/** Where a request came from, as its session records it: the address the rate limits saw, and the client's own description. */
-export type ClientOrigin = { ip: string | null; userAgent: string | null };
+/**
+ * Where a request came from, as sessions and the audit log record it: its request id, the
+ * address the rate limits saw, and the client's own description.
+ */
+export type ClientOrigin = { requestId: string | null; ip: string | null; userAgent: string | null };

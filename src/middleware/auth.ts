@@ -1,6 +1,7 @@
 import type { HonoRequest } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env.ts";
+import { originOf } from "./client-ip.ts";
 import { ForbiddenError } from "../lib/errors.ts";
 import { roleSatisfies } from "../lib/roles.ts";
 import type { Role } from "../lib/vocabulary.ts";
@@ -23,7 +24,8 @@ export const presentedToken = (request: HonoRequest): string | undefined =>
 
 /** Puts the verified caller on `c.var.auth`, or answers 401. */
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
-  c.set("auth", await c.var.services.auth.authenticate(bearerToken(c.req.header("authorization"))));
+  const auth = await c.var.services.auth.authenticate(bearerToken(c.req.header("authorization")));
+  c.set("auth", { ...auth, origin: originOf(c) });
   await next();
 });
 

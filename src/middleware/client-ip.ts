@@ -16,4 +16,8 @@ export const clientIp = (trustProxy: boolean) =>
   });
 
 /** Where this request came from, for the session it opens. */
-export const originOf = (c: Context<AppEnv>): ClientOrigin => ({ ip: c.var.clientIp ?? null, userAgent: c.req.header("user-agent") ?? null });
+export const originOf = (c: Context<AppEnv>): ClientOrigin => ({
+  requestId: c.var.requestId ?? null,
+  ip: c.var.clientIp ?? null,
+  userAgent: c.req.header("user-agent")?.slice(0, 512) ?? null,
+});

@@ -6,6 +6,7 @@ import type { AppEnv } from "../app-env.ts";
 import { type AttemptLimiter, createAttemptLimiter } from "../lib/attempts.ts";
 import { addressSubject } from "../lib/client-address.ts";
 import type { Logger } from "../lib/logger.ts";
+import type { Metrics } from "../lib/metrics.ts";
 import { failure } from "../lib/response.ts";
 import { presentedToken } from "./auth.ts";
 
@@ -93,7 +94,8 @@ function failOpen(store: Store<AppEnv>, logger: Logger): Store<AppEnv> {
  * credential budget is always the address: a token the caller already holds must never buy
  * more password guesses, or a fresh registration would buy ten more each time.
  */
-export async function createRateLimits(config: Config, logger: Logger): Promise<RateLimits> {
+export async function createRateLimits(config: Config, logger: Logger, metrics?: Metrics): Promise<RateLimits> {
+  const rejected = (budget: string) => () => metrics?.rateLimited.inc({ budget });
   const redis = config.REDIS_URL ? await connectRedisStoreClient(config.REDIS_URL, logger) : undefined;
   if (redis) logger.info("rate limits: counters shared in Redis");
 
@@ -119,6 +121,7 @@ export async function createRateLimits(config: Config, logger: Logger): Promise<
       skip: (c) => UNLIMITED_PATHS.has(c.req.path),
       store: storeFor(name),
       handler: (c) => {
+        rejected(name)();
         const resetAt = c.var.rateLimit.resetTime?.getTime() ?? Date.now() + config.RATE_LIMIT_WINDOW_MS;
         const seconds = Math.max(1, Math.ceil((resetAt - Date.now()) / 1000));
         return c.json(failure(`Too many requests; try again in ${seconds} seconds`), 429);
@@ -133,13 +136,18 @@ export async function createRateLimits(config: Config, logger: Logger): Promise<
   };
   const HOUR = 3_600_000;
   return {
-    everywhere: limiter("all", config.RATE_LIMIT_MAX, userOrAddressOf),
-    credentials: limiter("auth", config.RATE_LIMIT_AUTH_MAX, addressOf),
+    everywhere: limiter("general", config.RATE_LIMIT_MAX, userOrAddressOf),
+    credentials: limiter("credentials", config.RATE_LIMIT_AUTH_MAX, addressOf),
     accountAttempts: createAttemptLimiter(await counterStore("account", config.RATE_LIMIT_ACCOUNT_WINDOW_MS), {
       limit: config.RATE_LIMIT_ACCOUNT_MAX,
       windowMs: config.RATE_LIMIT_ACCOUNT_WINDOW_MS,
+      onRejected: rejected("account"),
     }),
-    resetRequests: createAttemptLimiter(await counterStore("reset", HOUR), { limit: config.RESET_EMAILS_PER_HOUR, windowMs: HOUR }),
+    resetRequests: createAttemptLimiter(await counterStore("reset", HOUR), {
+      limit: config.RESET_EMAILS_PER_HOUR,
+      windowMs: HOUR,
+      onRejected: rejected("reset-emails"),
+    }),
     close: () => redis?.close(),
   };
 }

@@ -19,5 +19,6 @@ export const requestLog = (logger: Logger) =>
       status: c.res.status,
       durationMs: Math.round((performance.now() - started) * 10) / 10,
       organisationId: c.var.auth?.orgId,
+      traceId: c.var.traceId,
     });
   });

@@ -19,7 +19,10 @@ const backoffMs = (attempt: number) => Math.min(5000, 100 * 2 ** attempt) * (0.5
  * durable — what is sent while we are not listening is gone — so every (re)connect tells the
  * listeners, who then catch up from the tables, which are the truth.
  */
-export function createBus(database: Database, logger: Logger, listeners: BusListener[]) {
+/** Told when the LISTEN connection comes up (`again` after a loss) and goes down. */
+export type BusObserver = { connected(again: boolean): void; disconnected(): void };
+
+export function createBus(database: Database, logger: Logger, listeners: BusListener[], observer?: BusObserver) {
   const channels = [...new Set(listeners.map((listener) => listener.channel))];
   let subscription: Subscription | null = null;
   let stopped = false;
@@ -36,17 +39,21 @@ export function createBus(database: Database, logger: Logger, listeners: BusList
   };
 
   async function run(connected: () => void) {
+    let everConnected = false;
     for (let attempt = 0; !stopped; ) {
       try {
         subscription = await database.listen(channels, dispatch);
         attempt = 0;
         logger.info("listening for notifications", { channels, backendPid: subscription.backendPid });
         for (const listener of listeners) listener.onConnected?.();
+        observer?.connected(everConnected);
+        everConnected = true;
         connected();
         const error = await subscription.lost;
         if (stopped) return;
         logger.warn("notification connection lost; reconnecting", { error: error.message });
         for (const listener of listeners) listener.onDisconnected?.();
+        observer?.disconnected();
         await subscription.close().catch(() => {});
         subscription = null;
       } catch (error) {

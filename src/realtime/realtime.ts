@@ -4,7 +4,8 @@ import type { Logger } from "../lib/logger.ts";
 import { ACTIVITY_CHANNEL, parseActivityNotification } from "../modules/activity/index.ts";
 import { AUTH_CHANNEL, parseAuthChange, type SessionGuard } from "../modules/access/index.ts";
 import type { OrganisationViews } from "../modules/organisations/index.ts";
-import { type BusListener, createBus } from "./bus.ts";
+import { linkTo, tracedSync } from "../lib/tracing.ts";
+import { type BusListener, type BusObserver, createBus } from "./bus.ts";
 import { createHub, type HubDeps } from "./hub.ts";
 
 type Deps = {
@@ -18,6 +19,8 @@ type Deps = {
   reads: HubDeps["reads"];
   /** Other listeners that share the one LISTEN connection (the mail sender). */
   alsoListening?: BusListener[];
+  /** The LISTEN connection's ups and downs, for metrics. */
+  observer?: BusObserver;
 };
 
 /**
@@ -25,7 +28,7 @@ type Deps = {
  * organisation views, all fed by one LISTEN connection. Whatever commits on any instance
  * reaches them here; while the connection is down, both caches are bypassed.
  */
-export function createRealtime({ database, logger, guard, views, authenticate, publish, reads, alsoListening = [] }: Deps) {
+export function createRealtime({ database, logger, guard, views, authenticate, publish, reads, alsoListening = [], observer }: Deps) {
   const hub = createHub({ logger, publish, authenticate, reads });
   const bus = createBus(database, logger, [
     ...alsoListening,
@@ -34,8 +37,11 @@ export function createRealtime({ database, logger, guard, views, authenticate, p
       onNotification: (payload) => {
         const notification = parseActivityNotification(payload);
         if (!notification) return;
-        views.forget(notification.orgId);
-        hub.activityCommitted(notification);
+        // The hop from the committing request to this instance's sockets, linked to its trace.
+        tracedSync("realtime.notified", { "activity.id": notification.id.toString() }, () => {
+          views.forget(notification.orgId);
+          hub.activityCommitted(notification);
+        }, linkTo(notification.traceparent));
       },
       onConnected: () => {
         views.trust();
@@ -55,6 +61,6 @@ export function createRealtime({ database, logger, guard, views, authenticate, p
       onConnected: () => guard.trust(),
       onDisconnected: () => guard.distrust(),
     },
-  ]);
+  ], observer);
   return { hub, bus };
 }

@@ -87,10 +87,11 @@ export function createRoom(organisationId: string, startAfter: bigint, { logger,
     const missed = from < upTo ? (await messagesAfter(organisationId, from, REPLAY_LIMIT)).filter((row) => BigInt(row.id) <= upTo) : [];
     if (!sockets.has(socket)) return;
     const oldest = missed[0];
-    // Too far behind (or behind the retained log) to replay everything: say so, so the client
-    // can page the feed instead.
-    if (oldest && (from > since || BigInt(oldest.id) > from + 1n)) {
-      socket.send(message("REPLAY_TRUNCATED", { since: since.toString(), oldestReplayedId: oldest.id }));
+    // Too far behind to replay everything, or behind what retention kept (the next id is not
+    // there): say so, so the client can page the feed instead.
+    const gap = from < upTo && (!oldest || BigInt(oldest.id) > from + 1n);
+    if (from > since || gap) {
+      socket.send(message("REPLAY_TRUNCATED", { since: since.toString(), oldestReplayedId: oldest?.id ?? null }));
     }
     for (const row of missed) socket.send(row.message);
     socket.subscribe(topic);

@@ -33,10 +33,16 @@ export const activities = pgTable(
     target: jsonObject<UserSummary | null>(),
     metadata: jsonObject<Record<string, unknown>>().notNull(),
     createdAt: createdAt(),
+    // The request that caused it, for an auditor: shown to ADMINs only.
+    requestId: text(),
+    ip: text(),
+    userAgent: text(),
   },
   (table) => [
     primaryKey({ name: "activities_pkey", columns: [table.organisationId, table.id] }),
     index("activities_org_type_id_idx").on(table.organisationId, table.type, table.id),
+    // The retention purge finds what has aged out without scanning the log.
+    index("activities_created_idx").on(table.createdAt),
     check("activities_type_known", sql.raw(`${"type"} in (${ACTIVITY_TYPES.map((type) => `'${type}'`).join(", ")})`)),
   ],
 );

@@ -152,7 +152,7 @@ export function createAccountService({ db, config, logger, passwords, attempts, 
           );
         }
         for (const { organisationId } of joined) {
-          await recordActivity(tx, { orgId: organisationId, userId: auth.userId, name: auth.name, email: auth.email }, {
+          await recordActivity(tx, { ...auth, orgId: organisationId }, {
             type: "USER_LEFT",
             payload: { userId: auth.userId, name: auth.name, email: auth.email, accountDeleted: true },
             target: { id: auth.userId, name: auth.name, email: auth.email },

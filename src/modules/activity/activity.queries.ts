@@ -9,11 +9,12 @@ import type { ActivityType } from "../../lib/vocabulary.ts";
 /** An activity's creation time as JavaScript's toISOString() writes it. */
 const isoTime = sql`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-/** One activity as the feed shows it (ActivitySchema). */
-const feedEntry = sql`json_build_object('id', id::text, 'type', type, 'message', message, 'actor', actor,
-  'target', target, 'metadata', metadata, 'createdAt', ${isoTime})`;
+/** One activity as the feed shows it (ActivitySchema); to ADMINs, with the request that caused it. */
+const feedEntry = (withContext: boolean) => sql`json_build_object('id', id::text, 'type', type, 'message', message, 'actor', actor,
+  'target', target, 'metadata', metadata, 'createdAt', ${isoTime}
+  ${withContext ? sql`, 'context', json_build_object('requestId', request_id, 'ip', ip, 'userAgent', user_agent)` : sql``})`;
 
-export type FeedPageQuery = { limit: number; before?: bigint; type?: ActivityType };
+export type FeedPageQuery = { limit: number; before?: bigint; type?: ActivityType; withContext?: boolean };
 export type FeedPageRow = { items: string; more: boolean; last_id: string | null };
 
 /**
@@ -21,8 +22,8 @@ export type FeedPageRow = { items: string; more: boolean; last_id: string | null
  * and the id the next page starts before. It reads `limit + 1` rows; the extra one only says
  * whether there is more.
  */
-export const feedPage = (organisationId: string, { limit, before, type }: FeedPageQuery): SQL => sql`
-  select coalesce(json_agg(${feedEntry} order by id desc) filter (where n <= ${limit}), '[]')::text as items,
+export const feedPage = (organisationId: string, { limit, before, type, withContext = false }: FeedPageQuery): SQL => sql`
+  select coalesce(json_agg(${feedEntry(withContext)} order by id desc) filter (where n <= ${limit}), '[]')::text as items,
          count(*) > ${limit} as more,
          (min(id) filter (where n <= ${limit}))::text as last_id
   from (

@@ -13,6 +13,10 @@ export const ActivitySchema = z
     target: UserSummarySchema.nullable(),
     metadata: z.record(z.string(), z.unknown()).openapi({ description: "The event's payload, as sent on /ws" }),
     createdAt: z.iso.datetime(),
+    context: z
+      .object({ requestId: z.string().nullable(), ip: z.string().nullable(), userAgent: z.string().nullable() })
+      .optional()
+      .openapi({ description: "The request that caused it (request id, client IP as the rate limits saw it, user agent). ADMINs only." }),
   })
   .openapi("Activity");
 
@@ -22,5 +26,17 @@ export const ActivityQuery = z.object({
   type: ActivityTypeSchema.optional().openapi({ param: { name: "type", in: "query" } }),
 });
 
+export const EXPORT_FORMATS = ["ndjson", "csv"] as const;
+
+export const ExportQuery = z
+  .object({
+    format: z.enum(EXPORT_FORMATS).default("ndjson").openapi({ param: { name: "format", in: "query" } }),
+    from: z.iso.datetime().optional().openapi({ param: { name: "from", in: "query" }, description: "Activities at or after this instant" }),
+    to: z.iso.datetime().optional().openapi({ param: { name: "to", in: "query" }, description: "Activities before this instant" }),
+    type: ActivityTypeSchema.optional().openapi({ param: { name: "type", in: "query" } }),
+  })
+  .refine((query) => !query.from || !query.to || query.from < query.to, { path: ["to"], message: "Must be after from" });
+
 export type Activity = z.infer<typeof ActivitySchema>;
+export type ExportQueryInput = z.infer<typeof ExportQuery>;
 export type ActivityQueryInput = z.infer<typeof ActivityQuery>;

@@ -2,35 +2,40 @@ import { sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client.ts";
 import { queryRows } from "../../db/sql.ts";
 import { statementInOrg } from "../../db/tenant.ts";
-import type { AuthContext } from "../../lib/auth-context.ts";
+import type { AuthContext, ClientOrigin } from "../../lib/auth-context.ts";
 import { decodeCursor, encodeCursor } from "../../lib/cursor.ts";
 import { BadRequestError } from "../../lib/errors.ts";
+import { activeTraceparent, traced } from "../../lib/tracing.ts";
 import type { UserSummary } from "../../lib/vocabulary.ts";
 import { type ActivityEvent, describeActivity, parseActivityId } from "./activity.events.ts";
 import { type ActivityMessageRow, activityMessagesAfter, type FeedPageRow, feedPage, socketMessage } from "./activity.queries.ts";
-import type { Activity, ActivityQueryInput } from "./activity.schemas.ts";
+import { exportStream } from "./activity.export.ts";
+import type { Activity, ActivityQueryInput, ExportQueryInput } from "./activity.schemas.ts";
 
 /** The channel that wakes every instance when an organisation's activity log grows. */
 export const ACTIVITY_CHANNEL = "activity";
 
-/** What an ACTIVITY_CHANNEL notification says: whose log grew, to which id, and the socket message when it fitted. */
-export type ActivityNotification = { orgId: string; id: bigint; message?: string };
+/**
+ * What an ACTIVITY_CHANNEL notification says: whose log grew, to which id, the socket message
+ * when it fitted, and the trace of the request that committed it (when tracing is on).
+ */
+export type ActivityNotification = { orgId: string; id: bigint; message?: string; traceparent?: string };
 
 // PostgreSQL refuses a NOTIFY payload of 8000 bytes or more; a longer message stays in the table.
 const NOTIFY_MESSAGE_LIMIT = 7900;
 
 export function parseActivityNotification(payload: string): ActivityNotification | null {
   try {
-    const { o, i, m } = JSON.parse(payload) as { o?: unknown; i?: unknown; m?: unknown };
+    const { o, i, m, t } = JSON.parse(payload) as { o?: unknown; i?: unknown; m?: unknown; t?: unknown };
     if (typeof o !== "string" || typeof i !== "string" || !/^\d+$/.test(i)) return null;
-    return { orgId: o, id: BigInt(i), ...(typeof m === "string" ? { message: m } : {}) };
+    return { orgId: o, id: BigInt(i), ...(typeof m === "string" ? { message: m } : {}), ...(typeof t === "string" ? { traceparent: t } : {}) };
   } catch {
     return null;
   }
 }
 
-/** Who did it, in which organisation. An AuthContext is one. */
-export type ActivityAuthor = { orgId: string; userId: string; name: string; email: string };
+/** Who did it, in which organisation, and from where. An AuthContext is one. */
+export type ActivityAuthor = { orgId: string; userId: string; name: string; email: string; origin?: ClientOrigin };
 
 export const summaryOf = (author: Pick<ActivityAuthor, "userId" | "name" | "email">): UserSummary => ({
   id: author.userId,
@@ -50,16 +55,20 @@ export const summaryOf = (author: Pick<ActivityAuthor, "userId" | "name" | "emai
  * Invites and plan changes take the same lock anyway; everything else pays one row lock per
  * change.
  */
-export async function recordActivity(tx: Tx, author: ActivityAuthor, event: ActivityEvent): Promise<Activity> {
-  return recordedActivity(author, event, await queryRows<RecordedRow>(tx, recordActivitySql(author, event)));
+export function recordActivity(tx: Tx, author: ActivityAuthor, event: ActivityEvent): Promise<Activity> {
+  return traced("recordActivity", { "activity.type": event.type }, async () =>
+    recordedActivity(author, event, await queryRows<RecordedRow>(tx, recordActivitySql(author, event))),
+  );
 }
 
 /**
  * recordActivity for a change that is nothing but its activity (a broadcast): the same single
  * statement, run on its own in the organisation in one round trip.
  */
-export async function recordActivityAlone(db: Db, author: ActivityAuthor, event: ActivityEvent): Promise<Activity> {
-  return recordedActivity(author, event, await statementInOrg<RecordedRow>(db, author.orgId, recordActivitySql(author, event)));
+export function recordActivityAlone(db: Db, author: ActivityAuthor, event: ActivityEvent): Promise<Activity> {
+  return traced("recordActivity", { "activity.type": event.type }, async () =>
+    recordedActivity(author, event, await statementInOrg<RecordedRow>(db, author.orgId, recordActivitySql(author, event))),
+  );
 }
 
 type RecordedRow = { id: string; created_at: string };
@@ -75,14 +84,16 @@ const recordActivitySql = (author: ActivityAuthor, event: ActivityEvent) => sql`
     where id = ${author.orgId}
     returning id, last_activity_id
   ), inserted as (
-    insert into activities (organisation_id, id, type, message, actor, target, metadata)
+    insert into activities (organisation_id, id, type, message, actor, target, metadata, request_id, ip, user_agent)
     select id, last_activity_id, ${event.type}, ${describeActivity(event, summaryOf(author))}, ${summaryOf(author)}::jsonb,
-           ${event.target ?? null}::jsonb, ${event.payload}::jsonb
+           ${event.target ?? null}::jsonb, ${event.payload}::jsonb,
+           ${author.origin?.requestId ?? null}, ${author.origin?.ip ?? null}, ${author.origin?.userAgent ?? null}
     from counted
     returning organisation_id, id, type, metadata, created_at
   ), announced as (
-    select id, created_at, json_build_object('o', organisation_id, 'i', id::text, 'm', ${socketMessage})::text as with_message,
-           json_build_object('o', organisation_id, 'i', id::text)::text as without_message
+    select id, created_at,
+           json_build_object('o', organisation_id, 'i', id::text, 't', ${activeTraceparent() ?? null}::text, 'm', ${socketMessage})::text as with_message,
+           json_build_object('o', organisation_id, 'i', id::text, 't', ${activeTraceparent() ?? null}::text)::text as without_message
     from inserted
   )
   select id::text as id, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at,
@@ -113,9 +124,14 @@ export function createActivityService({ db }: { db: Db }) {
       const [encoded] = cursor ? decodeCursor(cursor, 1) : [];
       const before = encoded === undefined ? undefined : parseActivityId(encoded);
       if (before === null) throw new BadRequestError("Invalid cursor");
-      const [row] = await statementInOrg<FeedPageRow>(db, auth.orgId, feedPage(auth.orgId, { limit, before, type }));
+      // Where an activity came from is for ADMINs: a member's feed shows what happened.
+      const withContext = auth.role === "ADMIN";
+      const [row] = await statementInOrg<FeedPageRow>(db, auth.orgId, feedPage(auth.orgId, { limit, before, type, withContext }));
       return { itemsJson: row?.items ?? "[]", nextCursor: row?.more && row.last_id ? encodeCursor(row.last_id) : null };
     },
+
+    /** The whole log of the caller's organisation, streamed (ADMIN: the route says so). */
+    export: (auth: AuthContext, query: ExportQueryInput): ReadableStream<string> => exportStream(db, auth.orgId, query),
 
     /** The id of the organisation's newest activity (0 before the first): where a new socket starts. */
     async latestId(organisationId: string): Promise<bigint> {

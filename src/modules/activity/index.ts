@@ -12,3 +12,4 @@ export {
   recordActivityAlone,
   summaryOf,
 } from "./activity.service.ts";
+export { createRetention } from "./retention.ts";

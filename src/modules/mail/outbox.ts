@@ -1,5 +1,6 @@
-import { sql } from "drizzle-orm";
-import type { Tx } from "../../db/client.ts";
+import { and, count, isNull, sql } from "drizzle-orm";
+import type { Db, Tx } from "../../db/client.ts";
+import { withSystem } from "../../db/tenant.ts";
 import { outbox } from "../../db/schema/index.ts";
 
 /** The channel that wakes every instance's sender when mail is queued. */
@@ -14,4 +15,10 @@ export type Mail = { to: string; subject: string; body: string; organisationId?:
 export async function queueMail(tx: Tx, mail: Mail): Promise<void> {
   await tx.insert(outbox).values({ recipient: mail.to, subject: mail.subject, body: mail.body, organisationId: mail.organisationId ?? null });
   await tx.execute(sql`select pg_notify(${OUTBOX_CHANNEL}, '')`);
+}
+
+/** Mail waiting to leave (not sent, not given up on). */
+export async function outboxDepth(db: Db): Promise<number> {
+  const [row] = await withSystem(db, (tx) => tx.select({ waiting: count() }).from(outbox).where(and(isNull(outbox.sentAt), isNull(outbox.failedAt))));
+  return row?.waiting ?? 0;
 }

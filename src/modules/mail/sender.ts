@@ -20,7 +20,10 @@ const backoffSeconds = (attempts: number) => Math.min(3600, 2 ** attempts);
  *
  * Woken by the outbox notification, and by a poll for retries coming due.
  */
-export function createOutboxSender({ db, transport, logger }: { db: Db; transport: MailTransport; logger: Logger }, { pollMs = 5000, maxAttempts = 10 }: OutboxSenderOptions = {}) {
+export function createOutboxSender(
+  { db, transport, logger, onFailure }: { db: Db; transport: MailTransport; logger: Logger; onFailure?: () => void },
+  { pollMs = 5000, maxAttempts = 10 }: OutboxSenderOptions = {},
+) {
   let stopped = false;
   let draining: Promise<void> | undefined;
   let wokenMeanwhile = false;
@@ -42,6 +45,7 @@ export function createOutboxSender({ db, transport, logger }: { db: Db; transpor
         await transport.send(mail);
         await tx.update(outbox).set({ sentAt: sql`now()`, attempts, lastError: null }).where(eq(outbox.id, mail.id));
       } catch (error) {
+        onFailure?.();
         const giveUp = attempts >= maxAttempts;
         const reason = error instanceof Error ? error.message : String(error);
         await tx

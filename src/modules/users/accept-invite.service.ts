@@ -112,7 +112,7 @@ export function createAcceptInviteService({ db, config, passwords, attempts, ses
       await tx.update(invites).set({ status: "ACCEPTED" }).where(eq(invites.id, invite.id));
       await recordActivity(
         tx,
-        { orgId: invite.organisationId, userId: user.id, name: user.name, email: user.email },
+        { orgId: invite.organisationId, userId: user.id, name: user.name, email: user.email, origin },
         { type: "USER_JOINED", payload: { userId: user.id, name: user.name, email: user.email, role: current.role }, target: user },
       );
       const tokens = await sessions.start(tx, { userId: user.id, orgId: invite.organisationId, role: current.role }, origin);
