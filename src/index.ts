@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { createApp } from "./app.ts";
-import { type Config, ConfigError, loadConfig } from "./config/env.ts";
+import { embeddedSecrets, secretsFileFor } from "./config/embedded-secrets.ts";
+import { type Config, ConfigError, DEFAULT_PGLITE_DATA_DIR, loadConfig } from "./config/env.ts";
 import { createDatabase, type Database } from "./db/client.ts";
 import { runMigrations } from "./db/migrate.ts";
 import { createLogger, type Logger } from "./lib/logger.ts";
@@ -217,21 +218,25 @@ const hot = ((globalThis as { __saasHotState?: HotState }).__saasHotState ??= {}
 
 async function main() {
   let loaded: ReturnType<typeof loadConfig>;
+  let keptSecrets: Record<string, string | undefined> = {};
   try {
-    loaded = loadConfig({ ...process.env, ...hot.generatedSecrets });
+    const env = { ...process.env, ...hot.generatedSecrets };
+    if (!env.DATABASE_URL) keptSecrets = embeddedSecrets(env.PGLITE_DATA_DIR || DEFAULT_PGLITE_DATA_DIR, env);
+    loaded = loadConfig({ ...env, ...keptSecrets });
   } catch (error) {
-    console.error(error instanceof ConfigError ? error.message : error);
-    process.exit(1);
+    exitWith(error);
   }
   const { config, warnings } = loaded;
   const logger = createLogger(config.LOG_LEVEL);
   for (const warning of warnings) logger.warn(warning);
+  const kept = Object.keys(keptSecrets);
+  if (kept.length > 0) logger.info(`${kept.join(" and ")}: kept in ${secretsFileFor(config.PGLITE_DATA_DIR)} beside the embedded database`);
   hot.generatedSecrets ??= Object.fromEntries(
     (["JWT_ACCESS_SECRET", "JWT_REFRESH_SECRET"] as const).filter((key) => !process.env[key]).map((key) => [key, config[key]]),
   );
 
   await hot.running?.stop();
-  hot.running = await startServer({ config, logger });
+  hot.running = await startServer({ config, logger }).catch(exitWith);
 
   if (hot.signalsInstalled) return;
   hot.signalsInstalled = true;
@@ -242,6 +247,16 @@ async function main() {
       process.exit(0);
     });
   }
+}
+
+/** A start-up failure a user can fix gets one line saying how, not a stack trace. */
+function exitWith(error: unknown): never {
+  const { code, path } = error as NodeJS.ErrnoException;
+  if (error instanceof ConfigError) console.error(error.message);
+  else if ((code === "EACCES" || code === "EPERM" || code === "EROFS") && path) {
+    console.error(`cannot write ${path} (${code}): mount a writable volume there or set DATABASE_URL to use PostgreSQL`);
+  } else console.error(error);
+  process.exit(1);
 }
 
 if (import.meta.main) await main();

@@ -1,5 +1,9 @@
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { embeddedSecrets, secretsFileFor } from "../src/config/embedded-secrets.ts";
 import { ConfigError, loadConfig } from "../src/config/env.ts";
 import * as authRoutes from "../src/modules/auth/auth.routes.ts";
 import { createClient, parseWith } from "./support/client.ts";
@@ -123,4 +127,62 @@ describe("production guard", () => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(key);
   });
+});
+
+describe("embedded database with no configuration", () => {
+  const made: string[] = [];
+  const scratchDir = (prefix: string) => {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    made.push(dir);
+    return dir;
+  };
+  afterAll(() => {
+    for (const dir of made) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("secrets are generated once beside the database (owner-only), reused, and never override the environment", () => {
+    const dataDir = join(scratchDir("saas-secrets-"), "pglite");
+    const first = embeddedSecrets(dataDir, {});
+    expect(first.JWT_ACCESS_SECRET?.length).toBeGreaterThanOrEqual(32);
+    expect(first.JWT_REFRESH_SECRET).not.toBe(first.JWT_ACCESS_SECRET);
+    expect(statSync(secretsFileFor(dataDir)).mode & 0o777).toBe(0o600);
+    expect(embeddedSecrets(dataDir, {})).toEqual(first);
+    expect(embeddedSecrets(dataDir, { JWT_ACCESS_SECRET: "from the environment" })).toEqual({ JWT_REFRESH_SECRET: first.JWT_REFRESH_SECRET });
+    expect(embeddedSecrets("memory://", {})).toEqual({});
+  });
+
+  test("production starts on the embedded database, and a token survives a restart", async () => {
+    const dataDir = join(scratchDir("saas-embedded-"), "pglite");
+    const start = async () => {
+      const child = Bun.spawn(["bun", ENTRY], {
+        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", PORT: "0", NODE_ENV: "production", PGLITE_DATA_DIR: dataDir },
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      const output = watchOutput(child);
+      const port = (await output.waitFor(/listening on http:\/\/localhost:(\d+)/, 30_000))[1];
+      return { child, api: createClient(`http://127.0.0.1:${port}`) };
+    };
+
+    const first = await start();
+    let token: string;
+    try {
+      const registered = await first.api.post("/api/auth/register", {
+        body: { name: "Solo", email: uniqueEmail("embedded"), password: PASSWORD, organisationName: "Embedded" },
+      });
+      expect(registered.status).toBe(201);
+      token = parseWith(authRoutes.register, 201, registered).data.accessToken;
+      first.child.kill("SIGTERM");
+      expect(await first.child.exited).toBe(0);
+    } finally {
+      first.child.kill("SIGKILL");
+    }
+
+    const second = await start();
+    try {
+      expect((await second.api.get("/api/organisations", { token })).status).toBe(200);
+    } finally {
+      second.child.kill("SIGKILL");
+    }
+  }, 60_000);
 });

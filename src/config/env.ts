@@ -15,14 +15,16 @@ const positiveInt = z.coerce.number().int().positive();
 const flag = z.enum(["true", "false"]).transform((value) => value === "true");
 const optionalUrl = z.preprocess((value) => (value === "" ? undefined : value), z.url().optional());
 
+export const DEFAULT_PGLITE_DATA_DIR = ".data/pglite";
 const MIN_SECRET_LENGTH = 32;
-const SECRET_KEYS = ["JWT_ACCESS_SECRET", "JWT_REFRESH_SECRET"] as const;
+export const SECRET_KEYS = ["JWT_ACCESS_SECRET", "JWT_REFRESH_SECRET"] as const;
+export type SecretKey = (typeof SECRET_KEYS)[number];
 
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   DATABASE_URL: optionalUrl,
-  PGLITE_DATA_DIR: z.string().min(1).default(".data/pglite"),
+  PGLITE_DATA_DIR: z.string().min(1).default(DEFAULT_PGLITE_DATA_DIR),
   DATABASE_POOL_SIZE: positiveInt.default(10),
   JWT_ACCESS_SECRET: z.string().optional(),
   JWT_REFRESH_SECRET: z.string().optional(),
@@ -63,7 +65,7 @@ const envSchema = z.object({
 
 type ParsedEnv = z.infer<typeof envSchema>;
 
-export type Config = Omit<ParsedEnv, (typeof SECRET_KEYS)[number]> & {
+export type Config = Omit<ParsedEnv, SecretKey> & {
   JWT_ACCESS_SECRET: string;
   JWT_REFRESH_SECRET: string;
 };
@@ -86,7 +88,7 @@ export function loadConfig(env: Record<string, string | undefined>): { config: C
   }
 
   const warnings: string[] = [];
-  const secrets = {} as Record<(typeof SECRET_KEYS)[number], string>;
+  const secrets = {} as Record<SecretKey, string>;
   for (const key of SECRET_KEYS) {
     const value = parsed.data[key];
     if (value && value.length >= MIN_SECRET_LENGTH) {
