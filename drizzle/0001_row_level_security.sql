@@ -10,11 +10,16 @@
 -- owner (rather than a superuser) sees no tenant rows outside withOrg() unless withSystem()
 -- has opened the system policy for that one transaction.
 
+-- Roles are cluster-wide: another database on this server may have created it already, or a
+-- DBA did (then the migrating role needs no CREATEROLE: CREATE ROLE is refused for lack of it
+-- even when the role exists, hence the look first).
 DO $$
 BEGIN
-  CREATE ROLE app_tenant NOLOGIN;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'app_tenant') THEN
+    CREATE ROLE app_tenant NOLOGIN;
+  END IF;
 EXCEPTION WHEN duplicate_object THEN
-  NULL; -- roles are cluster-wide: another database on this server created it already
+  NULL; -- created by a concurrent migration of another database
 END
 $$;--> statement-breakpoint
 -- withOrg() switches to app_tenant, so the application's role must be a member of it.
