@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -186,3 +187,46 @@ describe("embedded database with no configuration", () => {
     }
   }, 60_000);
 });
+
+describe("start-up before the database", () => {
+  if (!process.env.DATABASE_URL) console.log("skipped: waiting for a late PostgreSQL needs a server to be late (the embedded database is in the process)");
+  test.skipIf(!process.env.DATABASE_URL)("the API waits for a PostgreSQL that is not accepting connections yet", async () => {
+    const { url } = await testDatabase();
+    const target = new URL(url as string);
+    // A port where nothing listens yet; after a moment, a plain TCP relay to the real server opens on it.
+    const port = await freePort();
+    const late = new URL(target);
+    late.port = String(port);
+    const child = await spawnApi({ ...TEST_SECRETS, DATABASE_URL: late.toString() });
+    const output = watchOutput(child);
+    let relay: { stop(): void } | undefined;
+    try {
+      await output.waitFor(/database not reachable yet/);
+      relay = await tcpRelay(port, target.hostname, Number(target.port || 5432));
+      const listening = await output.waitFor(/listening on http:\/\/localhost:(\d+)/, 15_000);
+      expect((await fetch(`http://127.0.0.1:${listening[1]}/ready`)).status).toBe(200);
+    } finally {
+      child.kill("SIGKILL");
+      relay?.stop();
+    }
+  }, 30_000);
+});
+
+async function freePort() {
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const { port } = probe;
+  probe.stop(true);
+  return port;
+}
+
+/** Bytes both ways between a local port and the database server, nothing else. */
+async function tcpRelay(port: number, hostname: string, targetPort: number) {
+  const server = createServer((client) => {
+    const upstream = connect(targetPort, hostname);
+    client.pipe(upstream).pipe(client);
+    client.on("error", () => upstream.destroy());
+    upstream.on("error", () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  return { stop: () => server.close() };
+}
