@@ -35,11 +35,13 @@ check() { # check DESCRIPTION COMMAND...: ok when the command succeeds
 }
 
 cleanup() {
-  for name in "${containers[@]}"; do podman rm -f -t 0 "$name" >/dev/null 2>&1; done
+  for name in "${containers[@]}"; do podman rm -f -v -t 0 "$name" >/dev/null 2>&1; done
   if [ -n "${compose_project:-}" ]; then
-    (cd deploy/compose-test && podman-compose -p "$compose_project" "${compose_files[@]}" down -v -t 2 >/dev/null 2>&1)
+    podman-compose -p "$compose_project" "${compose_files[@]}" down -v -t 2 >/dev/null 2>&1
+    podman network rm -f "${compose_project}_default" >/dev/null 2>&1
   fi
   podman rmi -f "$tag" >/dev/null 2>&1
+  podman image prune -f >/dev/null 2>&1
   psql "$PG_URL" -qc "drop database if exists ${pg_role} with (force)" >/dev/null 2>&1
   psql "$PG_URL" -qc "drop role if exists ${pg_role}" >/dev/null 2>&1
   rm -rf "$work"
@@ -194,10 +196,8 @@ else
 fi
 
 # --- compose: two replicas behind one port ----------------------------------------------------
-if [ -f scripts/compose-test.sh ]; then
-  # shellcheck source=scripts/compose-test.sh
-  source scripts/compose-test.sh
-fi
+# shellcheck source=scripts/compose-test.sh
+source scripts/compose-test.sh
 
 echo
 echo "container: ${passed} passed, ${failed} failed"
