@@ -1,4 +1,3 @@
-import { swaggerUI } from "@hono/swagger-ui";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { bearerAuth } from "hono/bearer-auth";
@@ -20,10 +19,10 @@ import { accountRouter } from "./modules/account/account.router.ts";
 import { type DevMailbox, mailboxPage } from "./modules/mail/index.ts";
 import { activityRouter } from "./modules/activity/activity.router.ts";
 import { authRouter } from "./modules/auth/auth.router.ts";
+import { docsRouter } from "./modules/docs/docs.router.ts";
 import { healthRouter } from "./modules/health/health.router.ts";
 import { organisationsRouter } from "./modules/organisations/organisations.router.ts";
 import { usersRouter } from "./modules/users/users.router.ts";
-import { WS_TESTER_HTML } from "./realtime/ws-tester.ts";
 import { realtimeRouter } from "./realtime/ws.router.ts";
 import type { Services } from "./services.ts";
 
@@ -124,8 +123,7 @@ export function createApp({ logger, services, rateLimits, corsOrigins, trustProx
       })),
     ),
   );
-  app.get("/docs", swaggerUI({ url: "/docs/spec", persistAuthorization: true }));
-  app.get("/docs/ws", (c) => c.html(WS_TESTER_HTML));
+  app.route("/", docsRouter);
   if (devMailbox) app.get("/dev/mailbox", (c) => c.html(mailboxPage(devMailbox)));
   if (metricsToken) {
     app.get("/metrics", bearerAuth({ token: metricsToken }), async (c) =>

@@ -118,19 +118,30 @@ describe("CORS", () => {
 });
 
 describe("documentation", () => {
-  test("/docs serves Swagger UI pointed at /docs/spec", async () => {
+  test("/docs serves Swagger UI from this origin only, pointed at /docs/spec", async () => {
     const response = await fetch(`${server().base}/docs`);
     expect(response.status).toBe(200);
+    expect(response.headers.get("content-security-policy")).toContain("default-src 'none'");
+    expect(response.headers.get("content-security-policy")).toContain("script-src 'self'");
     const html = await response.text();
-    expect(html).toContain("SwaggerUI");
-    expect(html).toContain("/docs/spec");
+    const loaded = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1] as string);
+    expect(loaded.length).toBeGreaterThan(2);
+    for (const path of loaded) {
+      expect(path).toStartWith("/docs/");
+      expect((await fetch(`${server().base}${path}`)).status).toBe(200);
+    }
+    const init = await (await fetch(`${server().base}/docs/init.js`)).text();
+    expect(init).toContain('url: "/docs/spec"');
+    expect(init).toContain("validatorUrl: null");
+    expect((await fetch(`${server().base}/docs/assets/package.json`)).status).toBe(404);
   });
 
   test("/docs/ws serves the realtime tester, linked from the API description", async () => {
     const page = await fetch(`${server().base}/docs/ws`);
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toContain("text/html");
-    expect(await page.text()).toContain('new WebSocket(url, ["bearer", token])');
+    expect(await page.text()).toContain('<script src="/docs/ws.js">');
+    expect(await (await fetch(`${server().base}/docs/ws.js`)).text()).toContain('new WebSocket(url, ["bearer", token])');
     const spec = await fetchSpec(api);
     expect(spec.info.description).toContain("/docs/ws");
   });

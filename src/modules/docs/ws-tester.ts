@@ -1,5 +1,5 @@
 /** /docs/ws: connect to /ws from a browser with a pasted token and watch events arrive. */
-export const WS_TESTER_HTML = `<!doctype html>
+export const WS_TESTER_PAGE = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -33,45 +33,47 @@ trigger changes through the API: every event of your organisation appears below.
   <span id="status">disconnected</span>
 </div>
 <div id="log" aria-live="polite"></div>
-<script>
-  const $ = (id) => document.getElementById(id);
-  let socket;
-  const setConnected = (connected, text) => {
-    $("status").textContent = text;
-    $("connect").disabled = connected;
-    $("disconnect").disabled = !connected;
-    $("ping").disabled = !connected;
-  };
-  const log = (type, body) => {
-    const entry = document.createElement("div");
-    entry.className = "entry";
-    const label = document.createElement("span");
-    label.className = "type";
-    label.textContent = type;
-    entry.append(label, " " + body);
-    $("log").prepend(entry);
-  };
-  $("connect").onclick = () => {
-    const token = $("token").value.trim();
-    if (!token) return log("ERROR", "paste an access token first");
-    const url = new URL("/ws", location.href);
-    url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
-    if ($("since").value.trim()) url.searchParams.set("since", $("since").value.trim());
-    socket = new WebSocket(url, ["bearer", token]);
-    setConnected(true, "connecting…");
-    socket.onopen = () => setConnected(true, "connected");
-    socket.onmessage = (event) => {
-      const message = JSON.parse(event.data);
-      log(message.type, JSON.stringify(message, null, 2));
-    };
-    socket.onclose = (event) => {
-      setConnected(false, "closed (" + event.code + (event.reason ? ": " + event.reason : "") + ")");
-      log("CLOSED", event.code === 1006 ? "refused or dropped (a bad or expired token is refused with 401)" : event.code + " " + event.reason);
-    };
-  };
-  $("disconnect").onclick = () => socket && socket.close();
-  $("ping").onclick = () => socket && socket.send(JSON.stringify({ type: "PING" }));
-  $("clear").onclick = () => { $("log").textContent = ""; };
-</script>
+<script src="/docs/ws.js"></script>
 </body>
 </html>`;
+
+/** Its script, served as a file so that the page's policy allows no inline script. */
+export const WS_TESTER_SCRIPT = `const $ = (id) => document.getElementById(id);
+let socket;
+const setConnected = (connected, text) => {
+  $("status").textContent = text;
+  $("connect").disabled = connected;
+  $("disconnect").disabled = !connected;
+  $("ping").disabled = !connected;
+};
+const log = (type, body) => {
+  const entry = document.createElement("div");
+  entry.className = "entry";
+  const label = document.createElement("span");
+  label.className = "type";
+  label.textContent = type;
+  entry.append(label, " " + body);
+  $("log").prepend(entry);
+};
+$("connect").onclick = () => {
+  const token = $("token").value.trim();
+  if (!token) return log("ERROR", "paste an access token first");
+  const url = new URL("/ws", location.href);
+  url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
+  if ($("since").value.trim()) url.searchParams.set("since", $("since").value.trim());
+  socket = new WebSocket(url, ["bearer", token]);
+  setConnected(true, "connecting…");
+  socket.onopen = () => setConnected(true, "connected");
+  socket.onmessage = (event) => {
+    const message = JSON.parse(event.data);
+    log(message.type, JSON.stringify(message, null, 2));
+  };
+  socket.onclose = (event) => {
+    setConnected(false, "closed (" + event.code + (event.reason ? ": " + event.reason : "") + ")");
+    log("CLOSED", event.code === 1006 ? "refused or dropped (a bad or expired token is refused with 401)" : event.code + " " + event.reason);
+  };
+};
+$("disconnect").onclick = () => socket && socket.close();
+$("ping").onclick = () => socket && socket.send(JSON.stringify({ type: "PING" }));
+$("clear").onclick = () => { $("log").textContent = ""; };
+`;

@@ -1,0 +1,35 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../../app-env.ts";
+import { SWAGGER_ASSETS, SWAGGER_INIT, SWAGGER_PAGE } from "./swagger-ui.ts";
+import { WS_TESTER_PAGE, WS_TESTER_SCRIPT } from "./ws-tester.ts";
+
+/**
+ * The pages' policy: everything from this origin and nothing from anywhere else, so a page
+ * cannot be made to load or send to a third party. Swagger UI sets inline styles, hence
+ * 'unsafe-inline' for styles only; its icons are data: URIs.
+ */
+const PAGE_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+const page = (body: string, type: string) =>
+  new Response(body, { headers: { "content-type": type, "content-security-policy": PAGE_POLICY, "cache-control": "no-cache" } });
+
+/** /docs (Swagger UI over /docs/spec) and /docs/ws (the realtime tester), all served locally. */
+export const docsRouter = new Hono<AppEnv>()
+  .get("/docs", () => page(SWAGGER_PAGE, "text/html; charset=utf-8"))
+  .get("/docs/init.js", () => page(SWAGGER_INIT, "text/javascript; charset=utf-8"))
+  .get("/docs/assets/:name", (c) => {
+    const asset = SWAGGER_ASSETS[c.req.param("name")];
+    if (!asset) return c.notFound();
+    return new Response(Bun.file(asset.file), { headers: { "content-type": asset.type, "cache-control": "public, max-age=86400" } });
+  })
+  .get("/docs/ws", () => page(WS_TESTER_PAGE, "text/html; charset=utf-8"))
+  .get("/docs/ws.js", () => page(WS_TESTER_SCRIPT, "text/javascript; charset=utf-8"));

@@ -1,0 +1,130 @@
+// The pages a developer meets first, in a real browser: Debian's Chromium driven by
+// playwright-core. Every request a page makes is recorded, and any to another host is aborted:
+// /docs must work with the network unplugged. Screenshots go to tests/artifacts/ (git-ignored).
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { type Browser, chromium } from "playwright-core";
+import { addMember, registerOrg } from "./support/fixtures.ts";
+import { fetchSpec } from "./support/routes.ts";
+import { useTestServer } from "./support/server.ts";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const ARTIFACTS = join(import.meta.dir, "artifacts");
+// Headless, and quiet: without the background-networking flags Chromium calls Google's hosts
+// at start, which a closed network refuses (and which would count as leaving the machine).
+const CHROMIUM_FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+const chromiumInstalled = existsSync(CHROMIUM);
+if (!chromiumInstalled) console.log(`skipped: the browser tests need Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`);
+
+describe.skipIf(!chromiumInstalled)("in a browser", () => {
+  const { api, server } = useTestServer();
+  let browser: Browser;
+
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+    mkdirSync(ARTIFACTS, { recursive: true });
+  });
+  afterAll(() => browser?.close());
+
+  /** A page in a fresh profile; `elsewhere` lists every request it tried to make off this server. */
+  async function openPage() {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const ours = new URL(server().base).host;
+    const elsewhere: string[] = [];
+    await context.route(
+      (url) => url.protocol !== "data:" && url.host !== ours,
+      (route) => {
+        elsewhere.push(route.request().url());
+        return route.abort();
+      },
+    );
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on("pageerror", (error) => problems.push(error.message));
+    page.on("console", (message) => {
+      if (message.type() === "error") problems.push(message.text());
+    });
+    return { page, elsewhere, problems, close: () => context.close() };
+  }
+
+  test("/docs renders every operation, and no request leaves the machine", async () => {
+    const spec = await fetchSpec(api);
+    const operations = Object.values(spec.paths ?? {}).flatMap((item) =>
+      Object.keys(item ?? {}).filter((key) => ["get", "post", "put", "patch", "delete"].includes(key)),
+    ).length;
+    const { page, elsewhere, problems, close } = await openPage();
+    try {
+      await page.goto(`${server().base}/docs`);
+      await page.locator(".opblock").first().waitFor({ timeout: 15_000 });
+      await expect(page.locator(".opblock").count()).resolves.toBe(operations);
+      await page.screenshot({ path: join(ARTIFACTS, "docs.png"), fullPage: true });
+      expect(elsewhere).toEqual([]);
+      expect(problems).toEqual([]);
+    } finally {
+      await close();
+    }
+  }, 30_000);
+
+  test("Authorize with a fresh token, then Try it out on GET /api/organisations: 200 with the organisation", async () => {
+    const admin = await registerOrg(api, { organisationName: "Browser Org" });
+    const { page, elsewhere, close } = await openPage();
+    try {
+      await page.goto(`${server().base}/docs`);
+      await page.locator("button.authorize").first().click();
+      await page.locator(".modal-ux-content input").fill(admin.accessToken);
+      await page.locator(".modal-ux-content button.authorize").click();
+      await page.locator(".modal-ux-content button.btn-done").click();
+
+      const operation = page.locator(".opblock-get", { has: page.locator('.opblock-summary-path[data-path="/api/organisations"]') });
+      await operation.locator(".opblock-summary").click();
+      await operation.locator("button.try-out__btn").click();
+      await operation.locator("button.execute").click();
+      const status = operation.locator(".live-responses-table .response .response-col_status");
+      await status.waitFor({ timeout: 10_000 });
+      expect((await status.textContent())?.trim()).toStartWith("200");
+      expect(await operation.locator(".live-responses-table").textContent()).toContain("Browser Org");
+      await status.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(ARTIFACTS, "docs-try-it-out.png") });
+      expect(elsewhere).toEqual([]);
+    } finally {
+      await close();
+    }
+  }, 30_000);
+
+  test("/docs/ws shows a broadcast sent through the API, then the close code when the member is removed", async () => {
+    const admin = await registerOrg(api);
+    const member = await addMember(api, admin);
+    const { page, elsewhere, problems, close } = await openPage();
+    try {
+      await page.goto(`${server().base}/docs/ws`);
+      await page.locator("#token").fill(member.accessToken);
+      await page.locator("#connect").click();
+      await page.locator(".entry .type", { hasText: "CONNECTED" }).waitFor({ timeout: 10_000 });
+
+      const message = "Deploy at five, from the browser test";
+      expect((await api.post("/api/organisations/broadcast", { token: admin.accessToken, body: { message } })).status).toBe(201);
+      const broadcast = page.locator(".entry", { has: page.locator(".type", { hasText: "BROADCAST_MESSAGE" }) });
+      await broadcast.waitFor({ timeout: 10_000 });
+      expect(await broadcast.textContent()).toContain(message);
+
+      expect((await api.delete(`/api/users/${member.user.id}`, { token: admin.accessToken })).status).toBe(200);
+      await page.locator("#status", { hasText: "closed (4003" }).waitFor({ timeout: 10_000 });
+      await page.screenshot({ path: join(ARTIFACTS, "ws-tester.png"), fullPage: true });
+      expect(elsewhere).toEqual([]);
+      expect(problems).toEqual([]);
+    } finally {
+      await close();
+    }
+  }, 30_000);
+});
