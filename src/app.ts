@@ -7,7 +7,7 @@ import { errorHandler, notFoundHandler } from "./lib/errors.ts";
 import type { Logger } from "./lib/logger.ts";
 import type { Metrics } from "./lib/metrics.ts";
 import { tracingEnabled } from "./lib/tracing.ts";
-import { failure } from "./lib/response.ts";
+import { declareUnsupportedMediaType, failure } from "./lib/response.ts";
 import { createRouter } from "./lib/router.ts";
 import { clientIp } from "./middleware/client-ip.ts";
 import type { RateLimits } from "./middleware/rate-limit.ts";
@@ -117,10 +117,12 @@ export function createApp({ logger, services, rateLimits, corsOrigins, trustProx
   let spec: ReturnType<typeof app.getOpenAPI31Document> | undefined;
   app.get("/docs/spec", (c) =>
     c.json(
-      (spec ??= app.getOpenAPI31Document({
-        openapi: "3.1.0",
-        info: { title: "SaaS backend API", version: "1.0.0", description: apiDescription(lifetimes) },
-      })),
+      (spec ??= declareUnsupportedMediaType(
+        app.getOpenAPI31Document({
+          openapi: "3.1.0",
+          info: { title: "SaaS backend API", version: "1.0.0", description: apiDescription(lifetimes) },
+        }),
+      )),
     ),
   );
   app.route("/", docsRouter);

@@ -170,8 +170,11 @@ describe("documentation", () => {
       if (status !== "101" && path !== "/api/activities/export") expect(success?.content?.["application/json"]?.schema, where).toBeDefined();
       // Every route that reads a body documents it (and POST /api/organisations/leave reads none).
       const defined = ALL_ROUTES.find((route) => route.method === method && route.path === path);
-      if (defined?.request?.body) expect(operation.requestBody?.content?.["application/json"]?.schema, where).toBeDefined();
-      else expect(operation.requestBody, where).toBeUndefined();
+      if (defined?.request?.body) {
+        expect(operation.requestBody?.content?.["application/json"]?.schema, where).toBeDefined();
+        // A body that is not JSON is refused with 415 (tested above), and said so here.
+        expect(operation.responses["415"]?.content?.["application/json"]?.schema?.$ref, where).toBe("#/components/schemas/Error");
+      } else expect(operation.requestBody, where).toBeUndefined();
       if (path.startsWith("/api/")) {
         const errorStatuses = Object.keys(operation.responses).filter((status) => Number(status) >= 400);
         expect(errorStatuses.length, where).toBeGreaterThan(0);

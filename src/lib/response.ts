@@ -85,3 +85,23 @@ export function errorResponses<const S extends readonly ErrorStatus[]>(...status
     ]),
   ) as { [K in S[number] | (typeof always)[number]]: ReturnType<typeof jsonContent<typeof ErrorEnvelope>> };
 }
+
+type OpenApiOperation = { requestBody?: unknown; responses?: Record<string, unknown> };
+
+/**
+ * Every operation that takes a JSON body also answers 415 to a body that is not JSON (the
+ * validator's content-type check, shaped by errorHandler). Added to the document here, once,
+ * so that no route can forget it.
+ */
+export function declareUnsupportedMediaType<D extends { paths?: object }>(document: D): D {
+  for (const item of Object.values(document.paths ?? {}) as (object | undefined)[]) {
+    for (const operation of Object.values(item ?? {}) as OpenApiOperation[]) {
+      if (!operation?.requestBody || !operation.responses || operation.responses["415"]) continue;
+      operation.responses["415"] = {
+        description: "Body is not JSON: send it with Content-Type: application/json",
+        content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+      };
+    }
+  }
+  return document;
+}
