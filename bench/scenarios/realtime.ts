@@ -73,7 +73,7 @@ export async function realtimeFigures({ dataset, quick, wanted }: ScenarioOption
 
   for (const [name, count] of [["fanout1k", 1000], ["fanout5k", 5000]] as const) {
     if (!wanted(name) || (quick && count > 1000)) continue;
-    const messages = quick ? 10 : 30;
+    const messages = quick ? 10 : 100;
     const p99s = { api: [] as number[], floor: [] as number[] };
     for (let round = 0; round < rounds; round++) {
       for (const which of ["floor", "api"] as const) {
