@@ -2,6 +2,8 @@
 //
 //   bun run bench            full run (3 rounds, longer loads): several minutes
 //   bun run bench --quick    one short round of each figure: under 90 s
+//   bun run bench --only=orgRead --compare=../other-checkout
+//                            orgRead also against another checkout's API (same data, same turns)
 //
 // The API is started as an operator starts it (`bun src/index.ts`, production mode) on
 // DATABASE_URL when set — as a non-superuser owner role this run creates — else on the embedded
@@ -20,6 +22,7 @@ import { rlsFigure } from "./scenarios/rls.ts";
 
 const quick = process.argv.includes("--quick");
 const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice(7).split(",");
+const compare = process.argv.find((arg) => arg.startsWith("--compare="))?.slice(10);
 const started = performance.now();
 
 await ensureWrk();
@@ -37,7 +40,7 @@ const record = (found: Figure[]) => {
 };
 
 try {
-  const options = { dataset, quick, wanted };
+  const options = { dataset, quick, wanted, compare };
   record(await httpFigures(options));
   if (wanted("feedDepth")) record([await feedDepthFigure(options)]);
   if (wanted("rls")) record([await rlsFigure(options)]);

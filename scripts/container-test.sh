@@ -54,7 +54,9 @@ for tool in podman runc debootstrap; do command -v "$tool" >/dev/null 2>&1 || ne
 command -v podman-compose >/dev/null 2>&1 || need_packages+=(podman-compose)
 if [ ${#need_packages[@]} -gt 0 ]; then
   echo "installing ${need_packages[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_packages[@]}" >"$work/apt.log" 2>&1 || tail -n 20 "$work/apt.log"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_packages[@]}" >"$work/apt.log" 2>&1 \
+    || { apt-get update -q >>"$work/apt.log" 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_packages[@]}" >>"$work/apt.log" 2>&1; } \
+    || tail -n 20 "$work/apt.log"
 fi
 if ! command -v podman >/dev/null 2>&1; then
   not_ok "podman is not available (apt-get install podman failed), so nothing could be run"

@@ -41,7 +41,18 @@ export async function httpFigures(options: ScenarioOptions): Promise<Figure[]> {
     if (wanted("orgRead")) {
       const floor = await spawnReady(new URL("../floors/read.ts", import.meta.url), floorEnv(options));
       started.push(floor);
-      const r = await inTurns([{ name: "api", url: `${api.base}/api/organisations` }, { name: "floor", url: floor.base }], tokens, load, rounds);
+      const other = options.compare ? await spawnApi(apiEnvOf(dataset, BENCH_SECRETS), options.compare) : undefined;
+      if (other) started.push(other);
+      const r = await inTurns(
+        [
+          { name: "api", url: `${api.base}/api/organisations` },
+          { name: "floor", url: floor.base },
+          ...(other ? [{ name: "other", url: `${other.base}/api/organisations` }] : []),
+        ],
+        tokens,
+        load,
+        rounds,
+      );
       const ratio = (r.api?.rps ?? 0) / (r.floor?.rps ?? 1);
       figures.push({
         name: "orgRead",
@@ -52,6 +63,18 @@ export async function httpFigures(options: ScenarioOptions): Promise<Figure[]> {
         met: ratio >= 1 && (r.api?.p99 ?? Infinity) <= (r.floor?.p99 ?? 0),
         note: `rounds (req/s): api ${r.api?.each}, floor ${r.floor?.each}`,
       });
+      if (other) {
+        const versus = (r.api?.rps ?? 0) / (r.other?.rps ?? 1);
+        figures.push({
+          name: "orgReadVsCompare",
+          ours: `${round(r.api?.rps ?? 0, 0)} req/s, p99 ${round(r.api?.p99 ?? 0, 2)} ms`,
+          floor: `${round(r.other?.rps ?? 0, 0)} req/s, p99 ${round(r.other?.p99 ?? 0, 2)} ms (${options.compare})`,
+          ratio: times(versus),
+          target: "informational",
+          met: true,
+          note: `rounds (req/s): api ${r.api?.each}, ${options.compare} ${r.other?.each}`,
+        });
+      }
     }
 
     if (wanted("feed")) {

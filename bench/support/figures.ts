@@ -3,7 +3,8 @@ import type { Dataset } from "./dataset.ts";
 /** One line of the results: our figure, its floor from the same run, and the target between them. */
 export type Figure = { name: string; ours: string; floor: string; ratio: string; target: string; met: boolean; note?: string };
 
-export type ScenarioOptions = { dataset: Dataset; quick: boolean; wanted(name: string): boolean };
+/** `compare`: the root of another checkout whose API orgRead also measures, in the same turns. */
+export type ScenarioOptions = { dataset: Dataset; quick: boolean; wanted(name: string): boolean; compare?: string };
 
 /** The API's environment for a benchmark: the run's data and secrets, limits out of the way. */
 export const apiEnvOf = (dataset: Dataset, extra: Record<string, string> = {}) => ({

@@ -14,9 +14,11 @@ export function freePort(): number {
  * Starts the API exactly as an operator does — `bun src/index.ts`, configured by environment —
  * and resolves once /ready answers.
  */
-export async function spawnApi(env: Record<string, string>): Promise<Spawned> {
+/** The API of this checkout, or of another one (`checkout`: its root, for --compare). */
+export async function spawnApi(env: Record<string, string>, checkout?: string): Promise<Spawned> {
   const port = freePort();
-  const child = Bun.spawn(["bun", fileURLToPath(new URL("../../src/index.ts", import.meta.url))], {
+  const entry = checkout ? `${checkout.replace(/\/+$/, "")}/src/index.ts` : fileURLToPath(new URL("../../src/index.ts", import.meta.url));
+  const child = Bun.spawn(["bun", entry], {
     env: { ...process.env, NODE_ENV: "production", LOG_LEVEL: "warn", ...env, PORT: String(port) },
     stdout: "inherit",
     stderr: "inherit",
