@@ -1,8 +1,9 @@
 /**
  * What scripts/container-test.sh asks of a running deployment, from outside, as a client would.
  *
- *   bun scripts/container-probe.ts smoke <base>          /ready, register, a socket, and a
- *                                                        broadcast sent through the API arriving on it
+ *   bun scripts/container-probe.ts smoke <base>          /ready, /docs with its assets, register, a
+ *                                                        socket, and a broadcast sent through the API
+ *                                                        arriving on it
  *   bun scripts/container-probe.ts hold <base>           a signed-in socket: prints "holding", then
  *                                                        "closed <code>" when the server lets it go
  *   bun scripts/container-probe.ts fan-out <base> <n>    n sockets of one organisation opened one by
@@ -57,11 +58,15 @@ await waitUntilReady();
 const token = await registerOwner();
 
 if (command === "smoke") {
+  for (const path of ["/docs", "/docs/assets/swagger-ui-bundle.js", "/docs/spec"]) {
+    const status = await fetch(`${base}${path}`).then((response) => response.status);
+    if (status !== 200) fail(`${path} answered ${status}: the image must serve its own docs`);
+  }
   const socket = await connectSocket(base, token);
   await socket.next((m) => m.type === "CONNECTED", 10_000);
   await broadcastReaches([socket], token);
   socket.close();
-  console.log("ready, registered, and a broadcast arrived on the socket");
+  console.log("ready, docs served, registered, and a broadcast arrived on the socket");
 } else if (command === "hold") {
   const socket = await connectSocket(base, token);
   await socket.next((m) => m.type === "CONNECTED", 10_000);

@@ -142,7 +142,7 @@ exit_code_of() { podman wait "$1" 2>/dev/null | tail -n 1; }
 # --- no configuration: the embedded database ------------------------------------------------
 port=$(free_port)
 run "embedded-$$" -p "127.0.0.1:${port}:3000" "$tag"
-check "with no configuration it serves on the embedded database: /ready, register, a broadcast on a socket" \
+check "with no configuration it serves on the embedded database: /ready, /docs, register, a broadcast on a socket" \
   bun scripts/container-probe.ts smoke "http://127.0.0.1:${port}"
 check "it runs as a non-root user (uid $(podman exec "embedded-$$" id -u 2>/dev/null))" \
   test "$(podman exec "embedded-$$" id -u 2>/dev/null)" -ne 0

@@ -55,7 +55,9 @@ export async function startServer({
   const ownsDatabase = !database;
   const db = database ?? (await createDatabase(config, logger));
   await runMigrations(db, logger);
-  const metrics = createMetrics({ outboxDepth: () => outboxDepth(db.db) });
+  // Whether anyone can read the metrics: what only they need is not recorded otherwise.
+  const metricsExposed = config.METRICS_PORT !== undefined || config.METRICS_TOKEN !== undefined;
+  const metrics = createMetrics({ outboxDepth: () => outboxDepth(db.db), exposed: metricsExposed });
   observePool(db.db, metrics.poolOf(db.driver === "pg" ? config.DATABASE_POOL_SIZE : 1));
 
   const guard = createSessionGuard(db.db);
@@ -84,6 +86,7 @@ export async function startServer({
     metrics,
     // /metrics rides the public port only behind its token, and only when it has no port of its own.
     metricsToken: config.METRICS_PORT === undefined ? config.METRICS_TOKEN : undefined,
+    metricsExposed,
   });
 
   let server: Bun.Server<SocketData> | undefined;

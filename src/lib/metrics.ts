@@ -5,10 +5,11 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
  * process). Labels are bounded by construction: route templates, methods, status codes, close
  * codes and budget names — never a user, organisation or raw path.
  */
-export function createMetrics({ outboxDepth }: { outboxDepth?: () => Promise<number> } = {}) {
+export function createMetrics({ outboxDepth, exposed = true }: { outboxDepth?: () => Promise<number>; exposed?: boolean } = {}) {
   const registry = new Registry();
-  // Process memory, CPU and event-loop lag (nodejs_eventloop_lag_*), as prom-client measures them.
-  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
+  // Process memory, CPU and event-loop lag (nodejs_eventloop_lag_*), as prom-client measures
+  // them. Its event-loop monitor and GC observer run all the time, so only when someone reads.
+  if (exposed) collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
 
   const metrics = {
     registry,
