@@ -83,8 +83,9 @@ export async function statementInOrg<T>(db: Db, organisationId: string, query: S
 
 /**
  * Runs `fn` in a transaction that may look across organisations: for the flows that act before
- * an organisation is known, or on a user across all of theirs (signing in and up, refreshing,
- * accepting an invite, listing a user's memberships). `grep -rn withSystem src` lists them all.
+ * an organisation is known (signing in and up, accepting an invite), on a user across all of
+ * theirs (refreshing, their memberships, their account), on a whole organisation (deleting it),
+ * or for the instance itself (the mail outbox, retention). `grep -rn withSystem src` lists them.
  */
 export function withSystem<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return unitOfWork(db, "system", () =>
