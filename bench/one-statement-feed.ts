@@ -14,6 +14,7 @@ import { createLogger } from "../src/lib/logger.ts";
 import { feedPage } from "../src/modules/activity/activity.queries.ts";
 import { createActivityService } from "../src/modules/activity/activity.service.ts";
 import { type Org, prepareDataset } from "./support/dataset.ts";
+import { memberOf, readsPerSecond } from "./support/reads.ts";
 import { median, round } from "./support/stats.ts";
 
 if (!process.env.DATABASE_URL) {
@@ -38,36 +39,21 @@ try {
       return page;
     end $fn$`));
   const feed = createActivityService({ db: tenant.db });
-  const orgs = dataset.regular;
-  const auth = (org: Org) => ({ userId: org.members[0]?.userId as string, orgId: org.id, role: "MEMBER" as const, sessionId: "", expiresAt: 0, name: "", email: "" });
   const oneStatement = async (org: Org) =>
     (await queryRows<{ page: string }>(tenant.db, sql`select feed_page_in_organisation(${org.id}::uuid, 50) as page`))[0]?.page ?? "";
   const paths: Record<string, (org: Org) => Promise<unknown>> = {
-    "withOrg (the API's feed verb)": (org) => feed.page(auth(org), { limit: 50 }),
+    "withOrg (the API's feed verb)": (org) => feed.page(memberOf(org), { limit: 50 }),
     "one statement (function)": oneStatement,
     "bypass (no RLS)": (org) => queryRows(bypass.db, feedPage(org.id, { limit: 50 })),
   };
 
   // The function, with no WHERE clause, returns exactly the API's page: RLS scoped it.
-  const sample = orgs[0] as Org;
-  const same = JSON.stringify(JSON.parse(await oneStatement(sample))) === JSON.stringify(JSON.parse((await feed.page(auth(sample), { limit: 50 })).itemsJson));
+  const sample = dataset.regular[0] as Org;
+  const same = JSON.stringify(JSON.parse(await oneStatement(sample))) === JSON.stringify(JSON.parse((await feed.page(memberOf(sample), { limit: 50 })).itemsJson));
   console.log(`the function's page equals the API's for one organisation: ${same}`);
   if (!same) process.exitCode = 1;
 
-  const rate = async (read: (org: Org) => Promise<unknown>) => {
-    const seconds = 4;
-    const deadline = performance.now() + seconds * 1000;
-    let reads = 0;
-    await Promise.all(
-      Array.from({ length: 50 }, async (_, reader) => {
-        for (let i = reader; performance.now() < deadline; i++) {
-          await read(orgs[i % orgs.length] as Org);
-          reads++;
-        }
-      }),
-    );
-    return reads / seconds;
-  };
+  const rate = (read: (org: Org) => Promise<unknown>) => readsPerSecond(read, dataset.regular, 4);
   for (const read of Object.values(paths)) await rate(read); // warm-up
   const rates = Object.fromEntries(Object.keys(paths).map((name) => [name, [] as number[]]));
   for (let round = 0; round < 3; round++) for (const [name, read] of Object.entries(paths)) rates[name]?.push(await rate(read));

@@ -99,6 +99,8 @@ export async function startServer({
     publish: (topic, message) => {
       if (!server) return;
       server.publish(topic, message);
+      // Every publish is on the fan-out path: count it only when someone can read the count.
+      if (!metricsExposed) return;
       metrics.eventsPublished.inc();
       metrics.deliveries.inc(server.subscriberCount(topic));
       // The message's own `at` (its commit time) is its last key; PostgreSQL writes `"at" : "…"`.

@@ -10,10 +10,10 @@ import { feedPage } from "../../src/modules/activity/activity.queries.ts";
 import { createActivityService } from "../../src/modules/activity/activity.service.ts";
 import type { Org } from "../support/dataset.ts";
 import type { Figure, ScenarioOptions } from "../support/figures.ts";
+import { memberOf, readsPerSecond } from "../support/reads.ts";
 import { median, round } from "../support/stats.ts";
 
 const silent = createLogger("silent");
-const READERS = 50;
 
 export async function rlsFigure({ dataset, quick }: ScenarioOptions): Promise<Figure> {
   const env = dataset.apiEnv();
@@ -24,26 +24,11 @@ export async function rlsFigure({ dataset, quick }: ScenarioOptions): Promise<Fi
     : tenant; // embedded: the superuser, whom row-level security never binds
   try {
     const feed = createActivityService({ db: tenant.db });
-    const orgs = dataset.regular;
-    const auth = (org: Org) => ({ userId: org.members[0]?.userId as string, orgId: org.id, role: "MEMBER" as const, sessionId: "", expiresAt: 0, name: "", email: "" });
     const paths = {
-      withOrg: (org: Org) => feed.page(auth(org), { limit: 50 }),
+      withOrg: (org: Org) => feed.page(memberOf(org), { limit: 50 }),
       bypass: (org: Org) => queryRows(bypass.db, feedPage(org.id, { limit: 50 })),
     };
-    const seconds = quick ? 2 : 5;
-    const rate = async (read: (org: Org) => Promise<unknown>) => {
-      const deadline = performance.now() + seconds * 1000;
-      let reads = 0;
-      await Promise.all(
-        Array.from({ length: READERS }, async (_, reader) => {
-          for (let i = reader; performance.now() < deadline; i++) {
-            await read(orgs[i % orgs.length] as Org);
-            reads++;
-          }
-        }),
-      );
-      return reads / seconds;
-    };
+    const rate = (read: (org: Org) => Promise<unknown>) => readsPerSecond(read, dataset.regular, quick ? 2 : 5);
     await rate(paths.withOrg);
     await rate(paths.bypass);
     const rates = { withOrg: [] as number[], bypass: [] as number[] };

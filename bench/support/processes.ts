@@ -10,11 +10,19 @@ export function freePort(): number {
   return port;
 }
 
+/** SIGTERM, as an orchestrator sends it; SIGKILL if the process has not exited 15 s later. */
+async function stopGracefully(child: Bun.Subprocess) {
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+  await child.exited;
+  clearTimeout(timer);
+}
+
 /**
  * Starts the API exactly as an operator does — `bun src/index.ts`, configured by environment —
- * and resolves once /ready answers.
+ * and resolves once /ready answers: the API of this checkout, or of another one (`checkout`:
+ * its root, for --compare).
  */
-/** The API of this checkout, or of another one (`checkout`: its root, for --compare). */
 export async function spawnApi(env: Record<string, string>, checkout?: string): Promise<Spawned> {
   const port = freePort();
   const entry = checkout ? `${checkout.replace(/\/+$/, "")}/src/index.ts` : fileURLToPath(new URL("../../src/index.ts", import.meta.url));
@@ -34,12 +42,7 @@ export async function spawnApi(env: Record<string, string>, checkout?: string): 
   return {
     base,
     pid: child.pid,
-    async stop() {
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-      await child.exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopGracefully(child),
   };
 }
 
@@ -67,12 +70,7 @@ export async function spawnReady(entry: string | URL, env: Record<string, string
   return {
     base: `http://127.0.0.1:${port}`,
     pid: child.pid,
-    async stop() {
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-      await child.exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopGracefully(child),
   };
 }
 

@@ -8,6 +8,10 @@ import { queryRows } from "./sql.ts";
 /** The non-owner role tenant transactions run as; its policies are in the RLS migration. */
 export const TENANT_ROLE = "app_tenant";
 
+/** Makes the rest of the transaction app_tenant inside `organisationId`: both settings end with it. */
+const scopeTo = (organisationId: string) =>
+  sql`select set_config('role', ${TENANT_ROLE}, true), set_config('app.organisation_id', ${organisationId}, true)`;
+
 /**
  * Runs `fn` in a transaction that can only see and write rows of `organisationId`.
  *
@@ -20,9 +24,7 @@ export const TENANT_ROLE = "app_tenant";
 export function withOrg<T>(db: Db, organisationId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return unitOfWork(db, "organisation", () =>
     db.transaction(async (tx) => {
-      await tx.execute(
-        sql`select set_config('role', ${TENANT_ROLE}, true), set_config('app.organisation_id', ${organisationId}, true)`,
-      );
+      await tx.execute(scopeTo(organisationId));
       return fn(tx);
     }),
   );
@@ -63,14 +65,15 @@ async function unitOfWork<T>(db: Db, scope: "organisation" | "system", work: () 
 export async function statementInOrg<T>(db: Db, organisationId: string, query: SQL): Promise<T[]> {
   const client = db.$client;
   if (!(client instanceof BunSql)) return withOrg(db, organisationId, (tx) => queryRows<T>(tx, query));
-  const { sql: text, params } = dialect.sqlToQuery(query);
+  const scope = dialect.sqlToQuery(scopeTo(organisationId));
+  const statement = dialect.sqlToQuery(query);
   return unitOfWork(db, "organisation", async () => {
     const connection = await client.reserve();
     try {
       const [begun, scoped, read, committed] = await Promise.allSettled([
         connection`begin`,
-        connection`select set_config('role', ${TENANT_ROLE}, true), set_config('app.organisation_id', ${organisationId}, true)`,
-        connection.unsafe(text, params as unknown[]),
+        connection.unsafe(scope.sql, scope.params as unknown[]),
+        connection.unsafe(statement.sql, statement.params as unknown[]),
         connection`commit`,
       ]);
       for (const step of [begun, scoped, read, committed]) if (step.status === "rejected") throw step.reason;

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, inArray, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import type { Config } from "../../config/env.ts";
 import type { Db } from "../../db/client.ts";
 import { memberships, organisations, passwordResets, users } from "../../db/schema/index.ts";
@@ -10,10 +10,10 @@ import { BadRequestError, ConflictError, GoneError, UnauthorizedError } from "..
 import type { Logger } from "../../lib/logger.ts";
 import type { PasswordHasher } from "../../lib/passwords.ts";
 import { generateToken, hashToken } from "../../lib/tokens.ts";
-import { recordActivity } from "../activity/index.ts";
+import { recordActivity, summaryOf } from "../activity/index.ts";
 import type { SessionService } from "../auth/index.ts";
 import { passwordResetMail, queueMail } from "../mail/index.ts";
-import type { OrganisationViews } from "../organisations/index.ts";
+import { adminCount, type OrganisationViews } from "../organisations/index.ts";
 import type { ChangePasswordInput, ResetPasswordInput } from "./account.schemas.ts";
 
 type Deps = {
@@ -140,11 +140,7 @@ export function createAccountService({ db, config, logger, passwords, attempts, 
         }
         const lastAdminOf: string[] = [];
         for (const membership of joined.filter((each) => each.role === "ADMIN")) {
-          const [admins] = await tx
-            .select({ count: count() })
-            .from(memberships)
-            .where(and(eq(memberships.organisationId, membership.organisationId), eq(memberships.role, "ADMIN")));
-          if ((admins?.count ?? 0) <= 1) lastAdminOf.push(membership.name);
+          if ((await adminCount(tx, membership.organisationId)) <= 1) lastAdminOf.push(membership.name);
         }
         if (lastAdminOf.length > 0) {
           throw new ConflictError(
@@ -155,7 +151,7 @@ export function createAccountService({ db, config, logger, passwords, attempts, 
           await recordActivity(tx, { ...auth, orgId: organisationId }, {
             type: "USER_LEFT",
             payload: { userId: auth.userId, name: auth.name, email: auth.email, accountDeleted: true },
-            target: { id: auth.userId, name: auth.name, email: auth.email },
+            target: summaryOf(auth),
           });
         }
         const change = await sessions.endAllInTx(tx, auth.userId);

@@ -1,7 +1,7 @@
 // What other modules may use of the organisations module.
 export { createOrganisationService } from "./organisations.service.ts";
 export { hasRoomFor, memberLimitOf, seatLimitMessage } from "./plans.ts";
-export { lockOrganisation, lockSeats } from "./seats.ts";
+export { adminCount, lockOrganisation, lockSeats } from "./seats.ts";
 export { createOrganisationWithUniqueSlug } from "./slug.ts";
 export { organisationSummaryColumns } from "./summary.ts";
 export { createOrganisationViews, type OrganisationViews } from "./views.ts";

@@ -1,6 +1,6 @@
-import { eq, sql } from "drizzle-orm";
+import { and, count, eq, sql } from "drizzle-orm";
 import type { Tx } from "../../db/client.ts";
-import { organisations } from "../../db/schema/index.ts";
+import { memberships, organisations } from "../../db/schema/index.ts";
 import { NotFoundError } from "../../lib/errors.ts";
 import type { PlanName } from "../../lib/vocabulary.ts";
 
@@ -41,4 +41,17 @@ export async function lockOrganisation(tx: Tx, organisationId: string): Promise<
     .for("no key update");
   if (!organisation) throw new NotFoundError("Organisation not found");
   return organisation.plan;
+}
+
+/**
+ * How many ADMINs the organisation has. Call it under the organisation lock, so that two
+ * changes that each would leave one ADMIN (demotions, removals, leaving, deleting an account)
+ * cannot both count two.
+ */
+export async function adminCount(tx: Tx, organisationId: string): Promise<number> {
+  const [admins] = await tx
+    .select({ count: count() })
+    .from(memberships)
+    .where(and(eq(memberships.organisationId, organisationId), eq(memberships.role, "ADMIN")));
+  return admins?.count ?? 0;
 }

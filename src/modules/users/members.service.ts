@@ -1,4 +1,4 @@
-import { and, asc, count, eq } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client.ts";
 import { memberships, sessions, users } from "../../db/schema/index.ts";
 import { afterTimeKey } from "../../db/sql.ts";
@@ -10,7 +10,7 @@ import type { PageInput } from "../../lib/schemas.ts";
 import type { Role } from "../../lib/vocabulary.ts";
 import { recordActivity, summaryOf } from "../activity/index.ts";
 import { type AuthChange, announceAuthChange, revokeSessions, type SessionGuard } from "../access/index.ts";
-import { lockOrganisation, type OrganisationViews } from "../organisations/index.ts";
+import { adminCount, lockOrganisation, type OrganisationViews } from "../organisations/index.ts";
 import type { Member } from "./users.schemas.ts";
 
 const memberColumns = {
@@ -45,15 +45,6 @@ async function findMember(tx: Tx, organisationId: string, userId: string) {
     .where(and(eq(memberships.organisationId, organisationId), eq(memberships.userId, userId)));
   if (!member) throw new NotFoundError("Member not found");
   return member;
-}
-
-/** How many ADMINs the organisation has (call it under the organisation lock). */
-async function adminCount(tx: Tx, organisationId: string): Promise<number> {
-  const [admins] = await tx
-    .select({ count: count() })
-    .from(memberships)
-    .where(and(eq(memberships.organisationId, organisationId), eq(memberships.role, "ADMIN")));
-  return admins?.count ?? 0;
 }
 
 const summary = (member: { id: string; name: string; email: string }) => ({
