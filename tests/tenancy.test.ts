@@ -3,7 +3,7 @@ import { eq, sql } from "drizzle-orm";
 import type { Db, Tx } from "../src/db/client.ts";
 import { activities, invites, memberships, organisations, refreshTokens, sessions, users } from "../src/db/schema/index.ts";
 import { queryRows } from "../src/db/sql.ts";
-import { withOrg, withSystem } from "../src/db/tenant.ts";
+import { statementInOrg, withOrg, withSystem } from "../src/db/tenant.ts";
 import { recordActivity } from "../src/modules/activity/activity.service.ts";
 import { registerOrg, type Session } from "./support/fixtures.ts";
 import { testDatabase } from "./support/database.ts";
@@ -126,5 +126,37 @@ describe("row-level security inside withOrg", () => {
     );
     expect(row?.role).not.toBe("app_tenant");
     expect(row?.org || null).toBeNull();
+  });
+});
+
+// The hot reads' one-round-trip path (BEGIN, scope, statement and COMMIT pipelined on one
+// reserved connection) must hold exactly what withOrg holds.
+describe("row-level security inside statementInOrg", () => {
+  test("a select with no WHERE clause sees only the organisation's rows", async () => {
+    const rows = await statementInOrg<{ org: string }>(db, a.organisation.id, sql`select organisation_id as org from activities`);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(new Set(rows.map((row) => row.org))).toEqual(new Set([a.organisation.id]));
+  });
+
+  test("a statement that fails rejects, and leaves every connection usable, outside the tenant role and the organisation", async () => {
+    const failures = await Promise.allSettled(
+      Array.from({ length: 20 }, () => statementInOrg(db, a.organisation.id, sql`select password_hash from users`)),
+    );
+    expect(failures.every((failure) => failure.status === "rejected")).toBe(true);
+    // More concurrent reads than the pool has connections, held a moment, so every connection
+    // answers. One left inside the failed transaction would refuse the read ("current
+    // transaction is aborted"); one left scoped would answer as app_tenant.
+    const states = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        queryRows<{ role: string; org: string | null }>(
+          db,
+          sql`select current_user as role, current_setting('app.organisation_id', true) as org, pg_sleep(0.05)::text`,
+        ),
+      ),
+    );
+    for (const [state] of states) {
+      expect(state?.role).not.toBe("app_tenant");
+      expect(state?.org || null).toBeNull();
+    }
   });
 });
