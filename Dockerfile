@@ -31,4 +31,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["bun", "-e", "fetch(`http://127.0.0.1:${process.env.PORT || 3000}/health`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # bun is PID 1 and handles SIGTERM itself: sockets are told 1001, in-flight requests finish.
 # Migrations run at start-up under an advisory lock, so replicas may start together.
-CMD ["bun", "src/index.ts"]
+CMD ["bun", "src/main.ts"]

@@ -5,7 +5,7 @@
 //   bun run bench --only=orgRead --compare=../other-checkout
 //                            orgRead also against another checkout's API (same data, same turns)
 //
-// The API is started as an operator starts it (`bun src/index.ts`, production mode) on
+// The API is started as an operator starts it (`bun src/main.ts`, production mode) on
 // DATABASE_URL when set — as a non-superuser owner role this run creates — else on the embedded
 // database. Floors (bench/floors/) are a few dozen lines each with no framework. Load comes from
 // wrk (installed from Debian when missing). Prints a table and writes bench/results/latest.json.

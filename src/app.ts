@@ -5,8 +5,9 @@ import { requestId } from "hono/request-id";
 import type { AppEnv, RealtimeView } from "./app-env.ts";
 import { errorHandler, notFoundHandler } from "./lib/errors.ts";
 import type { Logger } from "./lib/logger.ts";
-import type { Metrics } from "./lib/metrics.ts";
-import { tracingEnabled } from "./lib/tracing.ts";
+import { type Metrics, metricsAreExposed } from "./lib/metrics.ts";
+import type { Config } from "./config/env.ts";
+import { tracingEnabled } from "./lib/spans.ts";
 import { declareUnsupportedMediaType, failure } from "./lib/response.ts";
 import { createRouter } from "./lib/router.ts";
 import { clientIp } from "./middleware/client-ip.ts";
@@ -22,32 +23,21 @@ import { authRouter } from "./modules/auth/auth.router.ts";
 import { docsRouter } from "./modules/docs/docs.router.ts";
 import { healthRouter } from "./modules/health/health.router.ts";
 import { organisationsRouter } from "./modules/organisations/organisations.router.ts";
-import { usersRouter } from "./modules/users/users.router.ts";
+import { membersRouter } from "./modules/members/members.router.ts";
 import { realtimeRouter } from "./realtime/ws.router.ts";
 import type { Services } from "./services.ts";
 
 export type AppDeps = {
+  /** Everything else the app needs (CORS origins, TRUST_PROXY, lifetimes, METRICS_TOKEN) it reads from here. */
+  config: Config;
   logger: Logger;
   services: Services;
   rateLimits: Pick<RateLimits, "everywhere" | "credentials">;
-  /** Honour X-Forwarded-For (TRUST_PROXY). */
-  trustProxy: boolean;
+  /** This instance's rooms, for the /ws upgrade. */
+  realtime: RealtimeView;
   /** In development without SMTP, where mail goes: shown at /dev/mailbox (never in production). */
   devMailbox?: DevMailbox;
   metrics: Metrics;
-  /** Serve /metrics on this app for this bearer token (when METRICS_PORT is not set). */
-  metricsToken?: string;
-  /**
-   * Whether anyone can read the metrics (METRICS_PORT or METRICS_TOKEN). The request histogram
-   * costs about 2 µs a request (prom-client, measured), so it is recorded only then.
-   */
-  metricsExposed: boolean;
-  /** This instance's rooms, for the /ws upgrade (they are built after the app). */
-  realtime: RealtimeView;
-  /** Seconds, from the configuration: stated in the OpenAPI document. */
-  lifetimes: { accessToken: number; refreshToken: number; invite: number };
-  /** Browser origins allowed to call the API (CORS); none means same-origin only. */
-  corsOrigins: string[];
 };
 
 const BODY_LIMIT_BYTES = 100 * 1024;
@@ -60,7 +50,7 @@ const humanDuration = (seconds: number) => {
 };
 
 /** The document's front page; lifetimes are the configured ones, not a copy of the defaults. */
-const apiDescription = (lifetimes: AppDeps["lifetimes"]) => `Multi-tenant SaaS backend: organisations, members, invitations, an activity feed and realtime events.
+const apiDescription = (lifetimes: { accessToken: number; refreshToken: number; invite: number }) => `Multi-tenant SaaS backend: organisations, members, invitations, an activity feed and realtime events.
 
 Sign in with \`POST /api/auth/login\` (or register), then **Authorize** with the \`accessToken\`.
 Watch realtime events in the browser at [/docs/ws](/docs/ws).
@@ -69,23 +59,14 @@ Every response is an envelope \`{ success, message, data }\`; errors add \`error
 On this server access tokens live ${humanDuration(lifetimes.accessToken)}, refresh tokens ${humanDuration(lifetimes.refreshToken)} and invites ${humanDuration(lifetimes.invite)}.`;
 
 /** The whole HTTP API, ready for `fetch`; importable by tests without a listening server. */
-export function createApp({
-  logger,
-  services,
-  rateLimits,
-  corsOrigins,
-  trustProxy,
-  lifetimes,
-  realtime,
-  devMailbox,
-  metrics,
-  metricsToken,
-  metricsExposed,
-}: AppDeps) {
+export function createApp({ config, logger, services, rateLimits, realtime, devMailbox, metrics }: AppDeps) {
   const app = createRouter<AppEnv>();
+  const corsOrigins = config.CORS_ORIGINS;
+  // /metrics rides the public port only behind its token, and only when it has no port of its own.
+  const metricsToken = config.METRICS_PORT === undefined ? config.METRICS_TOKEN : undefined;
 
   app.use(requestId());
-  if (metricsExposed) app.use(measureRequests(metrics));
+  if (metricsAreExposed(config)) app.use(measureRequests(metrics));
   if (tracingEnabled()) app.use(traceRequests);
   app.use(async (c, next) => {
     c.set("services", services);
@@ -93,7 +74,7 @@ export function createApp({
     c.set("realtime", realtime);
     await next();
   });
-  app.use(clientIp(trustProxy));
+  app.use(clientIp(config.TRUST_PROXY));
   app.use(requestLog(logger));
   app.use("/docs", documentSecurityHeaders);
   app.use("/docs/*", documentSecurityHeaders);
@@ -121,7 +102,7 @@ export function createApp({
   app.route("/", authRouter);
   app.route("/", accountRouter);
   app.route("/", organisationsRouter);
-  app.route("/", usersRouter);
+  app.route("/", membersRouter);
   app.route("/", activityRouter);
   app.route("/", realtimeRouter);
 
@@ -137,7 +118,11 @@ export function createApp({
       (spec ??= declareUnsupportedMediaType(
         app.getOpenAPI31Document({
           openapi: "3.1.0",
-          info: { title: "SaaS backend API", version: "1.0.0", description: apiDescription(lifetimes) },
+          info: {
+            title: "SaaS backend API",
+            version: "1.0.0",
+            description: apiDescription({ accessToken: config.JWT_ACCESS_EXPIRES_IN, refreshToken: config.JWT_REFRESH_EXPIRES_IN, invite: config.INVITE_EXPIRES_IN }),
+          },
         }),
       )),
     ),

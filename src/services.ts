@@ -5,20 +5,22 @@ import type { Logger } from "./lib/logger.ts";
 import type { PasswordHasher } from "./lib/passwords.ts";
 import { createAccountService } from "./modules/account/index.ts";
 import { createActivityService } from "./modules/activity/index.ts";
-import type { SessionGuard } from "./modules/access/index.ts";
-import { createAuthService, createSessionService } from "./modules/auth/index.ts";
+import { createAuthService } from "./modules/auth/index.ts";
 import { createHealthService } from "./modules/health/index.ts";
-import { createOrganisationService, type OrganisationViews } from "./modules/organisations/index.ts";
-import { createAcceptInviteService, createInviteService, createMemberService } from "./modules/users/index.ts";
+import { createAcceptInviteService, createInviteService, createMemberService } from "./modules/members/index.ts";
+import { createOrganisationService, type OrganisationCache } from "./modules/organisations/index.ts";
+import { createSessionService, type SessionGuard } from "./modules/sessions/index.ts";
 
 export type ServiceDeps = {
+  /** This instance's handle: what commits through it, this instance hears at once. */
   db: Db;
   config: Config;
   logger: Logger;
   passwords: PasswordHasher;
+  /** Whether a session is alive, cached per instance. */
   guard: SessionGuard;
-  /** Organisation views, cached per instance and forgotten on every change. */
-  views: OrganisationViews;
+  /** Organisation views, cached per instance. */
+  organisationCache: OrganisationCache;
   /** Failed password checks per account (the credential budget's per-account half). */
   attempts: AttemptLimiter;
   /** Password-reset emails per address per hour. */

@@ -5,7 +5,7 @@ import { queryRows } from "../src/db/sql.ts";
 import type { ActivityType } from "../src/lib/vocabulary.ts";
 import * as routes from "../src/modules/activity/activity.routes.ts";
 import * as organisationsRoutes from "../src/modules/organisations/organisations.routes.ts";
-import * as usersRoutes from "../src/modules/users/users.routes.ts";
+import * as usersRoutes from "../src/modules/members/members.routes.ts";
 import { parseWith, refusalOf } from "./support/client.ts";
 import { inDatabase } from "./support/db-state.ts";
 import { acceptInvite, addMember, changePlan, invite, registerOrg, type Session } from "./support/fixtures.ts";

@@ -53,9 +53,9 @@ function setUp() {
         return log
           .filter((row) => BigInt(row.id) > afterId)
           .slice(0, limit)
-          .map((row) => ({ id: row.id, message: messageOf(row) }));
+          .map((row) => ({ id: row.id, message: messageOf(row), at: row.createdAt }));
       },
-      standings: async () => new Map(),
+      sessionStates: async () => new Map(),
     },
   });
 
@@ -95,7 +95,7 @@ function setUp() {
   const ids = (fake: FakeSocket) => fake.received.filter((m) => m.id !== undefined).map((m) => m.id);
   /** What the database announces when `row` commits: with its message, unless it was too long to carry. */
   const notify = (row: Activity, { withMessage = true } = {}) =>
-    hub.activityCommitted({ orgId: ORG, id: BigInt(row.id), ...(withMessage ? { message: messageOf(row) } : {}) });
+    hub.activityCommitted({ orgId: ORG, id: BigInt(row.id), at: row.createdAt, ...(withMessage ? { message: messageOf(row) } : {}) });
   return { hub, commit, socket, holdNextRead, settle, ids, notify, reads };
 }
 
@@ -195,7 +195,7 @@ describe("revalidation after missed notifications", () => {
       },
       reads: {
         messagesAfter: async () => [],
-        standings: async (_org, sessionIds) =>
+        sessionStates: async (_org, sessionIds) =>
           new Map([
             [sessionIds[0] as string, { revoked: true, role: "MEMBER" as const }],
             [sessionIds[1] as string, { revoked: true, role: null }],

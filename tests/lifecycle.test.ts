@@ -13,9 +13,9 @@ import { PASSWORD, uniqueEmail } from "./support/fixtures.ts";
 import { TEST_SECRETS } from "./support/server.ts";
 import { connectSocket } from "./support/socket.ts";
 
-const ENTRY = fileURLToPath(new URL("../src/index.ts", import.meta.url));
+const ENTRY = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 
-/** The server as an operator runs it: `bun src/index.ts`, its own process, configured by environment. */
+/** The server as an operator runs it: `bun src/main.ts`, its own process, configured by environment. */
 async function spawnApi(env: Record<string, string>) {
   const { url } = await testDatabase();
   const child = Bun.spawn(["bun", ENTRY], {

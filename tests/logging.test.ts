@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { describeError } from "../src/lib/errors.ts";
 import { createLogger } from "../src/lib/logger.ts";
 import * as authRoutes from "../src/modules/auth/auth.routes.ts";
-import * as usersRoutes from "../src/modules/users/users.routes.ts";
+import * as usersRoutes from "../src/modules/members/members.routes.ts";
 import { parseWith } from "./support/client.ts";
 import { testDatabase } from "./support/database.ts";
 import { uniqueEmail } from "./support/fixtures.ts";

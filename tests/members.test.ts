@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { invites, memberships, users } from "../src/db/schema/index.ts";
 import * as authRoutes from "../src/modules/auth/auth.routes.ts";
 import * as organisationsRoutes from "../src/modules/organisations/organisations.routes.ts";
-import * as routes from "../src/modules/users/users.routes.ts";
+import * as routes from "../src/modules/members/members.routes.ts";
 import { parseWith, refusalOf } from "./support/client.ts";
 import { snapshotDatabase, inDatabase } from "./support/db-state.ts";
 import { acceptInvite, addMember, changePlan, invite, login, PASSWORD, registerOrg, uniqueEmail } from "./support/fixtures.ts";

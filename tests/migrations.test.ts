@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { queryRows } from "../src/db/sql.ts";
 import { withSystem } from "../src/db/tenant.ts";
-import { recordActivity } from "../src/modules/activity/activity.service.ts";
+import { recordActivity } from "../src/modules/activity/activity.record.ts";
 import { createScratchDatabase } from "./support/database.ts";
 
 const MIGRATIONS = join(import.meta.dir, "..", "drizzle");

@@ -6,7 +6,7 @@ import pg from "pg";
 import * as routes from "../src/modules/organisations/organisations.routes.ts";
 import { type Client, createClient, parseWith } from "./support/client.ts";
 import { testDatabase } from "./support/database.ts";
-import * as usersRoutes from "../src/modules/users/users.routes.ts";
+import * as usersRoutes from "../src/modules/members/members.routes.ts";
 import { acceptInvite, changePlan, invite, registerOrg } from "./support/fixtures.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
 import { connectSocket } from "./support/socket.ts";

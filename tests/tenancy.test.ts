@@ -4,7 +4,7 @@ import type { Db, Tx } from "../src/db/client.ts";
 import { activities, invites, memberships, organisations, refreshTokens, sessions, users } from "../src/db/schema/index.ts";
 import { queryRows } from "../src/db/sql.ts";
 import { statementInOrg, withOrg, withSystem } from "../src/db/tenant.ts";
-import { recordActivity } from "../src/modules/activity/activity.service.ts";
+import { recordActivity } from "../src/modules/activity/activity.record.ts";
 import { registerOrg, type Session } from "./support/fixtures.ts";
 import { testDatabase } from "./support/database.ts";
 import { useTestServer } from "./support/server.ts";

@@ -5,7 +5,7 @@ import bcrypt from "bcryptjs";
 import { loadConfig } from "../../src/config/env.ts";
 import { createLogger } from "../../src/lib/logger.ts";
 import { createPasswordHasher, type PasswordHasher } from "../../src/lib/passwords.ts";
-import { startServer } from "../../src/index.ts";
+import { startServer } from "../../src/server.ts";
 
 const { config } = loadConfig(process.env);
 const hasherName = process.argv.find((arg) => arg.startsWith("--hasher="))?.split("=")[1] ?? "bun-password";

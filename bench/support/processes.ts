@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 export type Spawned = { base: string; pid: number; stop(): Promise<void> };
@@ -19,13 +20,15 @@ async function stopGracefully(child: Bun.Subprocess) {
 }
 
 /**
- * Starts the API exactly as an operator does — `bun src/index.ts`, configured by environment —
+ * Starts the API exactly as an operator does — `bun src/main.ts`, configured by environment —
  * and resolves once /ready answers: the API of this checkout, or of another one (`checkout`:
  * its root, for --compare).
  */
 export async function spawnApi(env: Record<string, string>, checkout?: string): Promise<Spawned> {
   const port = freePort();
-  const entry = checkout ? `${checkout.replace(/\/+$/, "")}/src/index.ts` : fileURLToPath(new URL("../../src/index.ts", import.meta.url));
+  // Checkouts from before the entry was split have src/index.ts.
+  const root = checkout ? checkout.replace(/\/+$/, "") : fileURLToPath(new URL("../..", import.meta.url));
+  const entry = existsSync(`${root}/src/main.ts`) ? `${root}/src/main.ts` : `${root}/src/index.ts`;
   const child = Bun.spawn(["bun", entry], {
     env: { ...process.env, NODE_ENV: "production", LOG_LEVEL: "warn", ...env, PORT: String(port) },
     stdout: "inherit",

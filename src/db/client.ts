@@ -25,6 +25,12 @@ export type NotificationHandler = (channel: string, payload: string) => void;
 export type Database = {
   driver: "pg" | "pglite";
   db: Db;
+  /**
+   * A Drizzle handle of its own on the same connections. An API instance works through its own
+   * handle, because what is registered per instance (the pool gauge, local notifications) is
+   * keyed on it, and tests run several instances on one embedded database.
+   */
+  handle(): Db;
   /** Opens a dedicated connection that LISTENs on `channels`. */
   listen(channels: string[], onNotification: NotificationHandler): Promise<Subscription>;
   /** Applies the SQL migrations in `folder` that have not run yet. */
@@ -55,6 +61,7 @@ function createServerDatabase(url: string, poolSize: number, logger: Logger): Da
   return {
     driver: "pg",
     db,
+    handle: () => drizzleBunSql({ client, ...options }) as unknown as Db,
     async listen(channels, onNotification) {
       const listener = new pg.Client({ connectionString: url, application_name: "saas-listener" });
       const lost = new Promise<Error>((resolve) => {
@@ -98,6 +105,7 @@ async function createEmbeddedDatabase(dataDir: string, logger: Logger): Promise<
   return {
     driver: "pglite",
     db,
+    handle: () => drizzlePglite(client, options) as unknown as Db,
     async listen(channels, onNotification) {
       const unsubscribes = await Promise.all(
         channels.map((channel) => client.listen(channel, (payload) => onNotification(channel, payload))),

@@ -1,8 +1,8 @@
 import { SQL as BunSql } from "bun";
 import { type SQL, sql } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
+import { traced } from "../lib/spans.ts";
 import type { Db, Tx } from "./client.ts";
-import { traced } from "../lib/tracing.ts";
 import { queryRows } from "./sql.ts";
 
 /** The non-owner role tenant transactions run as; its policies are in the RLS migration. */
@@ -11,6 +11,44 @@ export const TENANT_ROLE = "app_tenant";
 /** Makes the rest of the transaction app_tenant inside `organisationId`: both settings end with it. */
 const scopeTo = (organisationId: string) =>
   sql`select set_config('role', ${TENANT_ROLE}, true), set_config('app.organisation_id', ${organisationId}, true)`;
+
+const systemScope = sql`select set_config('app.system', 'on', true)`;
+
+/** Work left for after a commit: telling this instance's caches and sockets what changed. */
+export type CommitHook = () => void | Promise<void>;
+
+const units = new WeakMap<Tx, { db: Db; hooks: CommitHook[] }>();
+
+/**
+ * Runs `hook` once `tx` has committed, before the withOrg or withSystem call that opened it
+ * returns to its caller — and never if it rolls back. The one way a change tells this instance:
+ * the caller's next request must not be answered from before it.
+ */
+export function onCommit(tx: Tx, hook: CommitHook): void {
+  const unit = units.get(tx);
+  if (!unit) throw new Error("onCommit needs a transaction opened by withOrg or withSystem");
+  unit.hooks.push(hook);
+}
+
+/** The handle `tx` was opened on: per-instance registrations (see notify.ts) are keyed on it. */
+export function databaseOf(tx: Tx): Db {
+  const unit = units.get(tx);
+  if (!unit) throw new Error("not a transaction opened by withOrg or withSystem");
+  return unit.db;
+}
+
+async function transaction<T>(db: Db, scope: "organisation" | "system", setup: SQL, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const hooks: CommitHook[] = [];
+  const result = await unitOfWork(db, scope, () =>
+    db.transaction(async (tx) => {
+      units.set(tx, { db, hooks });
+      await tx.execute(setup);
+      return fn(tx);
+    }),
+  );
+  for (const hook of hooks) await hook();
+  return result;
+}
 
 /**
  * Runs `fn` in a transaction that can only see and write rows of `organisationId`.
@@ -22,12 +60,20 @@ const scopeTo = (organisationId: string) =>
  * someone else's request.
  */
 export function withOrg<T>(db: Db, organisationId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return unitOfWork(db, "organisation", () =>
-    db.transaction(async (tx) => {
-      await tx.execute(scopeTo(organisationId));
-      return fn(tx);
-    }),
-  );
+  return transaction(db, "organisation", scopeTo(organisationId), fn);
+}
+
+/**
+ * Runs `fn` in a transaction that may look across organisations: for the flows that act before
+ * an organisation is known (signing in and up, accepting an invite), on a user across all of
+ * theirs (refreshing, their memberships, their account), on a whole organisation (deleting it),
+ * or for the instance itself (the mail outbox, retention). `grep -rn withSystem src` lists them.
+ *
+ * `app.system` matters when the application connects as the table owner rather than a
+ * superuser: forced RLS then applies to it too, and only this flag opens the system policy.
+ */
+export function withSystem<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return transaction(db, "system", systemScope, fn);
 }
 
 const dialect = new PgDialect({ casing: "snake_case" });
@@ -53,7 +99,8 @@ async function unitOfWork<T>(db: Db, scope: "organisation" | "system", work: () 
 /**
  * One statement inside `organisationId` — a read, or a write that needs nothing else in its
  * transaction — under exactly the protection of withOrg (the same transaction-local role and
- * organisation, so row-level security binds), in one round trip.
+ * organisation, so row-level security binds), in one round trip. `committed` is its commit
+ * hook (see onCommit), handed the statement's rows.
  *
  * withOrg awaits BEGIN, the settings, the statement and COMMIT one after another: four round
  * trips, most of a hot read's cost. On PostgreSQL all four are written at once on one reserved
@@ -62,52 +109,32 @@ async function unitOfWork<T>(db: Db, scope: "organisation" | "system", work: () 
  * next user of the connection. After a failed query COMMIT ends the transaction as a rollback.
  * The embedded database has no round trips to save and simply uses withOrg.
  */
-export async function statementInOrg<T>(db: Db, organisationId: string, query: SQL): Promise<T[]> {
+export async function statementInOrg<T>(db: Db, organisationId: string, query: SQL, committed?: (rows: T[]) => void | Promise<void>): Promise<T[]> {
   const client = db.$client;
-  if (!(client instanceof BunSql)) return withOrg(db, organisationId, (tx) => queryRows<T>(tx, query));
+  if (!(client instanceof BunSql)) {
+    return withOrg(db, organisationId, async (tx) => {
+      const rows = await queryRows<T>(tx, query);
+      if (committed) onCommit(tx, () => committed(rows));
+      return rows;
+    });
+  }
   const scope = dialect.sqlToQuery(scopeTo(organisationId));
   const statement = dialect.sqlToQuery(query);
-  return unitOfWork(db, "organisation", async () => {
+  const rows = await unitOfWork(db, "organisation", async () => {
     const connection = await client.reserve();
     try {
-      const [begun, scoped, read, committed] = await Promise.allSettled([
+      const [begun, scoped, read, ended] = await Promise.allSettled([
         connection`begin`,
         connection.unsafe(scope.sql, scope.params as unknown[]),
         connection.unsafe(statement.sql, statement.params as unknown[]),
         connection`commit`,
       ]);
-      for (const step of [begun, scoped, read, committed]) if (step.status === "rejected") throw step.reason;
+      for (const step of [begun, scoped, read, ended]) if (step.status === "rejected") throw step.reason;
       return (read as PromiseFulfilledResult<T[]>).value;
     } finally {
       connection.release();
     }
   });
-}
-
-/**
- * Runs `fn` in a transaction that may look across organisations: for the flows that act before
- * an organisation is known (signing in and up, accepting an invite), on a user across all of
- * theirs (refreshing, their memberships, their account), on a whole organisation (deleting it),
- * or for the instance itself (the mail outbox, retention). `grep -rn withSystem src` lists them.
- */
-export function withSystem<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return unitOfWork(db, "system", () =>
-    db.transaction(async (tx) => {
-      // Matters when the application connects as the table owner rather than a superuser:
-      // forced RLS then applies to it too, and only this flag opens the system policy.
-      await tx.execute(sql`select set_config('app.system', 'on', true)`);
-      return fn(tx);
-    }),
-  );
-}
-
-/**
- * Resolves to the result of a transaction once it has committed, after running `then`: how a
- * service tells this instance's caches at once. Every other instance hears it from the
- * transaction's NOTIFY; this one must not answer its own client's next request from before.
- */
-export async function afterCommit<T>(then: () => void, committed: Promise<T>): Promise<T> {
-  const result = await committed;
-  then();
-  return result;
+  await committed?.(rows);
+  return rows;
 }

@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env.ts";
 import type { Metrics } from "../lib/metrics.ts";
-import { tracer, tracingEnabled } from "../lib/tracing.ts";
+import { tracer, tracingEnabled } from "../lib/spans.ts";
 
 /** The route template that answered ("/api/users/:id/role"), never the raw path: bounded labels and span names. */
 const routeOf = (c: Context<AppEnv>) => c.req.matchedRoutes.findLast((route) => route.method !== "ALL")?.path ?? "unmatched";

@@ -1,10 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Database, Subscription } from "../db/client.ts";
+import type { Database, Db, Subscription } from "../db/client.ts";
+import type { Channel } from "../db/notifications.ts";
+import { hearLocally } from "../db/notify.ts";
 import type { Logger } from "../lib/logger.ts";
 
 /** Someone who acts on notifications and needs to know when they may have been missed. */
 export type BusListener = {
-  channel: string;
+  channel: Channel;
   onNotification(payload: string): void;
   /** LISTEN is (again) in place; anything sent while it was down has been lost. */
   onConnected?(): void;
@@ -12,22 +14,32 @@ export type BusListener = {
   onDisconnected?(): void;
 };
 
+/** Told when the LISTEN connection comes up (`again` after a loss) and goes down. */
+export type BusObserver = { connected(again: boolean): void; disconnected(): void };
+
 const backoffMs = (attempt: number) => Math.min(5000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2);
 
 /**
  * One dedicated LISTEN connection per instance. PostgreSQL's notification queue is not
  * durable — what is sent while we are not listening is gone — so every (re)connect tells the
  * listeners, who then catch up from the tables, which are the truth.
+ *
+ * It is also how this instance hears its own changes at once: what commits through `db` is
+ * dispatched here right after its commit (db/notify.ts), to the very same listeners, and a
+ * confirmed announcement waits until the real notification has come back.
  */
-/** Told when the LISTEN connection comes up (`again` after a loss) and goes down. */
-export type BusObserver = { connected(again: boolean): void; disconnected(): void };
-
-export function createBus(database: Database, logger: Logger, listeners: BusListener[], observer?: BusObserver) {
+export function createBus(database: Database, db: Db, logger: Logger, listeners: BusListener[], observer?: BusObserver) {
   const channels = [...new Set(listeners.map((listener) => listener.channel))];
   let subscription: Subscription | null = null;
   let stopped = false;
+  /** Announcements of this instance waiting for their echo, by payload. */
+  const awaited = new Map<string, () => void>();
+  const releaseAll = () => {
+    for (const release of awaited.values()) release();
+    awaited.clear();
+  };
 
-  const dispatch = (channel: string, payload: string) => {
+  const dispatch = (channel: Channel, payload: string) => {
     for (const listener of listeners) {
       if (listener.channel !== channel) continue;
       try {
@@ -38,24 +50,47 @@ export function createBus(database: Database, logger: Logger, listeners: BusList
     }
   };
 
+  const heard = (channel: string, payload: string) => {
+    awaited.get(payload)?.();
+    dispatch(channel as Channel, payload);
+  };
+
+  hearLocally(db, {
+    dispatch,
+    expect: (payload, timeoutMs) =>
+      subscription
+        ? new Promise<void>((resolve) => {
+            const timer = setTimeout(release, timeoutMs);
+            function release() {
+              clearTimeout(timer);
+              awaited.delete(payload);
+              resolve();
+            }
+            awaited.set(payload, release);
+          })
+        : Promise.resolve(),
+  });
+
   async function run(connected: () => void) {
     let everConnected = false;
     for (let attempt = 0; !stopped; ) {
       try {
-        subscription = await database.listen(channels, dispatch);
+        const current = await database.listen(channels, heard);
+        subscription = current;
         attempt = 0;
-        logger.info("listening for notifications", { channels, backendPid: subscription.backendPid });
+        logger.info("listening for notifications", { channels, backendPid: current.backendPid });
         for (const listener of listeners) listener.onConnected?.();
         observer?.connected(everConnected);
         everConnected = true;
         connected();
-        const error = await subscription.lost;
+        const error = await current.lost;
         if (stopped) return;
         logger.warn("notification connection lost; reconnecting", { error: error.message });
+        subscription = null;
+        releaseAll();
         for (const listener of listeners) listener.onDisconnected?.();
         observer?.disconnected();
-        await subscription.close().catch(() => {});
-        subscription = null;
+        await current.close().catch(() => {});
       } catch (error) {
         if (stopped) return;
         logger.warn("could not listen for notifications; retrying", { error: String(error) });
@@ -76,8 +111,10 @@ export function createBus(database: Database, logger: Logger, listeners: BusList
     },
     async stop() {
       stopped = true;
-      await subscription?.close().catch(() => {});
+      const closing = subscription;
       subscription = null;
+      releaseAll();
+      await closing?.close().catch(() => {});
     },
   };
 }

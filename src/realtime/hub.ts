@@ -1,18 +1,16 @@
+import type { ActivityNotification, AuthChange } from "../db/notifications.ts";
 import type { Logger } from "../lib/logger.ts";
-import type { ActivityNotification } from "../modules/activity/index.ts";
-import type { AuthChange } from "../modules/access/index.ts";
 import { CLOSE, message } from "./events.ts";
-import { createRoom, type MessagesAfter, type Room } from "./room.ts";
-import { createSocketAuth, type SessionStandings } from "./socket-auth.ts";
+import { createRoom, type MessagesAfter, type Publish, type Room } from "./room.ts";
+import { createSocketAuth, type ReadSessionStates } from "./socket-auth.ts";
 import type { HubSocket } from "./socket.ts";
 
 export type HubDeps = {
   logger: Logger;
-  /** Sends to every socket subscribed to `topic` (Bun's server.publish). */
-  publish(topic: string, message: string): void;
+  publish: Publish;
   authenticate: Parameters<typeof createSocketAuth>[0]["authenticate"];
   /** The two reads the realtime side needs, injected so it runs (and is tested) without a database. */
-  reads: { messagesAfter: MessagesAfter; standings: SessionStandings };
+  reads: { messagesAfter: MessagesAfter; sessionStates: ReadSessionStates };
 };
 
 /**
@@ -22,7 +20,7 @@ export type HubDeps = {
  */
 export function createHub({ logger, publish, authenticate, reads }: HubDeps) {
   const rooms = new Map<string, Room>();
-  const socketAuth = createSocketAuth({ authenticate, standings: reads.standings });
+  const socketAuth = createSocketAuth({ authenticate, sessionStates: reads.sessionStates });
 
   const socketsWhere = function* (matches: (socket: HubSocket) => boolean) {
     for (const room of rooms.values()) for (const socket of room.sockets) if (matches(socket)) yield socket;
@@ -73,8 +71,8 @@ export function createHub({ logger, publish, authenticate, reads }: HubDeps) {
     },
 
     /** An organisation's log grew (from any instance). */
-    activityCommitted({ orgId, id, message }: ActivityNotification) {
-      rooms.get(orgId)?.committed(id, message);
+    activityCommitted({ orgId, id, at, message }: ActivityNotification) {
+      rooms.get(orgId)?.committed(id, message === undefined ? undefined : { message, at });
     },
 
     /**

@@ -1,20 +1,25 @@
-import type { Database } from "../db/client.ts";
+import type { Database, Db } from "../db/client.ts";
+import { type AuthChange, CHANNELS, parseActivityNotification, parseAuthChange } from "../db/notifications.ts";
 import type { AuthContext } from "../lib/auth-context.ts";
 import type { Logger } from "../lib/logger.ts";
-import { ACTIVITY_CHANNEL, parseActivityNotification } from "../modules/activity/index.ts";
-import { AUTH_CHANNEL, parseAuthChange, type SessionGuard } from "../modules/access/index.ts";
-import type { OrganisationViews } from "../modules/organisations/index.ts";
-import { linkTo, tracedSync } from "../lib/tracing.ts";
+import { linkTo, tracedSync } from "../lib/spans.ts";
 import { type BusListener, type BusObserver, createBus } from "./bus.ts";
 import { createHub, type HubDeps } from "./hub.ts";
 
+/** A per-instance cache that notifications keep honest: trusted only while they are heard. */
+type NotifiedCache = { trust(): void; distrust(): void };
+
 type Deps = {
   database: Database;
+  /** This instance's handle: what commits through it is heard here at once. */
+  db: Db;
   logger: Logger;
-  guard: SessionGuard;
-  views: OrganisationViews;
+  /** Sessions as this instance has them cached (the session guard). */
+  sessionCache: NotifiedCache & { apply(change: AuthChange): void };
+  /** Organisations as this instance has them cached. */
+  organisationCache: NotifiedCache & { forget(organisationId: string): void };
   authenticate(token: string): Promise<AuthContext>;
-  publish(topic: string, message: string): void;
+  publish: HubDeps["publish"];
   /** The reads the rooms make; tests wrap them to force an interleaving. */
   reads: HubDeps["reads"];
   /** Other listeners that share the one LISTEN connection (the mail sender). */
@@ -24,43 +29,54 @@ type Deps = {
 };
 
 /**
- * The realtime side of one instance: the hub of its sockets, the session cache and the
- * organisation views, all fed by one LISTEN connection. Whatever commits on any instance
- * reaches them here; while the connection is down, both caches are bypassed.
+ * The realtime side of one instance: the hub of its sockets and the two caches, all fed by one
+ * LISTEN connection. Whatever commits on any instance reaches them here (and what commits on
+ * this one, at its commit); while the connection is down, both caches are bypassed.
  */
-export function createRealtime({ database, logger, guard, views, authenticate, publish, reads, alsoListening = [], observer }: Deps) {
+export function createRealtime({ database, db, logger, sessionCache, organisationCache, authenticate, publish, reads, alsoListening = [], observer }: Deps) {
   const hub = createHub({ logger, publish, authenticate, reads });
-  const bus = createBus(database, logger, [
-    ...alsoListening,
-    {
-      channel: ACTIVITY_CHANNEL,
-      onNotification: (payload) => {
-        const notification = parseActivityNotification(payload);
-        if (!notification) return;
-        // The hop from the committing request to this instance's sockets, linked to its trace.
-        tracedSync("realtime.notified", { "activity.id": notification.id.toString() }, () => {
-          views.forget(notification.orgId);
-          hub.activityCommitted(notification);
-        }, linkTo(notification.traceparent));
+  const bus = createBus(
+    database,
+    db,
+    logger,
+    [
+      ...alsoListening,
+      {
+        channel: CHANNELS.activity,
+        onNotification: (payload) => {
+          const notification = parseActivityNotification(payload);
+          if (!notification) return;
+          // The hop from the committing request to this instance's sockets, linked to its trace.
+          tracedSync(
+            "realtime.notified",
+            { "activity.id": notification.id.toString() },
+            () => {
+              organisationCache.forget(notification.orgId);
+              hub.activityCommitted(notification);
+            },
+            linkTo(notification.traceparent),
+          );
+        },
+        onConnected: () => {
+          organisationCache.trust();
+          hub.resync();
+        },
+        onDisconnected: () => organisationCache.distrust(),
       },
-      onConnected: () => {
-        views.trust();
-        hub.resync();
+      {
+        channel: CHANNELS.authChanges,
+        onNotification: (payload) => {
+          const change = parseAuthChange(payload);
+          if (!change) return;
+          sessionCache.apply(change);
+          if (change.kind === "organisation") organisationCache.forget(change.orgId);
+          hub.authChanged(change);
+        },
+        onConnected: () => sessionCache.trust(),
+        onDisconnected: () => sessionCache.distrust(),
       },
-      onDisconnected: () => views.distrust(),
-    },
-    {
-      channel: AUTH_CHANNEL,
-      onNotification: (payload) => {
-        const change = parseAuthChange(payload);
-        if (!change) return;
-        guard.apply(change);
-        if (change.kind === "organisation") views.forget(change.orgId);
-        hub.authChanged(change);
-      },
-      onConnected: () => guard.trust(),
-      onDisconnected: () => guard.distrust(),
-    },
-  ], observer);
+    ],
+    observer,
+  );
   return { hub, bus };
 }

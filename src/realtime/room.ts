@@ -1,18 +1,18 @@
 import { describeError } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
-import type { ActivityMessageRow } from "../modules/activity/index.ts";
 import { CLOSE, message, REPLAY_LIMIT } from "./events.ts";
 import type { HubSocket } from "./socket.ts";
 
-/** Activities of an organisation with ids after `afterId`, oldest first, at most `limit`, each as its socket message. */
-export type MessagesAfter = (organisationId: string, afterId: bigint, limit: number) => Promise<ActivityMessageRow[]>;
+/** An activity as its socket message, with its id and commit time. */
+export type MessageRow = { id: string; message: string; at: string };
 
-export type RoomDeps = {
-  logger: Logger;
-  messagesAfter: MessagesAfter;
-  /** Sends to every socket subscribed to `topic` (Bun's server.publish). */
-  publish(topic: string, message: string): void;
-};
+/** Activities of an organisation with ids after `afterId`, oldest first, at most `limit`, each as its socket message. */
+export type MessagesAfter = (organisationId: string, afterId: bigint, limit: number) => Promise<MessageRow[]>;
+
+/** Sends `message` to every socket subscribed to `topic` (Bun's server.publish); `at` is the activity's commit time. */
+export type Publish = (topic: string, message: string, at: string) => void;
+
+export type RoomDeps = { logger: Logger; messagesAfter: MessagesAfter; publish: Publish };
 
 const FETCH_BATCH = 500;
 const CATCH_UP_RETRY_MS = 1000;
@@ -56,7 +56,7 @@ export function createRoom(organisationId: string, startAfter: bigint, { logger,
     for (;;) {
       const rows = await messagesAfter(organisationId, lastId, FETCH_BATCH);
       if (closed) return; // the last socket left meanwhile; a new room starts afresh
-      for (const row of rows) publish(topic, row.message);
+      for (const row of rows) publish(topic, row.message, row.at);
       const last = rows.at(-1);
       if (last) lastId = BigInt(last.id);
       if (rows.length < FETCH_BATCH) return;
@@ -124,11 +124,12 @@ export function createRoom(organisationId: string, startAfter: bigint, { logger,
     /**
      * Activity `id` committed. When it is the very next one and nothing is queued, its message
      * (carried by the notification) is published at once; otherwise — a gap, a message too long
-     * for a notification, work in flight — the room reads the table from where it is.
+     * for a notification, work in flight — the room reads the table from where it is. An id it
+     * has published already (this instance's own change, heard again) is nothing new.
      */
-    committed(id: bigint, message: string | undefined) {
-      if (message !== undefined && queued === 0 && id === lastId + 1n) {
-        publish(topic, message);
+    committed(id: bigint, carried: { message: string; at: string } | undefined) {
+      if (carried && queued === 0 && id === lastId + 1n) {
+        publish(topic, carried.message, carried.at);
         lastId = id;
       } else if (id > lastId) catchUp();
     },

@@ -3,12 +3,12 @@ import type { Role } from "../lib/vocabulary.ts";
 import { CLOSE, message } from "./events.ts";
 import type { HubSocket } from "./socket.ts";
 
-/** Where each of these sessions of an organisation stands now: revoked or not, and its member's role (null once they left). */
-export type SessionStandings = (organisationId: string, sessionIds: string[]) => Promise<Map<string, { revoked: boolean; role: Role | null }>>;
+/** The state of each of these sessions of an organisation now: revoked or not, and its member's role (null once they left). */
+export type ReadSessionStates = (organisationId: string, sessionIds: string[]) => Promise<Map<string, { revoked: boolean; role: Role | null }>>;
 
 export type SocketAuthDeps = {
   authenticate(token: string): Promise<AuthContext>;
-  standings: SessionStandings;
+  sessionStates: ReadSessionStates;
 };
 
 const SWEEP_MS = 1000;
@@ -22,7 +22,7 @@ const SWEEP_MS = 1000;
  * socket: tens of thousands of idle sockets then cost a Set entry each, not a timer object.
  * A socket closes within a second of its token's expiry.
  */
-export function createSocketAuth({ authenticate, standings }: SocketAuthDeps) {
+export function createSocketAuth({ authenticate, sessionStates }: SocketAuthDeps) {
   const buckets = new Map<number, Set<HubSocket>>();
   const bucketOf = (socket: HubSocket) => Math.ceil(socket.data.auth.expiresAt / SWEEP_MS);
   let swept = Math.floor(Date.now() / SWEEP_MS);
@@ -78,12 +78,12 @@ export function createSocketAuth({ authenticate, standings }: SocketAuthDeps) {
     async revalidate(organisationId: string, sockets: Iterable<HubSocket>) {
       const all = [...sockets];
       if (all.length === 0) return;
-      const current = await standings(organisationId, [...new Set(all.map((socket) => socket.data.auth.sessionId))]);
+      const current = await sessionStates(organisationId, [...new Set(all.map((socket) => socket.data.auth.sessionId))]);
       for (const socket of all) {
-        const standing = current.get(socket.data.auth.sessionId);
-        if (standing && !standing.role) socket.close(CLOSE.removed, "No longer a member of this organisation");
-        else if (!standing?.role || standing.revoked) socket.close(CLOSE.authExpired, "Session revoked");
-        else socket.data.auth = { ...socket.data.auth, role: standing.role };
+        const state = current.get(socket.data.auth.sessionId);
+        if (state && !state.role) socket.close(CLOSE.removed, "No longer a member of this organisation");
+        else if (!state?.role || state.revoked) socket.close(CLOSE.authExpired, "Session revoked");
+        else socket.data.auth = { ...socket.data.auth, role: state.role };
       }
     },
   };

@@ -4,7 +4,7 @@ import { BadRequestError } from "../lib/errors.ts";
 import { errorResponses } from "../lib/response.ts";
 import { createRouter } from "../lib/router.ts";
 import { BEARER_PROTOCOL, presentedToken, protocolToken } from "../middleware/auth.ts";
-import { parseActivityId } from "../modules/activity/index.ts";
+import { parseActivityId } from "../lib/activity-id.ts";
 import { REPLAY_LIMIT } from "./events.ts";
 
 const WsQuery = z.object({

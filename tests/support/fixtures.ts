@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import * as authRoutes from "../../src/modules/auth/auth.routes.ts";
 import * as organisationsRoutes from "../../src/modules/organisations/organisations.routes.ts";
-import * as usersRoutes from "../../src/modules/users/users.routes.ts";
+import * as usersRoutes from "../../src/modules/members/members.routes.ts";
 import { type Client, parseWith } from "./client.ts";
 
 export const uniqueEmail = (label = "user") => `${label}-${randomUUID().slice(0, 8)}@example.com`;

@@ -5,7 +5,7 @@ import * as activity from "../../src/modules/activity/activity.routes.ts";
 import * as auth from "../../src/modules/auth/auth.routes.ts";
 import * as health from "../../src/modules/health/health.router.ts";
 import * as organisations from "../../src/modules/organisations/organisations.routes.ts";
-import * as users from "../../src/modules/users/users.routes.ts";
+import * as users from "../../src/modules/members/members.routes.ts";
 import * as realtime from "../../src/realtime/ws.router.ts";
 
 const isRoute = (value: unknown): value is RouteConfig =>

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from "bun:test";
 import { loadConfig } from "../../src/config/env.ts";
 import { createLogger, type Logger } from "../../src/lib/logger.ts";
-import { type ServerOptions, startServer } from "../../src/index.ts";
+import { type ServerOptions, startServer } from "../../src/server.ts";
 import { createClient } from "./client.ts";
 import { testDatabase } from "./database.ts";
 

@@ -11,9 +11,9 @@ import type { Logger } from "../../lib/logger.ts";
 import type { PasswordHasher } from "../../lib/passwords.ts";
 import { generateToken, hashToken } from "../../lib/tokens.ts";
 import { recordActivity, summaryOf } from "../activity/index.ts";
-import type { SessionService } from "../auth/index.ts";
+import type { SessionService } from "../sessions/index.ts";
 import { passwordResetMail, queueMail } from "../mail/index.ts";
-import { adminCount, type OrganisationViews } from "../organisations/index.ts";
+import { adminCount } from "../organisations/index.ts";
 import type { ChangePasswordInput, ResetPasswordInput } from "./account.schemas.ts";
 
 type Deps = {
@@ -25,7 +25,6 @@ type Deps = {
   /** Reset emails per address per hour: a few, so nobody can flood an inbox through us. */
   resetRequests: AttemptLimiter;
   sessions: SessionService;
-  views: OrganisationViews;
 };
 
 /**
@@ -34,7 +33,7 @@ type Deps = {
  * per account here), and every change that should sign people out revokes sessions on every
  * instance, as member removal does.
  */
-export function createAccountService({ db, config, logger, passwords, attempts, resetRequests, sessions, views }: Deps) {
+export function createAccountService({ db, config, logger, passwords, attempts, resetRequests, sessions }: Deps) {
   const hashReset = (token: string) => hashToken(config.JWT_REFRESH_SECRET, "reset", token);
 
   /** The account's stored hash, checked against `password` under the account's failed-attempt budget. */
@@ -72,13 +71,12 @@ export function createAccountService({ db, config, logger, passwords, attempts, 
     async changePassword(auth: AuthContext, { currentPassword, newPassword }: ChangePasswordInput): Promise<void> {
       await provePassword(auth, currentPassword, "The current password is wrong");
       const passwordHash = await passwords.hash(newPassword);
-      const change = await withSystem(db, async (tx) => {
+      await withSystem(db, async (tx) => {
         await tx.update(users).set({ passwordHash }).where(eq(users.id, auth.userId));
         // A reset link asked for before this change must not undo it.
         await tx.update(passwordResets).set({ usedAt: sql`now()` }).where(and(eq(passwordResets.userId, auth.userId), isNull(passwordResets.usedAt)));
-        return sessions.endAllInTx(tx, auth.userId, auth.sessionId);
+        await sessions.endAllInTx(tx, auth.userId, auth.sessionId);
       });
-      sessions.applied(change);
     },
 
     /**
@@ -96,7 +94,7 @@ export function createAccountService({ db, config, logger, passwords, attempts, 
     async resetPassword({ token, newPassword }: ResetPasswordInput): Promise<void> {
       const tokenHash = hashReset(token);
       const passwordHash = await passwords.hash(newPassword);
-      const change = await withSystem(db, async (tx) => {
+      await withSystem(db, async (tx) => {
         const [redeemed] = await tx
           .update(passwordResets)
           .set({ usedAt: sql`now()` })
@@ -110,9 +108,8 @@ export function createAccountService({ db, config, logger, passwords, attempts, 
         }
         await tx.update(users).set({ passwordHash }).where(eq(users.id, redeemed.userId));
         await tx.update(passwordResets).set({ usedAt: sql`now()` }).where(and(eq(passwordResets.userId, redeemed.userId), isNull(passwordResets.usedAt)));
-        return sessions.endAllInTx(tx, redeemed.userId);
+        await sessions.endAllInTx(tx, redeemed.userId);
       });
-      sessions.applied(change);
     },
 
     /**
@@ -121,7 +118,7 @@ export function createAccountService({ db, config, logger, passwords, attempts, 
      */
     async deleteAccount(auth: AuthContext, password: string): Promise<void> {
       await provePassword(auth, password, "The password is wrong");
-      const { change, organisationIds } = await withSystem(db, async (tx) => {
+      await withSystem(db, async (tx) => {
         const joined = await tx
           .select({ organisationId: memberships.organisationId, role: memberships.role, name: organisations.name })
           .from(memberships)
@@ -154,12 +151,9 @@ export function createAccountService({ db, config, logger, passwords, attempts, 
             target: summaryOf(auth),
           });
         }
-        const change = await sessions.endAllInTx(tx, auth.userId);
+        await sessions.endAllInTx(tx, auth.userId);
         await tx.delete(users).where(eq(users.id, auth.userId));
-        return { change, organisationIds: joined.map((membership) => membership.organisationId) };
       });
-      sessions.applied(change);
-      for (const organisationId of organisationIds) views.forget(organisationId);
     },
   };
 }

@@ -1,14 +1,5 @@
 import type { ActivityType, PlanName, Role, UserSummary } from "../../lib/vocabulary.ts";
 
-const MAX_ACTIVITY_ID = 2n ** 63n - 1n; // PostgreSQL bigint
-
-/** An activity id from outside (a cursor, `since`): digits within bigint range, or null. */
-export function parseActivityId(value: string): bigint | null {
-  if (!/^\d{1,19}$/.test(value)) return null;
-  const id = BigInt(value);
-  return id <= MAX_ACTIVITY_ID ? id : null;
-}
-
 /** The payload of each event type: what the feed calls `metadata` and the socket `payload`. */
 type ActivityPayloads = {
   USER_JOINED: { userId: string; name: string; email: string; role: Role };

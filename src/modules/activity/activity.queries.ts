@@ -7,7 +7,7 @@ import type { ActivityType } from "../../lib/vocabulary.ts";
 // so it reads only what it returns, whatever the organisation's size (tests/query-plans.test.ts).
 
 /** An activity's creation time as JavaScript's toISOString() writes it. */
-const isoTime = sql`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+export const isoTime = sql`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /** One activity as the feed shows it (ActivitySchema); to ADMINs, with the request that caused it. */
 const feedEntry = (withContext: boolean) => sql`json_build_object('id', id::text, 'type', type, 'message', message, 'actor', actor,
@@ -40,14 +40,15 @@ export const feedPage = (organisationId: string, { limit, before, type, withCont
 /** An activity as the message a socket receives: `{ type, payload, id, at }` (realtime/events.ts). */
 export const socketMessage = sql`json_build_object('type', type, 'payload', metadata, 'id', id::text, 'at', ${isoTime})::text`;
 
-export type ActivityMessageRow = { id: string; message: string };
+/** A socket message with its id and commit time (`at`), which the room hands on with it. */
+export type ActivityMessageRow = { id: string; message: string; at: string };
 
 /**
  * Activities after `afterId`, oldest first, each as the message a socket receives
  * (`{ type, payload, id, at }`, see realtime/events.ts).
  */
 export const activityMessagesAfter = (organisationId: string, afterId: bigint, limit: number): SQL => sql`
-  select id::text as id, ${socketMessage} as message
+  select id::text as id, ${socketMessage} as message, ${isoTime} as at
   from activities
   where organisation_id = ${organisationId} and activities.id > ${afterId.toString()}::bigint
   order by activities.id -- the column, not the text alias of the same name

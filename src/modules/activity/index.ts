@@ -1,15 +1,6 @@
-// What other modules and the realtime side may use of the activity module.
-export { parseActivityId } from "./activity.events.ts";
+// What other modules and the composition root may use of the activity module.
 export type { ActivityMessageRow } from "./activity.queries.ts";
+export { type ActivityAuthor, recordActivity, recordActivityInOwnTransaction, summaryOf } from "./activity.record.ts";
 export { type Activity, ActivitySchema } from "./activity.schemas.ts";
-export {
-  ACTIVITY_CHANNEL,
-  type ActivityAuthor,
-  type ActivityNotification,
-  createActivityService,
-  parseActivityNotification,
-  recordActivity,
-  recordActivityAlone,
-  summaryOf,
-} from "./activity.service.ts";
+export { createActivityService } from "./activity.service.ts";
 export { createRetention } from "./retention.ts";

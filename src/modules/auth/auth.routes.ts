@@ -9,10 +9,9 @@ import {
   RefreshTokenBody,
   LogoutBody,
   RegisterBody,
-  SessionsSchema,
   SwitchOrganisationBody,
-  TokenPairSchema,
 } from "./auth.schemas.ts";
+import { SessionsSchema, TokenPairSchema } from "../sessions/index.ts";
 
 const tags = ["Auth"];
 

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { emailField, nameField, newPasswordField, opaqueTokenField, passwordField, uuidField } from "../../lib/fields.ts";
 import { OrganisationSummarySchema, RoleSchema } from "../../lib/schemas.ts";
+import { LOGOUT_SCOPES, TokenPairSchema } from "../sessions/index.ts";
 
 export const RegisterBody = z
   .strictObject({
@@ -21,8 +22,6 @@ export const LoginBody = z
 
 export const RefreshTokenBody = z.strictObject({ refreshToken: opaqueTokenField }).openapi("RefreshTokenBody");
 
-export const LOGOUT_SCOPES = ["local", "others", "global"] as const;
-
 export const LogoutBody = z
   .strictObject({
     refreshToken: opaqueTokenField,
@@ -32,33 +31,11 @@ export const LogoutBody = z
   })
   .openapi("LogoutBody");
 
-export const SessionInfoSchema = z
-  .object({
-    id: z.uuid(),
-    organisationId: z.uuid(),
-    organisationName: z.string(),
-    createdAt: z.iso.datetime(),
-    lastUsedAt: z.iso.datetime().openapi({ description: "When its tokens were last issued (sign-in or refresh)" }),
-    userAgent: z.string().nullable(),
-    ip: z.string().nullable(),
-    current: z.boolean().openapi({ description: "The session of the access token making this request" }),
-  })
-  .openapi("Session");
-
-export const SessionsSchema = z.object({ sessions: z.array(SessionInfoSchema) }).openapi("Sessions");
-
 export const SwitchOrganisationBody = z.strictObject({ organisationId: uuidField }).openapi("SwitchOrganisationBody");
 
 export const UserSchema = z
   .object({ id: z.uuid(), name: z.string(), email: z.string(), role: RoleSchema })
   .openapi("User");
-
-export const TokenPairSchema = z
-  .object({
-    accessToken: z.string().openapi({ description: "JWT (HS256); lives JWT_ACCESS_EXPIRES_IN (see the API description)" }),
-    refreshToken: z.string().openapi({ description: "Opaque, single use; rotate it with /api/auth/refresh" }),
-  })
-  .openapi("TokenPair");
 
 export const AuthResultSchema = TokenPairSchema.extend({
   user: UserSchema,
@@ -76,8 +53,5 @@ export const MeSchema = z
 
 export type RegisterInput = z.infer<typeof RegisterBody>;
 export type LoginInput = z.infer<typeof LoginBody>;
-export type LogoutScope = (typeof LOGOUT_SCOPES)[number];
-export type SessionInfo = z.infer<typeof SessionInfoSchema>;
 export type AuthResult = z.infer<typeof AuthResultSchema>;
-export type TokenPair = z.infer<typeof TokenPairSchema>;
 export type Me = z.infer<typeof MeSchema>;

@@ -10,9 +10,8 @@ import { type AccessClaims, createAccessTokenVerifier } from "../../lib/jwt.ts";
 import type { AttemptLimiter } from "../../lib/attempts.ts";
 import type { PasswordHasher } from "../../lib/passwords.ts";
 import { createOrganisationWithUniqueSlug, organisationSummaryColumns } from "../organisations/index.ts";
-import type { AuthResult, LoginInput, LogoutScope, Me, RegisterInput, SessionInfo, TokenPair } from "./auth.schemas.ts";
-import type { SessionGuard } from "../access/index.ts";
-import type { SessionService } from "./sessions.service.ts";
+import type { LogoutScope, SessionGuard, SessionInfo, SessionService, TokenPair } from "../sessions/index.ts";
+import type { AuthResult, LoginInput, Me, RegisterInput } from "./auth.schemas.ts";
 
 type Deps = {
   db: Db;
@@ -134,14 +133,14 @@ export function createAuthService({ db, config, passwords, attempts, guard, sess
       if (!bearer) throw new UnauthorizedError("Missing bearer token");
       const claims = verify(bearer);
       if (!claims) throw new UnauthorizedError("Invalid or expired access token");
-      const standing = await guard.standing(claims);
-      if (!standing) throw new UnauthorizedError("This session has been revoked");
+      const member = await guard.activeMember(claims);
+      if (!member) throw new UnauthorizedError("This session has been revoked");
       return {
         userId: claims.userId,
         orgId: claims.orgId,
         sessionId: claims.sessionId,
         expiresAt: claims.expiresAt,
-        ...standing,
+        ...member,
       };
     },
   };

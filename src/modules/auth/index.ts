@@ -1,4 +1,3 @@
 // What other modules and the composition root may use of the auth module.
 export { type AuthResult, AuthResultSchema } from "./auth.schemas.ts";
 export { createAuthService } from "./auth.service.ts";
-export { createSessionService, type SessionService } from "./sessions.service.ts";

@@ -1,10 +1,9 @@
-import { and, count, isNull, sql } from "drizzle-orm";
+import { and, count, isNull } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client.ts";
-import { withSystem } from "../../db/tenant.ts";
+import { CHANNELS } from "../../db/notifications.ts";
+import { notify } from "../../db/notify.ts";
 import { outbox } from "../../db/schema/index.ts";
-
-/** The channel that wakes every instance's sender when mail is queued. */
-export const OUTBOX_CHANNEL = "outbox";
+import { withSystem } from "../../db/tenant.ts";
 
 export type Mail = { to: string; subject: string; body: string; organisationId?: string };
 
@@ -14,7 +13,7 @@ export type Mail = { to: string; subject: string; body: string; organisationId?:
  */
 export async function queueMail(tx: Tx, mail: Mail): Promise<void> {
   await tx.insert(outbox).values({ recipient: mail.to, subject: mail.subject, body: mail.body, organisationId: mail.organisationId ?? null });
-  await tx.execute(sql`select pg_notify(${OUTBOX_CHANNEL}, '')`);
+  await notify(tx, CHANNELS.outbox, "");
 }
 
 /** Mail waiting to leave (not sent, not given up on). */

@@ -4,4 +4,4 @@ export { hasRoomFor, memberLimitOf, seatLimitMessage } from "./plans.ts";
 export { adminCount, lockOrganisation, lockSeats } from "./seats.ts";
 export { createOrganisationWithUniqueSlug } from "./slug.ts";
 export { organisationSummaryColumns } from "./summary.ts";
-export { createOrganisationViews, type OrganisationViews } from "./views.ts";
+export { createOrganisationCache, type OrganisationCache } from "./organisation-cache.ts";

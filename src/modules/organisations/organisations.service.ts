@@ -1,26 +1,26 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
 import { organisations } from "../../db/schema/index.ts";
-import { afterCommit, withOrg, withSystem } from "../../db/tenant.ts";
+import { withOrg, withSystem } from "../../db/tenant.ts";
 import type { AuthContext } from "../../lib/auth-context.ts";
 import { ConflictError, InvalidInputError, NotFoundError } from "../../lib/errors.ts";
 import type { PlanName } from "../../lib/vocabulary.ts";
-import { type Activity, recordActivity, recordActivityAlone, summaryOf } from "../activity/index.ts";
-import { type AuthChange, announceAuthChange, type SessionGuard } from "../access/index.ts";
+import { type Activity, recordActivity, recordActivityInOwnTransaction, summaryOf } from "../activity/index.ts";
+import { announceAuthChange } from "../sessions/index.ts";
 import type { Organisation } from "./organisations.schemas.ts";
 import { isUpgrade, memberLimitOf } from "./plans.ts";
 import { lockSeats } from "./seats.ts";
-import type { OrganisationViews } from "./views.ts";
+import type { OrganisationCache } from "./organisation-cache.ts";
 
-type Deps = { db: Db; views: OrganisationViews; guard: SessionGuard };
+type Deps = { db: Db; organisationCache: OrganisationCache };
 
-export function createOrganisationService({ db, views, guard }: Deps) {
+export function createOrganisationService({ db, organisationCache }: Deps) {
   return {
-    get: (auth: AuthContext): Promise<Organisation> => views.get(auth.orgId),
+    get: (auth: AuthContext): Promise<Organisation> => organisationCache.get(auth.orgId),
 
     /** Moves to `plan`. A downgrade that the current members and pending invites would not fit is refused. */
     changePlan: (auth: AuthContext, plan: PlanName): Promise<Organisation> =>
-      afterCommit(() => views.forget(auth.orgId), withOrg(db, auth.orgId, async (tx) => {
+      withOrg(db, auth.orgId, async (tx) => {
         const seats = await lockSeats(tx, auth.orgId);
         if (seats.plan === plan) throw new ConflictError(`The organisation is already on the ${plan} plan`);
         const occupied = seats.members + seats.pendingInvites;
@@ -40,14 +40,12 @@ export function createOrganisationService({ db, views, guard }: Deps) {
             ? { type: "PLAN_UPGRADED", payload: { from: seats.plan, to: plan, upgradedAt: changedAt.toISOString() } }
             : { type: "PLAN_DOWNGRADED", payload: { from: seats.plan, to: plan, downgradedAt: changedAt.toISOString() } },
         );
-        return views.inTransaction(tx, auth.orgId);
-      })),
+        return organisationCache.inTransaction(tx, auth.orgId);
+      }),
 
     /** Renames the organisation (its slug stays: links and integrations keep working). */
     rename: (auth: AuthContext, name: string): Promise<Organisation> =>
-      afterCommit(
-        () => views.forget(auth.orgId),
-        withOrg(db, auth.orgId, async (tx) => {
+      withOrg(db, auth.orgId, async (tx) => {
           const [current] = await tx
             .select({ name: organisations.name })
             .from(organisations)
@@ -57,9 +55,8 @@ export function createOrganisationService({ db, views, guard }: Deps) {
           if (current.name === name) throw new ConflictError(`The organisation is already called ${name}`);
           await tx.update(organisations).set({ name, updatedAt: new Date() }).where(eq(organisations.id, auth.orgId));
           await recordActivity(tx, auth, { type: "ORGANISATION_RENAMED", payload: { from: current.name, to: name, renamedBy: summaryOf(auth) } });
-          return views.inTransaction(tx, auth.orgId);
-        }),
-      ),
+        return organisationCache.inTransaction(tx, auth.orgId);
+      }),
 
     /**
      * Deletes the organisation and everything of it — members, invites, sessions, the activity
@@ -67,7 +64,7 @@ export function createOrganisationService({ db, views, guard }: Deps) {
      * close and its sessions die on every instance; members keep their other organisations.
      */
     async delete(auth: AuthContext, confirmName: string): Promise<void> {
-      const change = await withSystem(db, async (tx) => {
+      await withSystem(db, async (tx) => {
         const [current] = await tx
           .select({ name: organisations.name })
           .from(organisations)
@@ -79,18 +76,14 @@ export function createOrganisationService({ db, views, guard }: Deps) {
             { path: "confirmName", message: "Does not match the organisation's name" },
           ]);
         }
-        const change: AuthChange = { kind: "organisation", orgId: auth.orgId };
-        await announceAuthChange(tx, change);
+        await announceAuthChange(tx, { kind: "organisation", orgId: auth.orgId });
         await tx.delete(organisations).where(eq(organisations.id, auth.orgId));
-        return change;
       });
-      guard.apply(change);
-      views.forget(auth.orgId);
     },
 
     /** A message to everyone in the organisation: stored in the feed, pushed to every socket. */
     broadcast: (auth: AuthContext, message: string): Promise<Activity> =>
-      recordActivityAlone(db, auth, {
+      recordActivityInOwnTransaction(db, auth, {
         type: "BROADCAST_MESSAGE",
         payload: { message, sentBy: summaryOf(auth), sentAt: new Date().toISOString() },
       }),

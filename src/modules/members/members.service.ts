@@ -9,9 +9,10 @@ import { ConflictError, ForbiddenError, NotFoundError } from "../../lib/errors.t
 import type { PageInput } from "../../lib/schemas.ts";
 import type { Role } from "../../lib/vocabulary.ts";
 import { recordActivity, summaryOf } from "../activity/index.ts";
-import { type AuthChange, announceAuthChange, revokeSessions, type SessionGuard } from "../access/index.ts";
-import { adminCount, lockOrganisation, type OrganisationViews } from "../organisations/index.ts";
-import type { Member } from "./users.schemas.ts";
+import type { AuthChange } from "../../db/notifications.ts";
+import { announceAuthChange, revokeSessions } from "../sessions/index.ts";
+import { adminCount, lockOrganisation } from "../organisations/index.ts";
+import type { Member } from "./members.schemas.ts";
 
 const memberColumns = {
   id: users.id,
@@ -53,18 +54,15 @@ const summary = (member: { id: string; name: string; email: string }) => ({
   email: member.email,
 });
 
-export function createMemberService({ db, guard, views }: { db: Db; guard: SessionGuard; views: OrganisationViews }) {
-  /** Runs a membership change and, once it has committed, tells this instance's caches. */
-  async function changeMembership<T>(auth: AuthContext, fn: (tx: Tx) => Promise<{ result: T; change: AuthChange }>) {
-    const { result, change } = await withOrg(db, auth.orgId, async (tx) => {
+export function createMemberService({ db }: { db: Db }) {
+  /** Runs a membership change under the organisation lock, and announces what it did to the member's sessions. */
+  function changeMembership<T>(auth: AuthContext, fn: (tx: Tx) => Promise<{ result: T; change: AuthChange }>): Promise<T> {
+    return withOrg(db, auth.orgId, async (tx) => {
       await lockOrganisation(tx, auth.orgId);
-      const outcome = await fn(tx);
-      await announceAuthChange(tx, outcome.change);
-      return outcome;
+      const { result, change } = await fn(tx);
+      await announceAuthChange(tx, change);
+      return result;
     });
-    guard.apply(change);
-    views.forget(auth.orgId);
-    return result;
   }
 
   return {

@@ -11,7 +11,7 @@ import {
   InviteBody,
   InviteSchema,
   MemberSchema,
-} from "./users.schemas.ts";
+} from "./members.schemas.ts";
 
 const tags = ["Members"];
 

@@ -1,27 +1,28 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
+import type { AuthChange } from "../../db/notifications.ts";
 import { statementInOrg } from "../../db/tenant.ts";
 import type { AccessClaims } from "../../lib/jwt.ts";
 import { createNotifiedCache } from "../../lib/notified-cache.ts";
 import type { Role } from "../../lib/vocabulary.ts";
-import type { AuthChange } from "./revocations.ts";
 
-/** Where a session stands now: the member's current role, or null when it no longer counts. */
-export type Standing = { role: Role; name: string; email: string } | null;
+/** Who holds a live session, as they are now: what a request acts as. */
+export type ActiveMember = { role: Role; name: string; email: string };
 
 /**
- * A session of an organisation as it stands: whether it was revoked, and its user's role there
- * now (null once they have left; then their name and email are no longer the tenant's to see).
+ * A session of an organisation as the database has it: whether it was revoked, and its user's
+ * role there now (null once they have left; then their name and email are no longer the
+ * tenant's to see).
  */
-export type SessionStanding = { userId: string; revoked: boolean; role: Role | null; name: string | null; email: string | null };
+export type SessionState = { userId: string; revoked: boolean; role: Role | null; name: string | null; email: string | null };
 
 /**
- * Where each of these sessions of `organisationId` stands, in one query. A session missing from
+ * The state of each of these sessions of `organisationId`, in one query. A session missing from
  * the answer is not one of the organisation's.
  */
-export async function standingsOf(db: Db, organisationId: string, sessionIds: string[]): Promise<Map<string, SessionStanding>> {
+export async function sessionStatesOf(db: Db, organisationId: string, sessionIds: string[]): Promise<Map<string, SessionState>> {
   if (sessionIds.length === 0) return new Map();
-  const rows = await statementInOrg<Omit<SessionStanding, "userId"> & { session_id: string; user_id: string }>(
+  const rows = await statementInOrg<Omit<SessionState, "userId"> & { session_id: string; user_id: string }>(
     db,
     organisationId,
     sql`select s.id as session_id, s.user_id, s.revoked_at is not null as revoked, m.role, u.name, u.email
@@ -29,41 +30,42 @@ export async function standingsOf(db: Db, organisationId: string, sessionIds: st
         left join memberships m on m.organisation_id = s.organisation_id and m.user_id = s.user_id
         left join users u on u.id = s.user_id
         where s.organisation_id = ${organisationId}
-          and s.id in (${sql.join(sessionIds.map((id) => sql`${id}::uuid`), sql`, `)})`,
+          and s.id in (${sql.join(
+            sessionIds.map((id) => sql`${id}::uuid`),
+            sql`, `,
+          )})`,
   );
-  return new Map(
-    rows.map(({ session_id, user_id, ...standing }) => [session_id, { userId: user_id, ...standing }]),
-  );
+  return new Map(rows.map(({ session_id, user_id, ...state }) => [session_id, { userId: user_id, ...state }]));
 }
 
-type Entry = { orgId: string; userId: string; standing: Standing };
+type Entry = { orgId: string; userId: string; member: ActiveMember | null };
 
 export type SessionGuardOptions = { ttlMs?: number; maxEntries?: number };
-
 
 /**
  * Answers "is this session still alive, and with which role?" for every authenticated
  * request, without a database round trip in the common case: a notified cache (see
- * lib/notified-cache.ts), whose entries die the moment a revocation is heard — locally right
- * after the committing transaction, and from every other instance through the auth_changes
- * NOTIFY channel — and which is bypassed while that channel is down.
+ * lib/notified-cache.ts), whose entries die the moment a revocation is heard — on this
+ * instance when the revoking transaction commits, and on every instance through the
+ * auth_changes channel — and which is bypassed while that channel is down.
  */
 export function createSessionGuard(db: Db, { ttlMs = 30_000, maxEntries = 50_000 }: SessionGuardOptions = {}) {
   const cache = createNotifiedCache<Entry>({ ttlMs, maxEntries });
 
   const lookup = async (claims: AccessClaims): Promise<Entry> => {
-    const found = (await standingsOf(db, claims.orgId, [claims.sessionId])).get(claims.sessionId);
+    const found = (await sessionStatesOf(db, claims.orgId, [claims.sessionId])).get(claims.sessionId);
     const live = found && !found.revoked && found.role && found.name !== null && found.email !== null && found.userId === claims.userId;
-    const standing = live ? { role: found.role as Role, name: found.name as string, email: found.email as string } : null;
-    return { orgId: claims.orgId, userId: claims.userId, standing };
+    const member = live ? { role: found.role as Role, name: found.name as string, email: found.email as string } : null;
+    return { orgId: claims.orgId, userId: claims.userId, member };
   };
 
   return {
-    async standing(claims: AccessClaims): Promise<Standing> {
-      return (await cache.get(claims.sessionId, () => lookup(claims))).standing;
+    /** The member behind a live session, or null when it was revoked or their membership ended. */
+    async activeMember(claims: AccessClaims): Promise<ActiveMember | null> {
+      return (await cache.get(claims.sessionId, () => lookup(claims))).member;
     },
 
-    /** Forgets what `change` made stale. Called after commit and for every notification heard. */
+    /** Forgets what `change` made stale: for every auth_changes notification, this instance's own included. */
     apply(change: AuthChange): void {
       switch (change.kind) {
         case "session":

@@ -1,4 +1,4 @@
-// What the composition root uses of the users module.
+// What the composition root uses of the members module.
 export { createAcceptInviteService } from "./accept-invite.service.ts";
 export { createInviteService } from "./invites.service.ts";
 export { createMemberService } from "./members.service.ts";

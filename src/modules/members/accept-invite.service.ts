@@ -3,17 +3,18 @@ import type { Config } from "../../config/env.ts";
 import type { Db, Tx } from "../../db/client.ts";
 import { invites, memberships, organisations, users } from "../../db/schema/index.ts";
 import { sameEmail } from "../../db/sql.ts";
-import { afterCommit, withSystem } from "../../db/tenant.ts";
+import { withSystem } from "../../db/tenant.ts";
 import type { AttemptLimiter } from "../../lib/attempts.ts";
 import type { ClientOrigin } from "../../lib/auth-context.ts";
 import { ConflictError, LimitExceededError, NotFoundError, UnauthorizedError } from "../../lib/errors.ts";
 import type { PasswordHasher } from "../../lib/passwords.ts";
 import type { UserSummary } from "../../lib/vocabulary.ts";
 import { recordActivity } from "../activity/index.ts";
-import type { AuthResult, SessionService } from "../auth/index.ts";
-import { hasRoomFor, lockSeats, type OrganisationViews, organisationSummaryColumns, seatLimitMessage } from "../organisations/index.ts";
+import type { AuthResult } from "../auth/index.ts";
+import { hasRoomFor, lockSeats, organisationSummaryColumns, seatLimitMessage } from "../organisations/index.ts";
+import type { SessionService } from "../sessions/index.ts";
 import { assertAcceptable, inviteTokenHasher } from "./invite-tokens.ts";
-import type { AcceptInviteInput } from "./users.schemas.ts";
+import type { AcceptInviteInput } from "./members.schemas.ts";
 
 type Deps = {
   db: Db;
@@ -21,7 +22,6 @@ type Deps = {
   passwords: PasswordHasher;
   attempts: AttemptLimiter;
   sessions: SessionService;
-  views: OrganisationViews;
 };
 
 type FoundInvite = { id: string; organisationId: string; email: string };
@@ -39,7 +39,7 @@ const JOIN_REFUSED =
  * revoke or a registration may have won meanwhile) and joins. Holding the organisation lock
  * through a bcrypt would queue every invite of the organisation behind it.
  */
-export function createAcceptInviteService({ db, config, passwords, attempts, sessions, views }: Deps) {
+export function createAcceptInviteService({ db, config, passwords, attempts, sessions }: Deps) {
   const hashInvite = inviteTokenHasher(config);
 
   /** The invite behind `token` if it can still be accepted, and the invited email's account if there is one. */
@@ -129,7 +129,7 @@ export function createAcceptInviteService({ db, config, passwords, attempts, ses
     async accept(input: AcceptInviteInput, origin: ClientOrigin): Promise<AuthResult> {
       const { invite, account } = await findInvite(input.token);
       const joiner = await proveJoiner(input, invite.email, account);
-      return afterCommit(() => views.forget(invite.organisationId), join(invite, joiner, origin));
+      return join(invite, joiner, origin);
     },
   };
 }

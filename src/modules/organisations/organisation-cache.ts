@@ -55,12 +55,11 @@ const toView = (row: ViewRow | undefined): CachedView => {
 /**
  * GET /api/organisations without the database: each instance keeps each organisation's view
  * in a notified cache (lib/notified-cache.ts). Everything that changes a view — plan, members,
- * invites, name — writes an activity, and every activity's notification (and, on the instance
- * that wrote it, the service right after its commit) forgets the organisation's view. An invite
- * lapsing changes the pending count with no event, so a view also dies when its soonest
- * pending invite expires.
+ * invites, name — writes an activity, and every activity's notification forgets the
+ * organisation's view (on the instance that wrote it, at its commit). An invite lapsing changes
+ * the pending count with no event, so a view also dies when its soonest pending invite expires.
  */
-export function createOrganisationViews(db: Db, { ttlMs = 30_000, maxEntries = 10_000 } = {}) {
+export function createOrganisationCache(db: Db, { ttlMs = 30_000, maxEntries = 10_000 } = {}) {
   const cache = createNotifiedCache<CachedView>({ ttlMs, maxEntries });
   return {
     async get(organisationId: string): Promise<Organisation> {
@@ -84,4 +83,4 @@ export function createOrganisationViews(db: Db, { ttlMs = 30_000, maxEntries = 1
   };
 }
 
-export type OrganisationViews = ReturnType<typeof createOrganisationViews>;
+export type OrganisationCache = ReturnType<typeof createOrganisationCache>;

@@ -3,7 +3,7 @@ import type { Config } from "../../config/env.ts";
 import type { Db, Tx } from "../../db/client.ts";
 import { invites, memberships, organisations, users } from "../../db/schema/index.ts";
 import { afterTimeKey, sameEmail } from "../../db/sql.ts";
-import { afterCommit, withOrg } from "../../db/tenant.ts";
+import { withOrg } from "../../db/tenant.ts";
 import type { AuthContext } from "../../lib/auth-context.ts";
 import { cutPage, decodeTimeKey, encodeTimeKey, type TimeKey } from "../../lib/cursor.ts";
 import { ConflictError, LimitExceededError, NotFoundError } from "../../lib/errors.ts";
@@ -11,9 +11,9 @@ import type { PageInput } from "../../lib/schemas.ts";
 import { generateToken } from "../../lib/tokens.ts";
 import { recordActivity, summaryOf } from "../activity/index.ts";
 import { inviteMail, queueMail } from "../mail/index.ts";
-import { hasRoomFor, lockOrganisation, lockSeats, type OrganisationViews, seatLimitMessage } from "../organisations/index.ts";
+import { hasRoomFor, lockOrganisation, lockSeats, seatLimitMessage } from "../organisations/index.ts";
 import { inviteTokenHasher } from "./invite-tokens.ts";
-import type { CreatedInvite, Invite, InviteInput } from "./users.schemas.ts";
+import type { CreatedInvite, Invite, InviteInput } from "./members.schemas.ts";
 
 /** A page of pending invites, oldest first, read along invites_pending_org_created_idx (tests/query-plans.test.ts). */
 export const pendingInvitesPageQuery = (tx: Tx, organisationId: string, limit: number, after?: TimeKey) =>
@@ -40,7 +40,7 @@ export const pendingInvitesPageQuery = (tx: Tx, organisationId: string, limit: n
     .limit(limit + 1);
 
 /** Inviting, listing and withdrawing invites; accepting one is accept-invite.service.ts. */
-export function createInviteService({ db, config, views }: { db: Db; config: Config; views: OrganisationViews }) {
+export function createInviteService({ db, config }: { db: Db; config: Config }) {
   const hashInvite = inviteTokenHasher(config);
 
   return {
@@ -50,7 +50,7 @@ export function createInviteService({ db, config, views }: { db: Db; config: Con
      * The invitation email is queued in the same transaction; the token is also returned once.
      */
     invite: (auth: AuthContext, { email, role }: InviteInput): Promise<CreatedInvite> =>
-      afterCommit(() => views.forget(auth.orgId), withOrg(db, auth.orgId, async (tx) => {
+      withOrg(db, auth.orgId, async (tx) => {
         const seats = await lockSeats(tx, auth.orgId);
         const [member] = await tx
           .select({ id: users.id })
@@ -102,7 +102,7 @@ export function createInviteService({ db, config, views }: { db: Db; config: Con
           payload: { inviteId: invite.id, email, role, invitedBy: summaryOf(auth) },
         });
         return { id: invite.id, email, role, expiresAt: invite.expiresAt.toISOString(), token };
-      })),
+      }),
 
     /** Invites still pending, oldest first, keyset-paginated. Never their tokens. */
     async listPending(auth: AuthContext, { limit, cursor }: PageInput) {
@@ -121,7 +121,7 @@ export function createInviteService({ db, config, views }: { db: Db; config: Con
 
     /** Withdraws a pending invite; its token stops working at once. */
     revoke: (auth: AuthContext, inviteId: string): Promise<void> =>
-      afterCommit(() => views.forget(auth.orgId), withOrg(db, auth.orgId, async (tx) => {
+      withOrg(db, auth.orgId, async (tx) => {
         await lockOrganisation(tx, auth.orgId);
         const [revoked] = await tx
           .update(invites)
@@ -133,6 +133,6 @@ export function createInviteService({ db, config, views }: { db: Db; config: Con
           type: "INVITE_REVOKED",
           payload: { inviteId: revoked.id, email: revoked.email, revokedBy: summaryOf(auth) },
         });
-      })),
+      }),
   };
 }

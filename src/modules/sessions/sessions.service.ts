@@ -9,8 +9,9 @@ import { NotFoundError, UnauthorizedError } from "../../lib/errors.ts";
 import { signAccessToken } from "../../lib/jwt.ts";
 import type { Role } from "../../lib/vocabulary.ts";
 import { generateToken, hashToken } from "../../lib/tokens.ts";
-import type { LogoutScope, SessionInfo, TokenPair } from "./auth.schemas.ts";
-import { type AuthChange, announceAuthChange, revokeSessions, type SessionGuard } from "../access/index.ts";
+import type { AuthChange } from "../../db/notifications.ts";
+import { announceAuthChange, revokeSessions } from "./revocations.ts";
+import type { LogoutScope, SessionInfo, TokenPair } from "./sessions.schemas.ts";
 
 type SessionOwner = { userId: string; orgId: string; role: Role };
 
@@ -25,24 +26,21 @@ const liveFamily = exists(
  * token and mints the successor; presenting a spent token again means it was stolen or
  * replayed, and the whole family dies.
  */
-export function createSessionService({ db, config, guard }: { db: Db; config: Config; guard: SessionGuard }) {
+export function createSessionService({ db, config }: { db: Db; config: Config }) {
   const hashRefresh = (token: string) => hashToken(config.JWT_REFRESH_SECRET, "refresh", token);
   const refreshExpiry = () => new Date(Date.now() + config.JWT_REFRESH_EXPIRES_IN * 1000);
   const accessToken = (owner: SessionOwner, sessionId: string) =>
     signAccessToken({ ...owner, sessionId }, config.JWT_ACCESS_SECRET, config.JWT_ACCESS_EXPIRES_IN);
 
-  async function revokeUserInTx(tx: Tx, userId: string, except?: string): Promise<AuthChange> {
+  async function revokeUserInTx(tx: Tx, userId: string, except?: string): Promise<void> {
     await revokeSessions(tx, and(eq(sessions.userId, userId), except ? ne(sessions.id, except) : undefined));
     const change: AuthChange = { kind: "user", userId, ...(except ? { exceptSessionId: except } : {}) };
     await announceAuthChange(tx, change);
-    return change;
   }
 
-  async function revokeInTx(tx: Tx, sessionId: string): Promise<AuthChange> {
+  async function revokeInTx(tx: Tx, sessionId: string): Promise<void> {
     await revokeSessions(tx, eq(sessions.id, sessionId));
-    const change: AuthChange = { kind: "session", sessionId };
-    await announceAuthChange(tx, change);
-    return change;
+    await announceAuthChange(tx, { kind: "session", sessionId });
   }
 
   return {
@@ -95,11 +93,11 @@ export function createSessionService({ db, config, guard }: { db: Db; config: Co
           .select({ sessionId: refreshTokens.sessionId })
           .from(refreshTokens)
           .where(and(eq(refreshTokens.tokenHash, hashRefresh(presented)), isNotNull(refreshTokens.usedAt)));
-        return { revoked: spent ? await revokeInTx(tx, spent.sessionId) : null };
+        if (spent) await revokeInTx(tx, spent.sessionId);
+        return { revoked: Boolean(spent) };
       });
 
       if ("revoked" in outcome) {
-        if (outcome.revoked) guard.apply(outcome.revoked);
         throw new UnauthorizedError(
           outcome.revoked ? "Refresh token was already used; the session has been revoked" : "Invalid or expired refresh token",
         );
@@ -121,7 +119,7 @@ export function createSessionService({ db, config, guard }: { db: Db; config: Co
      * sockets close (4001).
      */
     async logout(userId: string, presented: string, scope: LogoutScope): Promise<void> {
-      const change = await withSystem(db, async (tx) => {
+      await withSystem(db, async (tx) => {
         const [owned] = await tx
           .select({ sessionId: refreshTokens.sessionId })
           .from(refreshTokens)
@@ -131,7 +129,6 @@ export function createSessionService({ db, config, guard }: { db: Db; config: Co
         if (scope === "local") return revokeInTx(tx, owned.sessionId);
         return revokeUserInTx(tx, userId, scope === "others" ? owned.sessionId : undefined);
       });
-      guard.apply(change);
     },
 
     /** The user's live sessions (not revoked, refresh token not yet expired), in every organisation, most recently used first. */
@@ -162,7 +159,7 @@ export function createSessionService({ db, config, guard }: { db: Db; config: Co
 
     /** Ends one of the user's sessions; another user's (or an unknown) session is a 404. */
     async end(userId: string, sessionId: string): Promise<void> {
-      const change = await withSystem(db, async (tx) => {
+      await withSystem(db, async (tx) => {
         const [owned] = await tx
           .select({ id: sessions.id })
           .from(sessions)
@@ -170,17 +167,10 @@ export function createSessionService({ db, config, guard }: { db: Db; config: Co
         if (!owned) throw new NotFoundError("Session not found");
         return revokeInTx(tx, sessionId);
       });
-      guard.apply(change);
     },
 
-    /**
-     * Inside the caller's transaction: revokes every session of `userId` but `except`, and
-     * announces it. The caller tells this instance's guard after its commit (`applied`).
-     */
+    /** Inside the caller's transaction: revokes every session of `userId` but `except`, and announces it. */
     endAllInTx: revokeUserInTx,
-
-    /** This instance's session cache hears `change` (after the commit that made it). */
-    applied: (change: AuthChange) => guard.apply(change),
   };
 }
 

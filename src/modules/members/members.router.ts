@@ -1,10 +1,10 @@
 import type { AppEnv } from "../../app-env.ts";
 import { createRouter } from "../../lib/router.ts";
-import * as handlers from "./users.handlers.ts";
-import * as routes from "./users.routes.ts";
+import * as handlers from "./members.handlers.ts";
+import * as routes from "./members.routes.ts";
 
 // Static paths first: /api/users/invites must not be taken for /api/users/{id}.
-export const usersRouter = createRouter<AppEnv>()
+export const membersRouter = createRouter<AppEnv>()
   .openapi(routes.listMembers, handlers.listMembers)
   .openapi(routes.invite, handlers.invite)
   .openapi(routes.listInvites, handlers.listInvites)

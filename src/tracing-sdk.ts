@@ -1,6 +1,6 @@
 import { context, propagation, trace } from "@opentelemetry/api";
 import type { SpanExporter } from "@opentelemetry/sdk-trace";
-import { enableTracing } from "./lib/tracing.ts";
+import { enableTracing } from "./lib/spans.ts";
 
 export type TracingOptions = {
   /** OTEL_EXPORTER_OTLP_ENDPOINT: spans go there over OTLP/HTTP (`<endpoint>/v1/traces`). */

@@ -1,7 +1,7 @@
 import type { AppRouteHandler } from "../../app-env.ts";
 import { ok, okList } from "../../lib/response.ts";
 import { originOf } from "../../middleware/client-ip.ts";
-import type * as routes from "./users.routes.ts";
+import type * as routes from "./members.routes.ts";
 
 export const listMembers: AppRouteHandler<typeof routes.listMembers> = async (c) => {
   const page = await c.var.services.members.list(c.var.auth, c.req.valid("query"));

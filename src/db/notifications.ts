@@ -1,0 +1,68 @@
+import { randomUUID } from "node:crypto";
+import type { Role } from "../lib/vocabulary.ts";
+
+// The notification contracts: what each NOTIFY channel is called and what its payload says.
+// Every instance of every version in a rolling deploy speaks them, so a constant may be
+// renamed but its string value never changes.
+
+export const CHANNELS = {
+  /** An organisation's activity log grew. */
+  activity: "activity",
+  /** A session or membership changed: every session cache and socket must hear it. */
+  authChanges: "auth_changes",
+  /** Mail was queued: wake a sender. */
+  outbox: "outbox",
+} as const;
+
+export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];
+
+/**
+ * What an activity notification says: whose log grew, to which id, when it committed, the
+ * socket message when it fitted, and the trace of the request that committed it. The database
+ * writes it (recordActivity's statement) as `{ o, i, a, m?, t? }`.
+ */
+export type ActivityNotification = { orgId: string; id: bigint; at: string; message?: string; traceparent?: string };
+
+export function parseActivityNotification(payload: string): ActivityNotification | null {
+  try {
+    const { o, i, a, m, t } = JSON.parse(payload) as Record<string, unknown>;
+    if (typeof o !== "string" || typeof i !== "string" || !/^\d+$/.test(i) || typeof a !== "string") return null;
+    return {
+      orgId: o,
+      id: BigInt(i),
+      at: a,
+      ...(typeof m === "string" ? { message: m } : {}),
+      ...(typeof t === "string" ? { traceparent: t } : {}),
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** A change that must reach every instance's session cache and sockets at once. */
+export type AuthChange =
+  /** One session revoked (logout, a reused refresh token, ended from the session list). */
+  | { kind: "session"; sessionId: string }
+  /** A member's role changed, or (null) they are no longer a member. */
+  | { kind: "member"; orgId: string; userId: string; role: Role | null }
+  /** Every session of a user revoked but `exceptSessionId` (a new password, logout others/global, a deleted account). */
+  | { kind: "user"; userId: string; exceptSessionId?: string }
+  /** The organisation is gone, with all its sessions. */
+  | { kind: "organisation"; orgId: string };
+
+const AUTH_KINDS = new Set(["session", "member", "user", "organisation"]);
+
+/**
+ * The payload announcing `change`. A random `n` makes each announcement its own, so the
+ * instance that sent it can tell when its own LISTEN connection has heard it back.
+ */
+export const formatAuthChange = (change: AuthChange): string => JSON.stringify({ ...change, n: randomUUID() });
+
+export function parseAuthChange(payload: string): AuthChange | null {
+  try {
+    const { n: _nonce, ...change } = JSON.parse(payload) as AuthChange & { n?: string };
+    return AUTH_KINDS.has(change.kind) ? change : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,13 @@
+// Sessions: opening, rotating and ending them, the guard every request asks, and the revocations every instance hears.
+export { announceAuthChange, revokeSessions } from "./revocations.ts";
+export { type ActiveMember, createSessionGuard, type SessionGuard, type SessionState, sessionStatesOf } from "./session-guard.ts";
+export {
+  LOGOUT_SCOPES,
+  type LogoutScope,
+  type SessionInfo,
+  SessionInfoSchema,
+  SessionsSchema,
+  type TokenPair,
+  TokenPairSchema,
+} from "./sessions.schemas.ts";
+export { createSessionService, type SessionService } from "./sessions.service.ts";
