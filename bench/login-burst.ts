@@ -5,10 +5,11 @@
 // For each password hasher, starts the API in its own process (DATABASE_URL when set, else an
 // in-memory embedded database), measures GET /health latency at rest, then while 20 logins run
 // at once, and prints p50/p99 for each. Results go to bench/results/login-burst.json.
-import { mkdirSync, writeFileSync } from "node:fs";
+
 import { randomUUID } from "node:crypto";
-import { markdownTable, median, percentile, round } from "./support/stats.ts";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { spawnServer } from "./support/spawn-server.ts";
+import { markdownTable, median, percentile, round } from "./support/stats.ts";
 
 const ROUNDS = Number(process.argv.find((arg) => arg.startsWith("--rounds="))?.split("=")[1] ?? 3);
 const BURST = 20;

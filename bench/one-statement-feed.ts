@@ -27,7 +27,8 @@ try {
   const env = dataset.apiEnv();
   const tenant = await createDatabase(loadConfig(env).config, silent);
   const bypass = await createDatabase(loadConfig({ ...env, DATABASE_URL: dataset.bypassUrl as string }).config, silent);
-  await tenant.db.execute(sql.raw(`
+  await tenant.db.execute(
+    sql.raw(`
     create function feed_page_in_organisation(org uuid, lim int) returns text language plpgsql as $fn$
     declare page text;
     begin
@@ -37,7 +38,8 @@ try {
         into page
       from (select * from activities order by id desc limit lim) newest; -- no WHERE: row-level security alone scopes it
       return page;
-    end $fn$`));
+    end $fn$`),
+  );
   const feed = createActivityService({ db: tenant.db });
   const oneStatement = async (org: Org) =>
     (await queryRows<{ page: string }>(tenant.db, sql`select feed_page_in_organisation(${org.id}::uuid, 50) as page`))[0]?.page ?? "";
@@ -49,7 +51,9 @@ try {
 
   // The function, with no WHERE clause, returns exactly the API's page: RLS scoped it.
   const sample = dataset.regular[0] as Org;
-  const same = JSON.stringify(JSON.parse(await oneStatement(sample))) === JSON.stringify(JSON.parse((await feed.page(memberOf(sample), { limit: 50 })).itemsJson));
+  const same =
+    JSON.stringify(JSON.parse(await oneStatement(sample))) ===
+    JSON.stringify(JSON.parse((await feed.page(memberOf(sample), { limit: 50 })).itemsJson));
   console.log(`the function's page equals the API's for one organisation: ${same}`);
   if (!same) process.exitCode = 1;
 
@@ -59,7 +63,9 @@ try {
   for (let round = 0; round < 3; round++) for (const [name, read] of Object.entries(paths)) rates[name]?.push(await rate(read));
   const floor = median(rates["bypass (no RLS)"] ?? []);
   for (const [name, found] of Object.entries(rates)) {
-    console.log(`${name}: ${round(median(found), 0)} reads/s (${found.map((r) => round(r, 0)).join(" / ")}), ${round(median(found) / floor, 2)}× the bypass path`);
+    console.log(
+      `${name}: ${round(median(found), 0)} reads/s (${found.map((r) => round(r, 0)).join(" / ")}), ${round(median(found) / floor, 2)}× the bypass path`,
+    );
   }
   await tenant.close();
   await bypass.close();

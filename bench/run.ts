@@ -10,18 +10,21 @@
 // database. Floors (bench/floors/) are a few dozen lines each with no framework. Load comes from
 // wrk (installed from Debian when missing). Prints a table and writes bench/results/latest.json.
 import { mkdirSync, writeFileSync } from "node:fs";
-import { prepareDataset } from "./support/dataset.ts";
-import type { Figure } from "./support/figures.ts";
-import { markdownTable, round } from "./support/stats.ts";
-import { ensureWrk } from "./support/wrk.ts";
 import { feedDepthFigure } from "./scenarios/feed-depth.ts";
 import { httpFigures } from "./scenarios/http.ts";
 import { notifyWritesFigure } from "./scenarios/notify-writes.ts";
 import { realtimeFigures } from "./scenarios/realtime.ts";
 import { rlsFigure } from "./scenarios/rls.ts";
+import { prepareDataset } from "./support/dataset.ts";
+import type { Figure } from "./support/figures.ts";
+import { markdownTable, round } from "./support/stats.ts";
+import { ensureWrk } from "./support/wrk.ts";
 
 const quick = process.argv.includes("--quick");
-const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice(7).split(",");
+const only = process.argv
+  .find((arg) => arg.startsWith("--only="))
+  ?.slice(7)
+  .split(",");
 const compare = process.argv.find((arg) => arg.startsWith("--compare="))?.slice(10);
 const started = performance.now();
 
@@ -35,7 +38,9 @@ const wanted = (name: string) => !only || only.includes(name);
 const record = (found: Figure[]) => {
   for (const figure of found) {
     figures.push(figure);
-    console.log(`${figure.name}: ours ${figure.ours}, floor ${figure.floor}, ratio ${figure.ratio}, target ${figure.target} → ${figure.met ? "met" : "NOT met"}`);
+    console.log(
+      `${figure.name}: ours ${figure.ours}, floor ${figure.floor}, ratio ${figure.ratio}, target ${figure.target} → ${figure.met ? "met" : "NOT met"}`,
+    );
   }
 };
 
@@ -72,7 +77,10 @@ writeFileSync(
     {
       context,
       figures: Object.fromEntries(
-        figures.map(({ name, ours, floor, ratio, target, met, note }) => [name, { ours, floor, ratio, target, met, ...(note ? { note } : {}) }]),
+        figures.map(({ name, ours, floor, ratio, target, met, note }) => [
+          name,
+          { ours, floor, ratio, target, met, ...(note ? { note } : {}) },
+        ]),
       ),
     },
     null,

@@ -28,7 +28,10 @@ function fail(reason: string): never {
 async function waitUntilReady() {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const status = await fetch(`${base}/ready`).then((response) => response.status, () => 0);
+    const status = await fetch(`${base}/ready`).then(
+      (response) => response.status,
+      () => 0,
+    );
     if (status === 200) return;
     if (Date.now() > deadline) fail(`${base}/ready did not answer 200 within 60 s (last: ${status || "no connection"})`);
     await Bun.sleep(500);
@@ -49,7 +52,9 @@ async function broadcastReaches(sockets: Awaited<ReturnType<typeof connectSocket
   if (sent.status >= 300) fail(`broadcast answered ${sent.status}: ${JSON.stringify(sent.body)}`);
   await Promise.all(
     sockets.map((socket, index) =>
-      socket.next((m) => m.type === "BROADCAST_MESSAGE" && JSON.stringify(m).includes(message), 10_000).catch((error) => fail(`socket ${index + 1}: ${error.message}`)),
+      socket
+        .next((m) => m.type === "BROADCAST_MESSAGE" && JSON.stringify(m).includes(message), 10_000)
+        .catch((error) => fail(`socket ${index + 1}: ${error.message}`)),
     ),
   );
 }

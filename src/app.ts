@@ -1,29 +1,29 @@
+import { bearerAuth } from "hono/bearer-auth";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
-import { bearerAuth } from "hono/bearer-auth";
 import { requestId } from "hono/request-id";
 import type { AppEnv, RealtimeView } from "./app-env.ts";
+import type { Config } from "./config/env.ts";
 import { errorHandler, notFoundHandler } from "./lib/errors.ts";
 import type { Logger } from "./lib/logger.ts";
 import { type Metrics, metricsAreExposed } from "./lib/metrics.ts";
-import type { Config } from "./config/env.ts";
-import { tracingEnabled } from "./lib/spans.ts";
-import { declareUnsupportedMediaType, failure } from "./lib/response.ts";
+import { declareUnsupportedMediaType, fail } from "./lib/response.ts";
 import { createRouter } from "./lib/router.ts";
+import { tracingEnabled } from "./lib/spans.ts";
 import { clientIp } from "./middleware/client-ip.ts";
-import type { RateLimits } from "./middleware/rate-limit.ts";
 import { measureRequests, traceRequests } from "./middleware/observe.ts";
+import type { RateLimits } from "./middleware/rate-limit.ts";
 import { requestLog } from "./middleware/request-log.ts";
 import { apiSecurityHeaders, documentSecurityHeaders } from "./middleware/security-headers.ts";
 import { utf8Body } from "./middleware/utf8-body.ts";
 import { accountRouter } from "./modules/account/account.router.ts";
-import { type DevMailbox, mailboxPage } from "./modules/mail/index.ts";
 import { activityRouter } from "./modules/activity/activity.router.ts";
 import { authRouter } from "./modules/auth/auth.router.ts";
 import { docsRouter } from "./modules/docs/docs.router.ts";
 import { healthRouter } from "./modules/health/health.router.ts";
-import { organisationsRouter } from "./modules/organisations/organisations.router.ts";
+import { type DevMailbox, mailboxPage } from "./modules/mail/index.ts";
 import { membersRouter } from "./modules/members/members.router.ts";
+import { organisationsRouter } from "./modules/organisations/organisations.router.ts";
 import { realtimeRouter } from "./realtime/ws.router.ts";
 import type { Services } from "./services.ts";
 
@@ -43,20 +43,29 @@ export type AppDeps = {
 const BODY_LIMIT_BYTES = 100 * 1024;
 
 const humanDuration = (seconds: number) => {
-  for (const [unit, size] of [["day", 86400], ["hour", 3600], ["minute", 60]] as const) {
+  for (const [unit, size] of [
+    ["day", 86400],
+    ["hour", 3600],
+    ["minute", 60],
+  ] as const) {
     if (seconds % size === 0) return `${seconds / size} ${unit}${seconds === size ? "" : "s"}`;
   }
   return `${seconds} seconds`;
 };
 
 /** The document's front page; lifetimes are the configured ones, not a copy of the defaults. */
-const apiDescription = (lifetimes: { accessToken: number; refreshToken: number; invite: number }) => `Multi-tenant SaaS backend: organisations, members, invitations, an activity feed and realtime events.
+const apiDescription = (lifetimes: {
+  accessToken: number;
+  refreshToken: number;
+  invite: number;
+}) => `Multi-tenant SaaS backend: organisations, members, invitations, an activity feed and realtime events.
 
 Sign in with \`POST /api/auth/login\` (or register), then **Authorize** with the \`accessToken\`.
 Watch realtime events in the browser at [/docs/ws](/docs/ws).
 Every response is an envelope \`{ success, message, data }\`; errors add \`errors: [{ path, message }]\`.
 
-On this server access tokens live ${humanDuration(lifetimes.accessToken)}, refresh tokens ${humanDuration(lifetimes.refreshToken)} and invites ${humanDuration(lifetimes.invite)}.`;
+On this server access tokens live ${humanDuration(lifetimes.accessToken)}, refresh tokens ${humanDuration(lifetimes.refreshToken)} \
+and invites ${humanDuration(lifetimes.invite)}.`;
 
 /** The whole HTTP API, ready for `fetch`; importable by tests without a listening server. */
 export function createApp({ config, logger, services, rateLimits, realtime, devMailbox, metrics }: AppDeps) {
@@ -94,7 +103,7 @@ export function createApp({ config, logger, services, rateLimits, realtime, devM
   app.use(
     bodyLimit({
       maxSize: BODY_LIMIT_BYTES,
-      onError: (c) => c.json(failure(`Request body is larger than ${BODY_LIMIT_BYTES / 1024} KB`), 413),
+      onError: (c) => fail(c, "PAYLOAD_TOO_LARGE", `Request body is larger than ${BODY_LIMIT_BYTES / 1024} KB`),
     }),
   );
   app.use(utf8Body);
@@ -113,20 +122,20 @@ export function createApp({ config, logger, services, rateLimits, realtime, devM
   });
   // Built on first request, once every route is registered, then served from memory.
   let spec: ReturnType<typeof app.getOpenAPI31Document> | undefined;
-  app.get("/docs/spec", (c) =>
-    c.json(
-      (spec ??= declareUnsupportedMediaType(
-        app.getOpenAPI31Document({
-          openapi: "3.1.0",
-          info: {
-            title: "SaaS backend API",
-            version: "1.0.0",
-            description: apiDescription({ accessToken: config.JWT_ACCESS_EXPIRES_IN, refreshToken: config.JWT_REFRESH_EXPIRES_IN, invite: config.INVITE_EXPIRES_IN }),
-          },
-        }),
-      )),
-    ),
-  );
+  const lifetimes = {
+    accessToken: config.JWT_ACCESS_EXPIRES_IN,
+    refreshToken: config.JWT_REFRESH_EXPIRES_IN,
+    invite: config.INVITE_EXPIRES_IN,
+  };
+  app.get("/docs/spec", (c) => {
+    spec ??= declareUnsupportedMediaType(
+      app.getOpenAPI31Document({
+        openapi: "3.1.0",
+        info: { title: "SaaS backend API", version: "1.0.0", description: apiDescription(lifetimes) },
+      }),
+    );
+    return c.json(spec);
+  });
   app.route("/", docsRouter);
   if (devMailbox) app.get("/dev/mailbox", (c) => c.html(mailboxPage(devMailbox)));
   if (metricsToken) {

@@ -11,7 +11,9 @@ import { type RunningServer, startServer } from "./server.ts";
  * reload does not sign everyone out), and whether the signal handlers are installed.
  */
 type HotState = { running?: RunningServer; generatedSecrets?: Record<string, string>; signalsInstalled?: boolean };
-const hot = ((globalThis as { __saasHotState?: HotState }).__saasHotState ??= {});
+const kept = globalThis as { __saasHotState?: HotState };
+kept.__saasHotState ??= {};
+const hot = kept.__saasHotState;
 
 async function main() {
   let loaded: ReturnType<typeof loadConfig>;

@@ -36,9 +36,21 @@ export type ServerOptions = {
 };
 
 /** Builds one API instance in dependency order — database, caches, services, realtime, app — then serves it. */
-export async function startServer({ config, logger = createLogger(config.LOG_LEVEL), database: shared, passwords, wrapRealtimeReads = (reads) => reads, spanExporter }: ServerOptions) {
-  const tracing = await startTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME, exporter: spanExporter });
-  if (tracing) logger.info(`tracing: spans sent ${spanExporter ? "to the given exporter" : `over OTLP to ${config.OTEL_EXPORTER_OTLP_ENDPOINT}`}`);
+export async function startServer({
+  config,
+  logger = createLogger(config.LOG_LEVEL),
+  database: shared,
+  passwords,
+  wrapRealtimeReads = (reads) => reads,
+  spanExporter,
+}: ServerOptions) {
+  const tracing = await startTracing({
+    endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+    serviceName: config.OTEL_SERVICE_NAME,
+    exporter: spanExporter,
+  });
+  if (tracing)
+    logger.info(`tracing: spans sent ${spanExporter ? "to the given exporter" : `over OTLP to ${config.OTEL_EXPORTER_OTLP_ENDPOINT}`}`);
   const database = shared ?? (await createDatabase(config, logger));
   await runMigrations(database, logger);
   const db = database.handle();
@@ -88,7 +100,11 @@ export async function startServer({ config, logger = createLogger(config.LOG_LEV
   mail.sender?.start();
   const retention = config.ACTIVITY_RETENTION_DAYS ? createRetention(db, logger, { days: config.ACTIVITY_RETENTION_DAYS }) : undefined;
   retention?.start();
-  const server = Bun.serve({ port: config.PORT, fetch: (request, bunServer) => app.fetch(request, bunServer), websocket: socketHandlers(hub, metrics) });
+  const server = Bun.serve({
+    port: config.PORT,
+    fetch: (request, bunServer) => app.fetch(request, bunServer),
+    websocket: socketHandlers(hub, metrics),
+  });
   fanOut.bind(server);
   const port = server.port ?? config.PORT;
   logger.info(`listening on http://localhost:${port} (docs at /docs)`);

@@ -14,19 +14,29 @@ export type TracingOptions = {
  * Starts the OpenTelemetry SDK — only when there is somewhere to send spans. The SDK packages
  * are imported here, on demand, so an instance without tracing never loads them.
  */
-export async function startTracing({ endpoint, serviceName, exporter }: TracingOptions): Promise<{ shutdown(): Promise<void> } | undefined> {
+export async function startTracing({
+  endpoint,
+  serviceName,
+  exporter,
+}: TracingOptions): Promise<{ shutdown(): Promise<void> } | undefined> {
   if (!endpoint && !exporter) return undefined;
-  const [{ BatchSpanProcessor, SimpleSpanProcessor, TracerProvider }, { AsyncLocalStorageContextManager }, { W3CTraceContextPropagator }, { resourceFromAttributes }] =
-    await Promise.all([
-      import("@opentelemetry/sdk-trace"),
-      import("@opentelemetry/context-async-hooks"),
-      import("@opentelemetry/core"),
-      import("@opentelemetry/resources"),
-    ]);
+  const [
+    { BatchSpanProcessor, SimpleSpanProcessor, TracerProvider },
+    { AsyncLocalStorageContextManager },
+    { W3CTraceContextPropagator },
+    { resourceFromAttributes },
+  ] = await Promise.all([
+    import("@opentelemetry/sdk-trace"),
+    import("@opentelemetry/context-async-hooks"),
+    import("@opentelemetry/core"),
+    import("@opentelemetry/resources"),
+  ]);
   const processor = exporter
     ? new SimpleSpanProcessor({ exporter })
     : new BatchSpanProcessor({
-        exporter: new (await import("@opentelemetry/exporter-trace-otlp-http")).OTLPTraceExporter({ url: `${endpoint?.replace(/\/+$/, "")}/v1/traces` }),
+        exporter: new (await import("@opentelemetry/exporter-trace-otlp-http")).OTLPTraceExporter({
+          url: `${endpoint?.replace(/\/+$/, "")}/v1/traces`,
+        }),
       });
   const provider = new TracerProvider({ resource: resourceFromAttributes({ "service.name": serviceName }), spanProcessors: [processor] });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());

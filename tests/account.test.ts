@@ -54,7 +54,12 @@ describe("mail through the outbox", () => {
     // The token appears once, inside the link, and nowhere else in the message.
     expect(mail.raw.split(created.token).length - 1).toBe(1);
     // Marked sent once the transport accepted it: the sender commits just after the hand-over.
-    const sentRow = async () => (await inDatabase((tx) => tx.select({ sentAt: outbox.sentAt, attempts: outbox.attempts }).from(outbox).where(eq(outbox.recipient, email))))[0];
+    const sentRow = async () =>
+      (
+        await inDatabase((tx) =>
+          tx.select({ sentAt: outbox.sentAt, attempts: outbox.attempts }).from(outbox).where(eq(outbox.recipient, email)),
+        )
+      )[0];
     for (let tries = 0; tries < 100 && !(await sentRow())?.sentAt; tries++) await Bun.sleep(20);
     const row = await sentRow();
     expect(row?.sentAt).toBeInstanceOf(Date);
@@ -82,7 +87,13 @@ describe("forgotten password", () => {
     expect(mail.body).toContain(`${APP_URL}/reset-password?token=`);
     await Bun.sleep(300);
     expect(smtp.received.some((m) => m.to.includes(nobody))).toBe(false);
-    const [stored] = await inDatabase((tx) => tx.select({ hash: passwordResets.tokenHash }).from(passwordResets).innerJoin(users, eq(users.id, passwordResets.userId)).where(eq(users.email, admin.email)));
+    const [stored] = await inDatabase((tx) =>
+      tx
+        .select({ hash: passwordResets.tokenHash })
+        .from(passwordResets)
+        .innerJoin(users, eq(users.id, passwordResets.userId))
+        .where(eq(users.email, admin.email)),
+    );
     expect(stored?.hash).not.toBe(tokenInLink(mail.body, "/reset-password")); // stored hashed
   });
 
@@ -108,7 +119,9 @@ describe("forgotten password", () => {
     const admin = await registerOrg(api);
     await forgot(admin.email);
     const token = tokenInLink((await smtp.mailTo(admin.email, (m) => m.subject.includes("Reset"))).body, "/reset-password");
-    await inDatabase((tx) => tx.execute(sql`update password_resets set expires_at = now() - interval '1 second' where user_id = ${admin.user.id}`));
+    await inDatabase((tx) =>
+      tx.execute(sql`update password_resets set expires_at = now() - interval '1 second' where user_id = ${admin.user.id}`),
+    );
     const before = await snapshotDatabase();
     expect(refusalOf(410, await reset(token, "a-brand-new-password")).message).toMatch(/expired/);
     expect(refusalOf(400, await reset("not-a-token-we-ever-issued", "a-brand-new-password")).message).toMatch(/not valid/);
@@ -119,9 +132,15 @@ describe("forgotten password", () => {
     const admin = await registerOrg(api);
     await forgot(admin.email);
     const token = tokenInLink((await smtp.mailTo(admin.email, (m) => m.subject.includes("Reset"))).body, "/reset-password");
-    const outcomes = await Promise.all([reset(token, "first-new-password"), reset(token, "second-new-password"), reset(token, "third-new-password")]);
+    const outcomes = await Promise.all([
+      reset(token, "first-new-password"),
+      reset(token, "second-new-password"),
+      reset(token, "third-new-password"),
+    ]);
     expect(outcomes.map((outcome) => outcome.status).sort()).toEqual([200, 400, 400]);
-    const winner = ["first-new-password", "second-new-password", "third-new-password"][outcomes.findIndex((outcome) => outcome.status === 200)];
+    const winner = ["first-new-password", "second-new-password", "third-new-password"][
+      outcomes.findIndex((outcome) => outcome.status === 200)
+    ];
     await login(api, admin.email, winner);
   });
 });
@@ -166,7 +185,8 @@ describe("sessions", () => {
     const laptop = await login(api, admin.email);
     const socket = await socketElsewhere(laptop.accessToken);
     const stranger = await registerOrg(api);
-    const strangers = parseWith(authRoutes.listSessions, 200, await api.get("/api/auth/sessions", { token: stranger.accessToken })).data.sessions;
+    const strangers = parseWith(authRoutes.listSessions, 200, await api.get("/api/auth/sessions", { token: stranger.accessToken })).data
+      .sessions;
     const before = await snapshotDatabase();
     refusalOf(404, await api.delete(`/api/auth/sessions/${strangers[0]?.id}`, { token: admin.accessToken }));
     expect(await snapshotDatabase()).toEqual(before);
@@ -187,8 +207,14 @@ describe("sessions", () => {
   ] as const)("logout with scope %s", async (scope, alive) => {
     const admin = await registerOrg(api);
     const [b, c] = [await login(api, admin.email), await login(api, admin.email)];
-    parseWith(authRoutes.logout, 200, await api.post("/api/auth/logout", { token: admin.accessToken, body: { refreshToken: admin.refreshToken, scope } }));
-    const statuses = await Promise.all([admin, b, c].map(async (session) => (await elsewhere.get("/api/auth/me", { token: session.accessToken })).status));
+    parseWith(
+      authRoutes.logout,
+      200,
+      await api.post("/api/auth/logout", { token: admin.accessToken, body: { refreshToken: admin.refreshToken, scope } }),
+    );
+    const statuses = await Promise.all(
+      [admin, b, c].map(async (session) => (await elsewhere.get("/api/auth/me", { token: session.accessToken })).status),
+    );
     expect(statuses).toEqual(alive.map((live) => (live ? 200 : 401)));
   });
 
@@ -196,7 +222,10 @@ describe("sessions", () => {
     const admin = await registerOrg(api);
     const stranger = await registerOrg(api);
     const before = await snapshotDatabase();
-    refusalOf(401, await api.post("/api/auth/logout", { token: admin.accessToken, body: { refreshToken: stranger.refreshToken, scope: "global" } }));
+    refusalOf(
+      401,
+      await api.post("/api/auth/logout", { token: admin.accessToken, body: { refreshToken: stranger.refreshToken, scope: "global" } }),
+    );
     expect(await snapshotDatabase()).toEqual(before);
   });
 });
@@ -217,12 +246,18 @@ describe("deleting the account", () => {
     const member = await addMember(api, admin);
     await api.post("/api/organisations/broadcast", { token: member.accessToken, body: { message: "from the member" } });
     const socket = await socketElsewhere(member.accessToken);
-    parseWith(accountRoutes.deleteAccount, 200, await api.delete("/api/auth/me", { token: member.accessToken, body: { password: member.password } }));
+    parseWith(
+      accountRoutes.deleteAccount,
+      200,
+      await api.delete("/api/auth/me", { token: member.accessToken, body: { password: member.password } }),
+    );
     expect([4001, 4003]).toContain((await socket.closed(2000)).code);
     expect((await elsewhere.get("/api/auth/me", { token: member.accessToken })).status).toBe(401);
     expect((await api.post("/api/auth/login", { body: { email: member.email, password: member.password } })).status).toBe(401);
     expect(await inDatabase((tx) => tx.select().from(users).where(eq(users.id, member.user.id)))).toHaveLength(0);
-    const feed = (await api.get("/api/activities", { token: admin.accessToken })).body as { data: Array<{ type: string; message: string }> };
+    const feed = (await api.get("/api/activities", { token: admin.accessToken })).body as {
+      data: Array<{ type: string; message: string }>;
+    };
     expect(feed.data[0]).toMatchObject({ type: "USER_LEFT", message: `${member.user.name} deleted their account` });
     expect(feed.data.some((entry) => entry.type === "USER_JOINED" && entry.message.includes(member.user.name))).toBe(true);
   });

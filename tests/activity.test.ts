@@ -4,8 +4,8 @@ import { activities } from "../src/db/schema/index.ts";
 import { queryRows } from "../src/db/sql.ts";
 import type { ActivityType } from "../src/lib/vocabulary.ts";
 import * as routes from "../src/modules/activity/activity.routes.ts";
-import * as organisationsRoutes from "../src/modules/organisations/organisations.routes.ts";
 import * as usersRoutes from "../src/modules/members/members.routes.ts";
+import * as organisationsRoutes from "../src/modules/organisations/organisations.routes.ts";
 import { parseWith, refusalOf } from "./support/client.ts";
 import { inDatabase } from "./support/db-state.ts";
 import { acceptInvite, addMember, changePlan, invite, registerOrg, type Session } from "./support/fixtures.ts";
@@ -17,9 +17,11 @@ const feed = async (token: string, query = "") =>
   parseWith(routes.listActivities, 200, await api.get(`/api/activities${query}`, { token }));
 
 const activityTypes = async (organisationId: string): Promise<ActivityType[]> =>
-  (await inDatabase((tx) => tx.select({ type: activities.type }).from(activities).where(eq(activities.organisationId, organisationId)).orderBy(activities.id))).map(
-    (row) => row.type,
-  );
+  (
+    await inDatabase((tx) =>
+      tx.select({ type: activities.type }).from(activities).where(eq(activities.organisationId, organisationId)).orderBy(activities.id),
+    )
+  ).map((row) => row.type);
 
 /** Runs `change` and returns the activity types it added to the organisation's log. */
 async function activitiesWrittenBy(admin: Session, change: () => Promise<unknown>) {
@@ -40,21 +42,32 @@ describe("each change writes exactly one activity", () => {
 
     let memberId = "";
     expect(
-      await activitiesWrittenBy(admin, async () => (memberId = parseWith(usersRoutes.acceptInvite, 200, await acceptInvite(api, inviteToken, "Joiner")).data.user.id)),
+      await activitiesWrittenBy(
+        admin,
+        async () => (memberId = parseWith(usersRoutes.acceptInvite, 200, await acceptInvite(api, inviteToken, "Joiner")).data.user.id),
+      ),
     ).toEqual(["USER_JOINED"]);
 
-    expect(await activitiesWrittenBy(admin, () => api.patch(`/api/users/${memberId}/role`, { token: admin.accessToken, body: { role: "ADMIN" } }))).toEqual([
-      "USER_ROLE_CHANGED",
+    expect(
+      await activitiesWrittenBy(admin, () =>
+        api.patch(`/api/users/${memberId}/role`, { token: admin.accessToken, body: { role: "ADMIN" } }),
+      ),
+    ).toEqual(["USER_ROLE_CHANGED"]);
+    expect(
+      await activitiesWrittenBy(admin, () =>
+        api.patch(`/api/users/${memberId}/role`, { token: admin.accessToken, body: { role: "MEMBER" } }),
+      ),
+    ).toEqual(["USER_ROLE_CHANGED"]);
+    expect(await activitiesWrittenBy(admin, () => api.delete(`/api/users/${memberId}`, { token: admin.accessToken }))).toEqual([
+      "USER_REMOVED",
     ]);
-    expect(await activitiesWrittenBy(admin, () => api.patch(`/api/users/${memberId}/role`, { token: admin.accessToken, body: { role: "MEMBER" } }))).toEqual([
-      "USER_ROLE_CHANGED",
-    ]);
-    expect(await activitiesWrittenBy(admin, () => api.delete(`/api/users/${memberId}`, { token: admin.accessToken }))).toEqual(["USER_REMOVED"]);
     expect(await activitiesWrittenBy(admin, () => changePlan(api, admin, "PRO"))).toEqual(["PLAN_UPGRADED"]);
     expect(await activitiesWrittenBy(admin, () => changePlan(api, admin, "FREE"))).toEqual(["PLAN_DOWNGRADED"]);
     expect(await activitiesWrittenBy(admin, () => broadcast(admin, "hello"))).toEqual(["BROADCAST_MESSAGE"]);
     const pending = await invite(api, admin);
-    expect(await activitiesWrittenBy(admin, () => api.delete(`/api/users/invites/${pending.id}`, { token: admin.accessToken }))).toEqual(["INVITE_REVOKED"]);
+    expect(await activitiesWrittenBy(admin, () => api.delete(`/api/users/invites/${pending.id}`, { token: admin.accessToken }))).toEqual([
+      "INVITE_REVOKED",
+    ]);
   });
 
   test("each activity is written by the very transaction that made its change (same xmin)", async () => {
@@ -62,7 +75,8 @@ describe("each change writes exactly one activity", () => {
     const org = admin.organisation.id;
     const xminOf = async (query: SQL) => (await inDatabase((tx) => queryRows<{ xmin: string }>(tx, query)))[0]?.xmin;
     const newestActivity = () => xminOf(sql`select xmin::text from activities where organisation_id = ${org} order by id desc limit 1`);
-    const membership = (userId: string) => xminOf(sql`select xmin::text from memberships where organisation_id = ${org} and user_id = ${userId}`);
+    const membership = (userId: string) =>
+      xminOf(sql`select xmin::text from memberships where organisation_id = ${org} and user_id = ${userId}`);
     const inviteRow = (id: string) => xminOf(sql`select xmin::text from invites where id = ${id}`);
 
     const created = await invite(api, admin);
@@ -73,9 +87,13 @@ describe("each change writes exactly one activity", () => {
     expect(await newestActivity()).toBe(await membership(joined));
     await api.patch(`/api/users/${joined}/role`, { token: admin.accessToken, body: { role: "MEMBER" } });
     await api.delete(`/api/users/${joined}`, { token: admin.accessToken });
-    expect(await newestActivity()).toBe(await xminOf(sql`select xmin::text from sessions where organisation_id = ${org} and user_id = ${joined}`));
+    expect(await newestActivity()).toBe(
+      await xminOf(sql`select xmin::text from sessions where organisation_id = ${org} and user_id = ${joined}`),
+    );
     await changePlan(api, admin, "PRO");
-    expect(await newestActivity()).toBe(await xminOf(sql`select xmin::text from organisations where id = ${org} and subscription_plan = 'PRO'`));
+    expect(await newestActivity()).toBe(
+      await xminOf(sql`select xmin::text from organisations where id = ${org} and subscription_plan = 'PRO'`),
+    );
     const withdrawn = await invite(api, admin);
     await api.delete(`/api/users/invites/${withdrawn.id}`, { token: admin.accessToken });
     expect(await newestActivity()).toBe(await inviteRow(withdrawn.id));

@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { snapshotDatabase } from "./support/db-state.ts";
-import { ALL_ROUTES, fetchSpec } from "./support/routes.ts";
+import { ERROR_CODES } from "../src/lib/error-codes.ts";
 import { refusalOf } from "./support/client.ts";
+import { snapshotDatabase } from "./support/db-state.ts";
 import { PASSWORD, registerOrg, uniqueEmail } from "./support/fixtures.ts";
+import { ALL_ROUTES, fetchSpec } from "./support/routes.ts";
 import { startTestServer, useTestServer } from "./support/server.ts";
 
 const { api, server } = useTestServer();
@@ -12,7 +13,7 @@ const validRegistration = () => ({ name: "Val", email: uniqueEmail("val"), passw
 describe("envelope and plumbing", () => {
   test("a body that fails its schema: 422 with errors naming each field", async () => {
     const response = await api.post("/api/auth/register", { body: { ...validRegistration(), email: "not-an-email", password: "short" } });
-    const refusal = refusalOf(422, response);
+    const refusal = refusalOf(422, response, "VALIDATION_FAILED");
     expect(refusal.message).toContain("email");
     const paths = (refusal.errors ?? []).map((error) => error.path);
     expect(paths).toContain("email");
@@ -21,13 +22,12 @@ describe("envelope and plumbing", () => {
 
   test("malformed JSON: 400 in the envelope", async () => {
     const response = await api.post("/api/auth/login", { raw: '{"email": "a@b.co", ' });
-    expect(response.status).toBe(400);
-    expect(response.body).toMatchObject({ success: false, message: expect.stringMatching(/JSON/), data: null });
+    expect(refusalOf(400, response, "MALFORMED_BODY").message).toMatch(/JSON/);
   });
 
   test("a body that is not JSON at all: 415 naming the content type", async () => {
     const response = await api.post("/api/auth/login", { raw: "email=a", headers: { "content-type": "text/plain" } });
-    expect(refusalOf(415, response).message).toMatch(/application\/json/);
+    expect(refusalOf(415, response, "UNSUPPORTED_MEDIA_TYPE").message).toMatch(/application\/json/);
   });
 
   // Bun's HTTP parser answers these itself, before any of our code runs, with an empty body:
@@ -48,7 +48,7 @@ describe("envelope and plumbing", () => {
   test("a 2 MB body: 413, and nothing is written", async () => {
     const before = await snapshotDatabase();
     const response = await api.post("/api/auth/register", { body: { ...validRegistration(), name: "x".repeat(2 * 1024 * 1024) } });
-    expect(refusalOf(413, response).message).toMatch(/larger than 100 KB/);
+    expect(refusalOf(413, response, "PAYLOAD_TOO_LARGE").message).toMatch(/larger than 100 KB/);
     expect(await snapshotDatabase()).toEqual(before);
   });
 
@@ -64,8 +64,7 @@ describe("envelope and plumbing", () => {
 
   test("unknown routes answer a JSON 404; every response carries x-request-id", async () => {
     const response = await api.get("/api/nothing-here");
-    expect(response.status).toBe(404);
-    expect(response.body).toMatchObject({ success: false, data: null });
+    refusalOf(404, response, "NOT_FOUND");
     expect(response.headers.get("x-request-id")).toMatch(/\S+/);
   });
 
@@ -103,7 +102,11 @@ describe("CORS", () => {
     try {
       const preflight = await fetch(`${allowed.base}/api/auth/login`, {
         method: "OPTIONS",
-        headers: { origin: "https://app.example.com", "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+        headers: {
+          origin: "https://app.example.com",
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "content-type",
+        },
       });
       expect(preflight.status).toBe(204);
       expect(preflight.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
@@ -166,8 +169,13 @@ describe("documentation", () => {
       operationIds.add(operation.operationId);
       const [status, success] = Object.entries(operation.responses).find(([code]) => Number(code) < 300) as [string, any];
       // JSON, except for the upgrade (101) and the export, which streams NDJSON or CSV.
-      if (status !== "101") expect(Object.values(success?.content ?? {}).some((media: any) => media?.schema), where).toBe(true);
-      if (status !== "101" && path !== "/api/activities/export") expect(success?.content?.["application/json"]?.schema, where).toBeDefined();
+      if (status !== "101")
+        expect(
+          Object.values(success?.content ?? {}).some((media: any) => media?.schema),
+          where,
+        ).toBe(true);
+      if (status !== "101" && path !== "/api/activities/export")
+        expect(success?.content?.["application/json"]?.schema, where).toBeDefined();
       // Every route that reads a body documents it (and POST /api/organisations/leave reads none).
       const defined = ALL_ROUTES.find((route) => route.method === method && route.path === path);
       if (defined?.request?.body) {
@@ -182,4 +190,17 @@ describe("documentation", () => {
     }
     expect(operationIds.size).toBe(operations.length);
   });
+
+  test("/docs/spec lists every error code as an enum on the error envelope, which requires code and requestId", async () => {
+    const spec = await fetchSpec(api);
+    const schemas = spec.components?.schemas as Record<string, any>;
+    expect(schemas.ErrorCode?.enum).toEqual(Object.keys(ERROR_CODES));
+    expect(schemas.Error?.properties?.code?.$ref).toBe("#/components/schemas/ErrorCode");
+    expect(schemas.Error?.required).toEqual(expect.arrayContaining(["success", "code", "message", "data", "requestId"]));
+  });
+});
+
+test("the README lists every error code", async () => {
+  const readme = await Bun.file(new URL("../README.md", import.meta.url)).text();
+  for (const code of Object.keys(ERROR_CODES)) expect(readme, code).toContain(`\`${code}\``);
 });

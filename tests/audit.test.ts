@@ -18,7 +18,9 @@ const broadcast = (admin: Session, message: string, headers: Record<string, stri
   api.post("/api/organisations/broadcast", { token: admin.accessToken, body: { message }, headers });
 
 async function exportText(admin: Session, query: string) {
-  const response = await fetch(`${server().base}/api/activities/export?${query}`, { headers: { authorization: `Bearer ${admin.accessToken}` } });
+  const response = await fetch(`${server().base}/api/activities/export?${query}`, {
+    headers: { authorization: `Bearer ${admin.accessToken}` },
+  });
   expect(response.status).toBe(200);
   return { text: await response.text(), headers: response.headers };
 }
@@ -47,7 +49,11 @@ describe("audit context", () => {
     const sent = await broadcast(admin, "with context", { "user-agent": "AuditBrowser/2.0", "x-request-id": "req-audit-0001" });
     expect(sent.headers.get("x-request-id")).toBe("req-audit-0001");
     const asAdmin = parseWith(routes.listActivities, 200, await api.get("/api/activities?limit=1", { token: admin.accessToken })).data;
-    expect(asAdmin[0]?.context).toMatchObject({ requestId: "req-audit-0001", userAgent: "AuditBrowser/2.0", ip: expect.stringMatching(/127\.0\.0\.1|::1/) });
+    expect(asAdmin[0]?.context).toMatchObject({
+      requestId: "req-audit-0001",
+      userAgent: "AuditBrowser/2.0",
+      ip: expect.stringMatching(/127\.0\.0\.1|::1/),
+    });
     const asMember = parseWith(routes.listActivities, 200, await api.get("/api/activities?limit=1", { token: member.accessToken })).data;
     expect(asMember[0]?.message).toBe("with context");
     expect(asMember[0]?.context).toBeUndefined();
@@ -62,7 +68,10 @@ describe("export", () => {
     const { text, headers } = await exportText(admin, "format=ndjson");
     expect(headers.get("content-type")).toBe("application/x-ndjson");
     expect(headers.get("content-disposition")).toMatch(/attachment; filename="activities-.*\.ndjson"/);
-    const entries = text.trim().split("\n").map((line) => JSON.parse(line));
+    const entries = text
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
     expect(entries.map((entry) => entry.id)).toEqual(["1", "2", "3", "4"]);
     expect(entries[0]).toMatchObject({ type: "BROADCAST_MESSAGE", message: "line 0", context: { requestId: expect.any(String) } });
     const upgrades = (await exportText(admin, "format=ndjson&type=PLAN_UPGRADED")).text.trim().split("\n");
@@ -79,7 +88,9 @@ describe("export", () => {
     const { text, headers } = await exportText(admin, "format=csv");
     expect(headers.get("content-type")).toBe("text/csv; charset=utf-8");
     const [header, first, second] = text.split("\r\n");
-    expect(header).toBe("id,createdAt,type,message,actorId,actorName,actorEmail,targetId,targetName,targetEmail,requestId,ip,userAgent,metadata");
+    expect(header).toBe(
+      "id,createdAt,type,message,actorId,actorName,actorEmail,targetId,targetName,targetEmail,requestId,ip,userAgent,metadata",
+    );
     expect(first).toContain(`"'=HYPERLINK(""http://evil.example"",""click""), then ""quotes"""`);
     expect(second).toContain(",'@SUM(A1:A9),");
   });
@@ -106,7 +117,9 @@ describe("export", () => {
     let peak = baseline;
     let lines = 0;
     let bytes = 0;
-    const response = await fetch(`${server().base}/api/activities/export?format=ndjson`, { headers: { authorization: `Bearer ${admin.accessToken}` } });
+    const response = await fetch(`${server().base}/api/activities/export?format=ndjson`, {
+      headers: { authorization: `Bearer ${admin.accessToken}` },
+    });
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     for (let chunks = 0; ; chunks++) {
       const { value, done } = await reader.read();
@@ -125,7 +138,8 @@ describe("export", () => {
     const growthMb = (peak - baseline) / 1024 / 1024;
     console.log(`export of ${(bytes / 1024 / 1024).toFixed(1)} MB: RSS grew ${growthMb.toFixed(1)} MB at most`);
     if (process.env.DATABASE_URL) expect(growthMb).toBeLessThan(bytes / 1024 / 1024 / 2);
-    else console.log("not asserted on the embedded database: its WebAssembly heap, in this process, grows to fit the scan and never shrinks");
+    else
+      console.log("not asserted on the embedded database: its WebAssembly heap, in this process, grows to fit the scan and never shrinks");
   }, 60_000);
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { randomUUID } from "node:crypto";
 import jwt from "jsonwebtoken";
 import * as routes from "../src/modules/auth/auth.routes.ts";
-import { parseWith, refusalOf } from "./support/client.ts";
+import { parseWith, refusalOf, saying } from "./support/client.ts";
 import { login, PASSWORD, registerOrg, uniqueEmail } from "./support/fixtures.ts";
 import { TEST_SECRETS, useTestServer } from "./support/server.ts";
 
@@ -26,7 +26,11 @@ describe("happy paths", () => {
 
   test("login returns tokens, user and organisation; me describes the caller", async () => {
     const admin = await registerOrg(api);
-    const session = parseWith(routes.login, 200, await api.post("/api/auth/login", { body: { email: admin.email, password: PASSWORD } })).data;
+    const session = parseWith(
+      routes.login,
+      200,
+      await api.post("/api/auth/login", { body: { email: admin.email, password: PASSWORD } }),
+    ).data;
     expect(session.user.id).toBe(admin.user.id);
     expect(session.organisation.id).toBe(admin.organisation.id);
 
@@ -72,7 +76,8 @@ describe("credentials", () => {
     const unknownEmail = await api.post("/api/auth/login", { body: { email: uniqueEmail("ghost"), password: "not-the-password" } });
     expect(wrongPassword.status).toBe(401);
     expect(unknownEmail.status).toBe(401);
-    expect(wrongPassword.body).toEqual(unknownEmail.body);
+    expect(refusalOf(401, wrongPassword, "INVALID_CREDENTIALS")).toMatchObject(saying(unknownEmail.body));
+    expect(saying(wrongPassword.body)).toEqual(saying(unknownEmail.body));
   });
 
   test("the same email in another letter case cannot register again, and logs in", async () => {
@@ -136,10 +141,7 @@ describe("forged and misused access tokens", () => {
   const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
 
   test.each([
-    [
-      "alg none",
-      (token: string) => `${base64url({ alg: "none", typ: "JWT" })}.${base64url(claimsOf(token))}.`,
-    ],
+    ["alg none", (token: string) => `${base64url({ alg: "none", typ: "JWT" })}.${base64url(claimsOf(token))}.`],
     [
       "tampered payload (role escalated, signature kept)",
       (token: string) => {

@@ -25,7 +25,8 @@ const CHROMIUM_FLAGS = [
 ];
 
 const chromiumInstalled = existsSync(CHROMIUM);
-if (!chromiumInstalled) console.log(`skipped: the browser tests need Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`);
+if (!chromiumInstalled)
+  console.log(`skipped: the browser tests need Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`);
 
 describe.skipIf(!chromiumInstalled)("in a browser", () => {
   const { api, server } = useTestServer();

@@ -1,6 +1,7 @@
 // Hostile input over every route that reads a body, a path or a query: each must answer a 4xx
 // envelope that names the problem — never a 500 — and leave the database exactly as it was.
 import { beforeAll, describe, expect, test } from "bun:test";
+import { ERROR_CODES } from "../src/lib/error-codes.ts";
 import { ErrorEnvelope } from "../src/lib/response.ts";
 import * as activityRoutes from "../src/modules/activity/activity.routes.ts";
 import * as authRoutes from "../src/modules/auth/auth.routes.ts";
@@ -55,7 +56,12 @@ const BODY_ROUTES: BodyRoute[] = [
     valid: (f) => ({ email: f.admin.email, password: PASSWORD }),
     fields: { email: "email", password: "password", organisationId: "uuid" },
   },
-  { method: "POST", path: () => "/api/auth/refresh", valid: (f) => ({ refreshToken: f.member.refreshToken }), fields: { refreshToken: "token" } },
+  {
+    method: "POST",
+    path: () => "/api/auth/refresh",
+    valid: (f) => ({ refreshToken: f.member.refreshToken }),
+    fields: { refreshToken: "token" },
+  },
   {
     method: "POST",
     path: () => "/api/auth/logout",
@@ -141,7 +147,13 @@ const BODY_ROUTES: BodyRoute[] = [
   },
 ];
 
-const BAD_IDS = ["not-a-uuid", encodeURIComponent("1 OR 1=1"), encodeURIComponent(EMOJI), encodeURIComponent("../../etc/passwd"), "00000000-0000-0000-0000-00000000000g"];
+const BAD_IDS = [
+  "not-a-uuid",
+  encodeURIComponent("1 OR 1=1"),
+  encodeURIComponent(EMOJI),
+  encodeURIComponent("../../etc/passwd"),
+  "00000000-0000-0000-0000-00000000000g",
+];
 const PATH_ROUTES = [
   { method: "DELETE", path: (id: string) => `/api/users/${id}` },
   { method: "PATCH", path: (id: string) => `/api/users/${id}/role`, body: { role: "ADMIN" } },
@@ -150,10 +162,24 @@ const PATH_ROUTES = [
 
 /** Cursors shaped like ours whose dates PostgreSQL cannot hold (or that do not exist). */
 const timeCursor = (at: string) => Buffer.from(JSON.stringify([at, "0e6f4e1a-7f43-4d8e-9b0e-6a1f3f0f9c11"])).toString("base64url");
-const OUT_OF_RANGE_CURSORS = ["0000-01-01T00:00:00.000Z", "-000001-01-01T00:00:00.000Z", "+275760-09-13T00:00:00.000Z", "-271821-04-20T00:00:00.000Z", "2025-02-30T00:00:00.000Z"].map(
-  (at) => `cursor=${timeCursor(at)}`,
-);
-const BAD_PAGES = ["limit=0", "limit=-1", "limit=101", "limit=1e309", "limit=99999999999999999999999", "limit=abc", `limit=${encodeURIComponent(SQL)}`, "cursor=garbage", `cursor=${HUGE.slice(0, 300)}`];
+const OUT_OF_RANGE_CURSORS = [
+  "0000-01-01T00:00:00.000Z",
+  "-000001-01-01T00:00:00.000Z",
+  "+275760-09-13T00:00:00.000Z",
+  "-271821-04-20T00:00:00.000Z",
+  "2025-02-30T00:00:00.000Z",
+].map((at) => `cursor=${timeCursor(at)}`);
+const BAD_PAGES = [
+  "limit=0",
+  "limit=-1",
+  "limit=101",
+  "limit=1e309",
+  "limit=99999999999999999999999",
+  "limit=abc",
+  `limit=${encodeURIComponent(SQL)}`,
+  "cursor=garbage",
+  `cursor=${HUGE.slice(0, 300)}`,
+];
 const QUERY_ROUTES = [
   { path: "/api/activities", bad: [...BAD_PAGES, "type=NOT_A_TYPE", `type=${encodeURIComponent(SQL)}`] },
   { path: "/api/users", bad: [...BAD_PAGES, ...OUT_OF_RANGE_CURSORS] },
@@ -177,9 +203,15 @@ function expectClearRefusal(response: ApiResponse, what: string, field?: string)
   const refusal = ErrorEnvelope.safeParse(response.body);
   if (!refusal.success) throw new Error(`${what}: not the error envelope: ${JSON.stringify(response.body)}`);
   expect(refusal.data.message.length, what).toBeGreaterThan(0);
+  // A stable code of the status it came with; a field problem says so by its code too.
+  expect(ERROR_CODES[refusal.data.code].status as number, what).toBe(response.status);
+  if (response.status === 422) expect(refusal.data.code, what).toBe("VALIDATION_FAILED");
   const paths = (refusal.data.errors ?? []).map((error) => error.path);
   if (field && response.status !== 400 && response.status !== 413) {
-    expect(paths.map((path) => path.split(".")[0]), what).toContain(field);
+    expect(
+      paths.map((path) => path.split(".")[0]),
+      what,
+    ).toContain(field);
   }
   return { message: refusal.data.message, paths };
 }
@@ -191,51 +223,55 @@ async function unchangedAfter(cases: Array<() => Promise<void>>) {
   expect(await snapshotDatabase()).toEqual(before);
 }
 
-describe.each(BODY_ROUTES.map((route) => [`${route.method} ${route.path({ member: { user: { id: "{id}" } } } as Fixtures)}`, route] as const))(
-  "%s",
-  (_, route) => {
-    const send = (body: string) => api.call(route.method, route.path(fixtures), { raw: body, token: route.token?.(fixtures) });
+describe.each(
+  BODY_ROUTES.map((route) => [`${route.method} ${route.path({ member: { user: { id: "{id}" } } } as Fixtures)}`, route] as const),
+)("%s", (_, route) => {
+  const send = (body: string) => api.call(route.method, route.path(fixtures), { raw: body, token: route.token?.(fixtures) });
 
-    test("malformed JSON, non-object bodies, missing and extra fields", async () => {
-      await unchangedAfter([
-        async () => {
-          const response = await send('{"broken": ');
-          expectClearRefusal(response, "malformed JSON");
-          expect(response.status).toBe(400);
-        },
-        ...["[]", "null", '"a string"', "42", "true"].map((body) => async () => {
-          const response = await send(body);
-          expectClearRefusal(response, `body ${body}`);
-          expect(response.status).toBe(422);
-        }),
-        async () => {
-          const response = await send("{}");
-          const required = Object.keys(route.fields).filter((field) => !["organisationId", "scope"].includes(field) && !(route.path(fixtures).endsWith("accept-invite") && field === "name"));
-          const { paths } = expectClearRefusal(response, "empty object");
-          for (const field of required) expect(paths).toContain(field);
-        },
-        async () => {
-          const response = await send(JSON.stringify({ ...route.valid(fixtures), isAdmin: true }));
-          expectClearRefusal(response, "extra field", "isAdmin");
-          expect(response.status).toBe(422);
-        },
-        async () => {
-          const response = await send(`{"__proto__": {"role": "ADMIN"}, ${JSON.stringify(route.valid(fixtures)).slice(1)}`);
-          expectClearRefusal(response, "__proto__ key");
-        },
-      ]);
-    });
+  test("malformed JSON, non-object bodies, missing and extra fields", async () => {
+    await unchangedAfter([
+      async () => {
+        const response = await send('{"broken": ');
+        expectClearRefusal(response, "malformed JSON");
+        expect(response.status).toBe(400);
+      },
+      ...["[]", "null", '"a string"', "42", "true"].map((body) => async () => {
+        const response = await send(body);
+        expectClearRefusal(response, `body ${body}`);
+        expect(response.status).toBe(422);
+      }),
+      async () => {
+        const response = await send("{}");
+        const required = Object.keys(route.fields).filter(
+          (field) => !["organisationId", "scope"].includes(field) && !(route.path(fixtures).endsWith("accept-invite") && field === "name"),
+        );
+        const { paths } = expectClearRefusal(response, "empty object");
+        for (const field of required) expect(paths).toContain(field);
+      },
+      async () => {
+        const response = await send(JSON.stringify({ ...route.valid(fixtures), isAdmin: true }));
+        expectClearRefusal(response, "extra field", "isAdmin");
+        expect(response.status).toBe(422);
+      },
+      async () => {
+        const response = await send(`{"__proto__": {"role": "ADMIN"}, ${JSON.stringify(route.valid(fixtures)).slice(1)}`);
+        expectClearRefusal(response, "__proto__ key");
+      },
+    ]);
+  });
 
-    test.each(Object.entries(route.fields))("%s: wrong types, nulls, 10 000 characters and values of the wrong shape", async (field, kind) => {
+  test.each(Object.entries(route.fields))(
+    "%s: wrong types, nulls, 10 000 characters and values of the wrong shape",
+    async (field, kind) => {
       await unchangedAfter(
         [...ANY_FIELD, ...INVALID[kind]].map((value) => async () => {
           const response = await send(JSON.stringify({ ...route.valid(fixtures), [field]: value }));
           expectClearRefusal(response, `${field} = ${JSON.stringify(value)?.slice(0, 40)}`, field);
         }),
       );
-    });
-  },
-);
+    },
+  );
+});
 
 describe.each(PATH_ROUTES.map((route) => [`${route.method} ${route.path("{id}")}`, route] as const))("%s", (_, route) => {
   test("ids that are not UUIDs are a 400 naming the id", async () => {
@@ -264,7 +300,12 @@ describe.each(QUERY_ROUTES.map((route) => [route.path, route] as const))("GET %s
 describe("bodies that are not valid UTF-8", () => {
   test("are refused with a 400 that says so, on every route that reads a body, and nothing is stored", async () => {
     // "Ann" + a lone continuation byte + an overlong encoding + a truncated sequence.
-    const invalid = (json: string) => Buffer.concat([Buffer.from(json.slice(0, json.indexOf("Ann") + 3)), Buffer.from([0x80, 0xc0, 0xaf, 0xe2, 0x82]), Buffer.from(json.slice(json.indexOf("Ann") + 3))]);
+    const invalid = (json: string) =>
+      Buffer.concat([
+        Buffer.from(json.slice(0, json.indexOf("Ann") + 3)),
+        Buffer.from([0x80, 0xc0, 0xaf, 0xe2, 0x82]),
+        Buffer.from(json.slice(json.indexOf("Ann") + 3)),
+      ]);
     await unchangedAfter(
       BODY_ROUTES.map((route) => async () => {
         const body = JSON.stringify({ ...route.valid(fixtures), name: "Ann", message: "Ann", email: "Ann@example.com" });
@@ -294,7 +335,11 @@ describe("free text is stored verbatim, never interpreted", () => {
     expect(registered.user.name).toBe(name);
     const token = registered.accessToken;
     const text = `${SQL}\n${HTML}\n${EMOJI}`;
-    const broadcast = parseWith(organisationsRoutes.broadcast, 201, await api.post("/api/organisations/broadcast", { token, body: { message: text } }));
+    const broadcast = parseWith(
+      organisationsRoutes.broadcast,
+      201,
+      await api.post("/api/organisations/broadcast", { token, body: { message: text } }),
+    );
     expect(broadcast.data.message).toBe(text);
     const feed = parseWith(activityRoutes.listActivities, 200, await api.get("/api/activities", { token }));
     expect(feed.data[0]?.message).toBe(text);

@@ -208,12 +208,22 @@ describe("revalidation after missed notifications", () => {
       const index = i;
       const fake: HubSocket = {
         data: {
-          auth: { userId: crypto.randomUUID(), orgId: ORG, role: "MEMBER", sessionId: crypto.randomUUID(), expiresAt: Date.now() + 60_000, name: "n", email: "e@x.io" },
+          auth: {
+            userId: crypto.randomUUID(),
+            orgId: ORG,
+            role: "MEMBER",
+            sessionId: crypto.randomUUID(),
+            expiresAt: Date.now() + 60_000,
+            name: "n",
+            email: "e@x.io",
+          },
           latestId: 0n,
           since: 0n,
         },
         send: () => {},
-        close: (code) => void (closes[index] = code),
+        close: (code) => {
+          closes[index] = code;
+        },
         subscribe: () => {},
       };
       sockets.push(fake);

@@ -80,7 +80,9 @@ describe("graceful shutdown", () => {
       const base = `http://127.0.0.1:${(await output.waitFor(/listening on http:\/\/localhost:(\d+)/))[1]}`;
       const api = createClient(base);
       const email = uniqueEmail("shutdown");
-      const registered = await api.post("/api/auth/register", { body: { name: "Sig", email, password: PASSWORD, organisationName: "Term" } });
+      const registered = await api.post("/api/auth/register", {
+        body: { name: "Sig", email, password: PASSWORD, organisationName: "Term" },
+      });
       expect(registered.status).toBe(201);
       const socket = await connectSocket(base, parseWith(authRoutes.register, 201, registered).data.accessToken);
       await socket.next((m) => m.type === "CONNECTED");
@@ -148,7 +150,9 @@ describe("embedded database with no configuration", () => {
     expect(first.JWT_REFRESH_SECRET).not.toBe(first.JWT_ACCESS_SECRET);
     expect(statSync(secretsFileFor(dataDir)).mode & 0o777).toBe(0o600);
     expect(embeddedSecrets(dataDir, {})).toEqual(first);
-    expect(embeddedSecrets(dataDir, { JWT_ACCESS_SECRET: "from the environment" })).toEqual({ JWT_REFRESH_SECRET: first.JWT_REFRESH_SECRET });
+    expect(embeddedSecrets(dataDir, { JWT_ACCESS_SECRET: "from the environment" })).toEqual({
+      JWT_REFRESH_SECRET: first.JWT_REFRESH_SECRET,
+    });
     expect(embeddedSecrets("memory://", {})).toEqual({});
   });
 
@@ -189,27 +193,32 @@ describe("embedded database with no configuration", () => {
 });
 
 describe("start-up before the database", () => {
-  if (!process.env.DATABASE_URL) console.log("skipped: waiting for a late PostgreSQL needs a server to be late (the embedded database is in the process)");
-  test.skipIf(!process.env.DATABASE_URL)("the API waits for a PostgreSQL that is not accepting connections yet", async () => {
-    const { url } = await testDatabase();
-    const target = new URL(url as string);
-    // A port where nothing listens yet; after a moment, a plain TCP relay to the real server opens on it.
-    const port = await freePort();
-    const late = new URL(target);
-    late.port = String(port);
-    const child = await spawnApi({ ...TEST_SECRETS, DATABASE_URL: late.toString() });
-    const output = watchOutput(child);
-    let relay: { stop(): void } | undefined;
-    try {
-      await output.waitFor(/database not reachable yet/);
-      relay = await tcpRelay(port, target.hostname, Number(target.port || 5432));
-      const listening = await output.waitFor(/listening on http:\/\/localhost:(\d+)/, 15_000);
-      expect((await fetch(`http://127.0.0.1:${listening[1]}/ready`)).status).toBe(200);
-    } finally {
-      child.kill("SIGKILL");
-      relay?.stop();
-    }
-  }, 30_000);
+  if (!process.env.DATABASE_URL)
+    console.log("skipped: waiting for a late PostgreSQL needs a server to be late (the embedded database is in the process)");
+  test.skipIf(!process.env.DATABASE_URL)(
+    "the API waits for a PostgreSQL that is not accepting connections yet",
+    async () => {
+      const { url } = await testDatabase();
+      const target = new URL(url as string);
+      // A port where nothing listens yet; after a moment, a plain TCP relay to the real server opens on it.
+      const port = await freePort();
+      const late = new URL(target);
+      late.port = String(port);
+      const child = await spawnApi({ ...TEST_SECRETS, DATABASE_URL: late.toString() });
+      const output = watchOutput(child);
+      let relay: { stop(): void } | undefined;
+      try {
+        await output.waitFor(/database not reachable yet/);
+        relay = await tcpRelay(port, target.hostname, Number(target.port || 5432));
+        const listening = await output.waitFor(/listening on http:\/\/localhost:(\d+)/, 15_000);
+        expect((await fetch(`http://127.0.0.1:${listening[1]}/ready`)).status).toBe(200);
+      } finally {
+        child.kill("SIGKILL");
+        relay?.stop();
+      }
+    },
+    30_000,
+  );
 });
 
 async function freePort() {

@@ -55,7 +55,8 @@ describe("with LISTEN stopped, a change made through this instance holds on its 
 
   test("a plan change shows on the next read", async () => {
     const admin = await registerOrg(api);
-    const read = async () => parseWith(organisationsRoutes.getOrganisation, 200, await api.get("/api/organisations", { token: admin.accessToken })).data;
+    const read = async () =>
+      parseWith(organisationsRoutes.getOrganisation, 200, await api.get("/api/organisations", { token: admin.accessToken })).data;
     expect((await read()).subscriptionPlan).toBe("FREE"); // cached
     await stopListening();
 

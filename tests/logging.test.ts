@@ -11,11 +11,17 @@ import { useTestServer } from "./support/server.ts";
 import { connectSocket } from "./support/socket.ts";
 
 const lines: string[] = [];
-const { api, server } = useTestServer({ LOG_LEVEL: "debug" }, createLogger("debug", (line) => lines.push(line)));
+const { api, server } = useTestServer(
+  { LOG_LEVEL: "debug" },
+  createLogger("debug", (line) => lines.push(line)),
+);
 
 test("a whole session leaves one line per request and none of its secrets in the log", async () => {
   const secrets: string[] = [];
-  const keep = <T extends string>(secret: T) => (secrets.push(secret), secret);
+  const keep = <T extends string>(secret: T) => {
+    secrets.push(secret);
+    return secret;
+  };
 
   const adminPassword = keep("admin-password-9f8e7d");
   const registered = parseWith(
@@ -28,13 +34,25 @@ test("a whole session leaves one line per request and none of its secrets in the
   keep(registered.accessToken);
   keep(registered.refreshToken);
 
-  const loggedIn = parseWith(authRoutes.login, 200, await api.post("/api/auth/login", { body: { email: registered.user.email, password: adminPassword } })).data;
+  const loggedIn = parseWith(
+    authRoutes.login,
+    200,
+    await api.post("/api/auth/login", { body: { email: registered.user.email, password: adminPassword } }),
+  ).data;
   const access = keep(loggedIn.accessToken);
-  const refreshed = parseWith(authRoutes.refresh, 200, await api.post("/api/auth/refresh", { body: { refreshToken: keep(loggedIn.refreshToken) } })).data;
+  const refreshed = parseWith(
+    authRoutes.refresh,
+    200,
+    await api.post("/api/auth/refresh", { body: { refreshToken: keep(loggedIn.refreshToken) } }),
+  ).data;
   keep(refreshed.accessToken);
   keep(refreshed.refreshToken);
 
-  const invited = parseWith(usersRoutes.invite, 201, await api.post("/api/users/invite", { token: access, body: { email: uniqueEmail("guest"), role: "MEMBER" } })).data;
+  const invited = parseWith(
+    usersRoutes.invite,
+    201,
+    await api.post("/api/users/invite", { token: access, body: { email: uniqueEmail("guest"), role: "MEMBER" } }),
+  ).data;
   const inviteToken = keep(invited.token);
   const memberPassword = keep("member-password-1a2b3c");
   const accepted = parseWith(
@@ -55,18 +73,25 @@ test("a whole session leaves one line per request and none of its secrets in the
 
   // The account flows: a changed password, a reset by email (its token read from the mailbox).
   const changedPassword = keep("changed-password-5e6f7a");
-  expect((await api.post("/api/auth/change-password", { token: access, body: { currentPassword: adminPassword, newPassword: changedPassword } })).status).toBe(200);
+  expect(
+    (await api.post("/api/auth/change-password", { token: access, body: { currentPassword: adminPassword, newPassword: changedPassword } }))
+      .status,
+  ).toBe(200);
   expect((await api.post("/api/auth/forgot-password", { body: { email: registered.user.email } })).status).toBe(202);
   let resetMail: string | undefined;
   for (let tries = 0; tries < 50 && !resetMail; tries++) {
     await server().mail.sender?.flush();
-    resetMail = server().mail.mailbox?.messages().find((mail) => mail.to === registered.user.email && mail.subject.includes("Reset"))?.body;
+    resetMail = server()
+      .mail.mailbox?.messages()
+      .find((mail) => mail.to === registered.user.email && mail.subject.includes("Reset"))?.body;
     if (!resetMail) await Bun.sleep(20);
   }
   const resetToken = keep(decodeURIComponent(/token=(\S+)/.exec(resetMail ?? "")?.[1] ?? "missing"));
   const resetPassword = keep("reset-password-8b9c0d");
   expect((await api.post("/api/auth/reset-password", { body: { token: resetToken, newPassword: resetPassword } })).status).toBe(200);
-  expect((await api.delete("/api/auth/me", { token: accepted.accessToken, body: { password: keep("wrong-delete-password") } })).status).toBe(401);
+  expect(
+    (await api.delete("/api/auth/me", { token: accepted.accessToken, body: { password: keep("wrong-delete-password") } })).status,
+  ).toBe(401);
 
   // Failures log too, and must not echo what they were sent.
   await api.post("/api/auth/login", { body: { email: registered.user.email, password: keep("wrong-password-77x") } });

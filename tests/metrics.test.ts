@@ -10,11 +10,12 @@ import { connectSocket } from "./support/socket.ts";
 const TOKEN = "metrics-token-that-is-long-enough";
 
 /** The value of one series in a Prometheus text exposition (0 when absent). */
-function valueOf(text: string, series: string): number {
+function seriesValue(text: string, series: string): number {
   const line = text.split("\n").find((candidate) => candidate.startsWith(`${series} `));
   return line ? Number(line.slice(series.length + 1)) : 0;
 }
-const seriesCount = (text: string, metric: string) => text.split("\n").filter((line) => line.startsWith(`${metric}{`) || line.startsWith(`${metric} `)).length;
+const seriesCount = (text: string, metric: string) =>
+  text.split("\n").filter((line) => line.startsWith(`${metric}{`) || line.startsWith(`${metric} `)).length;
 
 describe("where /metrics is served", () => {
   test("without METRICS_PORT or METRICS_TOKEN it is nowhere", async () => {
@@ -30,7 +31,9 @@ describe("where /metrics is served", () => {
     const server = await startTestServer({ METRICS_TOKEN: TOKEN });
     try {
       expect((await fetch(`${server.base}/metrics`)).status).toBe(401);
-      expect((await fetch(`${server.base}/metrics`, { headers: { authorization: "Bearer wrong-token-of-enough-length" } })).status).toBe(401);
+      expect((await fetch(`${server.base}/metrics`, { headers: { authorization: "Bearer wrong-token-of-enough-length" } })).status).toBe(
+        401,
+      );
       const ok = await fetch(`${server.base}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
       expect(ok.status).toBe(200);
       expect(ok.headers.get("content-type")).toContain("text/plain");
@@ -73,29 +76,40 @@ describe("what it says", () => {
     await api.post("/api/organisations/broadcast", { token: admin.accessToken, body: { message: "counted" } });
     await Promise.all(sockets.map((socket) => socket.next((m) => m.type === "BROADCAST_MESSAGE")));
     const during = await scrape();
-    expect(valueOf(during, route) - valueOf(before, route)).toBe(3);
-    expect(valueOf(during, "realtime_sockets_open") - valueOf(before, "realtime_sockets_open")).toBe(2);
-    expect(valueOf(during, "realtime_events_published_total") - valueOf(before, "realtime_events_published_total")).toBe(1);
-    expect(valueOf(during, "realtime_deliveries_total") - valueOf(before, "realtime_deliveries_total")).toBe(2);
-    expect(valueOf(during, "realtime_publish_lag_seconds_count") - valueOf(before, "realtime_publish_lag_seconds_count")).toBe(1);
+    expect(seriesValue(during, route) - seriesValue(before, route)).toBe(3);
+    expect(seriesValue(during, "realtime_sockets_open") - seriesValue(before, "realtime_sockets_open")).toBe(2);
+    expect(seriesValue(during, "realtime_events_published_total") - seriesValue(before, "realtime_events_published_total")).toBe(1);
+    expect(seriesValue(during, "realtime_deliveries_total") - seriesValue(before, "realtime_deliveries_total")).toBe(2);
+    expect(seriesValue(during, "realtime_publish_lag_seconds_count") - seriesValue(before, "realtime_publish_lag_seconds_count")).toBe(1);
     for (const socket of sockets) socket.close();
     await Promise.all(sockets.map((socket) => socket.closed()));
     await Bun.sleep(50);
     const after = await scrape();
-    expect(valueOf(after, "realtime_sockets_open")).toBe(valueOf(before, "realtime_sockets_open"));
-    expect(valueOf(after, 'realtime_sockets_closed_total{code="1005"}') + valueOf(after, 'realtime_sockets_closed_total{code="1000"}')).toBeGreaterThanOrEqual(2);
+    expect(seriesValue(after, "realtime_sockets_open")).toBe(seriesValue(before, "realtime_sockets_open"));
+    expect(
+      seriesValue(after, 'realtime_sockets_closed_total{code="1005"}') + seriesValue(after, 'realtime_sockets_closed_total{code="1000"}'),
+    ).toBeGreaterThanOrEqual(2);
   });
 
   test("rate-limit rejections by budget, the database pool, LISTEN, the outbox and the process", async () => {
     const api = createClient(server.base);
-    for (let i = 0; i < 5; i++) await api.post("/api/auth/login", { body: { email: `nobody-${i}@example.com`, password: "whatever-it-is" } });
+    for (let i = 0; i < 5; i++)
+      await api.post("/api/auth/login", { body: { email: `nobody-${i}@example.com`, password: "whatever-it-is" } });
     const text = await scrape();
-    expect(valueOf(text, 'rate_limit_rejections_total{budget="credentials"}')).toBeGreaterThanOrEqual(1);
-    for (const series of ["db_pool_in_use", "db_pool_idle", "db_pool_waiting", "listen_connected", "listen_reconnects_total", "outbox_depth", "outbox_send_failures_total"]) {
+    expect(seriesValue(text, 'rate_limit_rejections_total{budget="credentials"}')).toBeGreaterThanOrEqual(1);
+    for (const series of [
+      "db_pool_in_use",
+      "db_pool_idle",
+      "db_pool_waiting",
+      "listen_connected",
+      "listen_reconnects_total",
+      "outbox_depth",
+      "outbox_send_failures_total",
+    ]) {
       expect(text, series).toMatch(new RegExp(`^${series} \\d`, "m"));
     }
-    expect(valueOf(text, "listen_connected")).toBe(1);
-    expect(valueOf(text, "process_resident_memory_bytes")).toBeGreaterThan(0);
+    expect(seriesValue(text, "listen_connected")).toBe(1);
+    expect(seriesValue(text, "process_resident_memory_bytes")).toBeGreaterThan(0);
     expect(text).toMatch(/^nodejs_eventloop_lag_p99_seconds \d/m);
   });
 

@@ -39,8 +39,16 @@ test("0002 renumbers existing activities per organisation, in their old order, a
     await withSystem(database.db, async (tx) => {
       await tx.execute(sql`insert into organisations (id, name, slug) values (${a}, 'A', ${`a-${a}`}), (${b}, 'B', ${`b-${b}`})`);
       // One global sequence, the two organisations interleaved: A B A A B.
-      for (const [org, message] of [[a, "a1"], [b, "b1"], [a, "a2"], [a, "a3"], [b, "b2"]] as const) {
-        await tx.execute(sql`insert into activities (organisation_id, type, message, metadata) values (${org}, 'BROADCAST_MESSAGE', ${message}, '{}')`);
+      for (const [org, message] of [
+        [a, "a1"],
+        [b, "b1"],
+        [a, "a2"],
+        [a, "a3"],
+        [b, "b2"],
+      ] as const) {
+        await tx.execute(
+          sql`insert into activities (organisation_id, type, message, metadata) values (${org}, 'BROADCAST_MESSAGE', ${message}, '{}')`,
+        );
       }
     });
 
@@ -53,14 +61,29 @@ test("0002 renumbers existing activities per organisation, in their old order, a
       ),
     );
     const of = (org: string) => rows.filter((row) => row.organisation_id === org).map((row) => [row.id, row.message]);
-    expect(of(a)).toEqual([["1", "a1"], ["2", "a2"], ["3", "a3"]]);
-    expect(of(b)).toEqual([["1", "b1"], ["2", "b2"]]);
+    expect(of(a)).toEqual([
+      ["1", "a1"],
+      ["2", "a2"],
+      ["3", "a3"],
+    ]);
+    expect(of(b)).toEqual([
+      ["1", "b1"],
+      ["2", "b2"],
+    ]);
 
     const next = await withSystem(database.db, (tx) =>
-      recordActivity(tx, { orgId: a, userId: crypto.randomUUID(), name: "Ann", email: "ann@example.com" }, {
-        type: "BROADCAST_MESSAGE",
-        payload: { message: "after the upgrade", sentBy: { id: crypto.randomUUID(), name: "Ann", email: "ann@example.com" }, sentAt: new Date().toISOString() },
-      }),
+      recordActivity(
+        tx,
+        { orgId: a, userId: crypto.randomUUID(), name: "Ann", email: "ann@example.com" },
+        {
+          type: "BROADCAST_MESSAGE",
+          payload: {
+            message: "after the upgrade",
+            sentBy: { id: crypto.randomUUID(), name: "Ann", email: "ann@example.com" },
+            sentAt: new Date().toISOString(),
+          },
+        },
+      ),
     );
     expect(next.id).toBe("4");
   } finally {

@@ -1,4 +1,4 @@
-import { expect, setSystemTime, test, afterEach } from "bun:test";
+import { afterEach, expect, setSystemTime, test } from "bun:test";
 import { createNotifiedCache } from "../src/lib/notified-cache.ts";
 
 afterEach(() => setSystemTime());
@@ -90,7 +90,12 @@ test("it never holds more than maxEntries", async () => {
 test("forgetWhere drops exactly the matching answers", async () => {
   const cache = createNotifiedCache<{ org: string }>({ ttlMs: 60_000, maxEntries: 10 });
   cache.trust();
-  for (const [key, org] of [["a", "x"], ["b", "y"], ["c", "x"]] as const) await cache.get(key, async () => ({ org }));
+  for (const [key, org] of [
+    ["a", "x"],
+    ["b", "y"],
+    ["c", "x"],
+  ] as const)
+    await cache.get(key, async () => ({ org }));
   cache.forgetWhere((value) => value.org === "x");
   expect(cache.size).toBe(1);
 });

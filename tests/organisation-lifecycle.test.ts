@@ -34,7 +34,11 @@ describe("renaming", () => {
     const admin = await registerOrg(api);
     const member = await addMember(api, admin);
     const socket = await socketElsewhere(member.accessToken);
-    const renamed = parseWith(routes.rename, 200, await api.patch("/api/organisations", { token: admin.accessToken, body: { name: "  Acme Rebrand  " } })).data;
+    const renamed = parseWith(
+      routes.rename,
+      200,
+      await api.patch("/api/organisations", { token: admin.accessToken, body: { name: "  Acme Rebrand  " } }),
+    ).data;
     expect(renamed).toMatchObject({ name: "Acme Rebrand", slug: admin.organisation.slug });
     const event = await socket.next((m) => m.type === "ORGANISATION_RENAMED");
     expect(event.payload).toMatchObject({ from: admin.organisation.name, to: "Acme Rebrand", renamedBy: { id: admin.user.id } });
@@ -81,7 +85,10 @@ describe("deleting", () => {
   test("a name that does not match is a 422 and nothing changes", async () => {
     const admin = await registerOrg(api);
     const before = await snapshotDatabase();
-    const refusal = refusalOf(422, await api.delete("/api/organisations", { token: admin.accessToken, body: { confirmName: "something else" } }));
+    const refusal = refusalOf(
+      422,
+      await api.delete("/api/organisations", { token: admin.accessToken, body: { confirmName: "something else" } }),
+    );
     expect(refusal.errors?.map((error) => error.path)).toEqual(["confirmName"]);
     expect(await snapshotDatabase()).toEqual(before);
   });
@@ -97,9 +104,14 @@ describe("deleting", () => {
     expect((await acceptInvite(api, sent.token, "ignored", member.password)).status).toBe(200);
     const socket = await socketElsewhere(member.accessToken);
 
-    parseWith(routes.deleteOrganisation, 200, await api.delete("/api/organisations", { token: admin.accessToken, body: { confirmName: admin.organisation.name } }));
+    parseWith(
+      routes.deleteOrganisation,
+      200,
+      await api.delete("/api/organisations", { token: admin.accessToken, body: { confirmName: admin.organisation.name } }),
+    );
     expect((await socket.closed(2000)).code).toBe(4003);
-    for (const session of [admin, member]) expect((await elsewhere.get("/api/organisations", { token: session.accessToken })).status).toBe(401);
+    for (const session of [admin, member])
+      expect((await elsewhere.get("/api/organisations", { token: session.accessToken })).status).toBe(401);
     const org = admin.organisation.id;
     const left = await inDatabase(async (tx) => [
       await tx.select().from(organisations).where(eq(organisations.id, org)),

@@ -3,10 +3,10 @@
 // read, on the instance that made it and on every other one.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import pg from "pg";
+import * as usersRoutes from "../src/modules/members/members.routes.ts";
 import * as routes from "../src/modules/organisations/organisations.routes.ts";
 import { type Client, createClient, parseWith } from "./support/client.ts";
 import { testDatabase } from "./support/database.ts";
-import * as usersRoutes from "../src/modules/members/members.routes.ts";
 import { acceptInvite, changePlan, invite, registerOrg } from "./support/fixtures.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
 import { connectSocket } from "./support/socket.ts";
@@ -24,7 +24,8 @@ afterAll(async () => {
   await Promise.all([one.stop(), two.stop()]);
 });
 
-const view = async (client: Client, token: string) => parseWith(routes.getOrganisation, 200, await client.get("/api/organisations", { token })).data;
+const view = async (client: Client, token: string) =>
+  parseWith(routes.getOrganisation, 200, await client.get("/api/organisations", { token })).data;
 
 /**
  * Each instance hears a change when its notification arrives, a fraction of a millisecond after
@@ -78,7 +79,10 @@ describe("every change shows on the next read, on every instance, once it has he
     let sentTo = { token: "" };
     await heardEverywhere(admin, async () => (sentTo = await invite(viaOne, admin)));
     let member = { user: { id: "" }, accessToken: "" };
-    await heardEverywhere(admin, async () => (member = parseWith(usersRoutes.acceptInvite, 200, await acceptInvite(viaOne, sentTo.token)).data));
+    await heardEverywhere(
+      admin,
+      async () => (member = parseWith(usersRoutes.acceptInvite, 200, await acceptInvite(viaOne, sentTo.token)).data),
+    );
     expect(await counts()).toEqual({ members: 3, pending: 0 });
     await heardEverywhere(admin, () => viaTwo.delete(`/api/users/${member.user.id}`, { token: admin.accessToken }));
     expect(await counts()).toEqual({ members: 2, pending: 0 });
@@ -134,5 +138,6 @@ describe("while the LISTEN connection is down", () => {
     await direct.end();
     expect((await view(viaTwo, admin.accessToken)).subscriptionPlan).toBe("ENTERPRISE");
   });
-  if (!process.env.DATABASE_URL) console.log("skipped: the LISTEN-down cache test needs a PostgreSQL server (the embedded database has no connection to kill)");
+  if (!process.env.DATABASE_URL)
+    console.log("skipped: the LISTEN-down cache test needs a PostgreSQL server (the embedded database has no connection to kill)");
 });

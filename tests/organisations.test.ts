@@ -7,7 +7,8 @@ import { useTestServer } from "./support/server.ts";
 
 const { api } = useTestServer();
 
-const getOrganisation = async (token: string) => parseWith(routes.getOrganisation, 200, await api.get("/api/organisations", { token })).data;
+const getOrganisation = async (token: string) =>
+  parseWith(routes.getOrganisation, 200, await api.get("/api/organisations", { token })).data;
 
 describe("GET /api/organisations", () => {
   test("describes the caller's organisation with its seats, for any role", async () => {
@@ -75,7 +76,10 @@ describe("PATCH /api/organisations/subscription", () => {
 describe("POST /api/organisations/broadcast", () => {
   test("stores the message as an activity and returns it", async () => {
     const admin = await registerOrg(api);
-    const response = await api.post("/api/organisations/broadcast", { token: admin.accessToken, body: { message: "  Ship it 🚀\nToday.  " } });
+    const response = await api.post("/api/organisations/broadcast", {
+      token: admin.accessToken,
+      body: { message: "  Ship it 🚀\nToday.  " },
+    });
     const { data } = parseWith(routes.broadcast, 201, response);
     expect(data).toMatchObject({
       type: "BROADCAST_MESSAGE",

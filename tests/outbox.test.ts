@@ -24,7 +24,14 @@ async function queue(addresses: string[]) {
 const rowsFor = async (addresses: string[]) =>
   inDatabase((tx) =>
     tx
-      .select({ to: outbox.recipient, sentAt: outbox.sentAt, attempts: outbox.attempts, failedAt: outbox.failedAt, next: outbox.nextAttemptAt, lastError: outbox.lastError })
+      .select({
+        to: outbox.recipient,
+        sentAt: outbox.sentAt,
+        attempts: outbox.attempts,
+        failedAt: outbox.failedAt,
+        next: outbox.nextAttemptAt,
+        lastError: outbox.lastError,
+      })
       .from(outbox)
       .where(inArray(outbox.recipient, addresses)),
   );
@@ -65,7 +72,9 @@ describe("the outbox", () => {
     const { transport, accepted } = recording([address], { failFirst: 1 });
     const sender = createOutboxSender({ db: await db(), transport, logger: silent });
     // Only ours is due: anything else left over is pushed out of the way first.
-    await inDatabase((tx) => tx.execute(sql`update outbox set next_attempt_at = now() + interval '1 hour' where recipient <> ${address} and sent_at is null`));
+    await inDatabase((tx) =>
+      tx.execute(sql`update outbox set next_attempt_at = now() + interval '1 hour' where recipient <> ${address} and sent_at is null`),
+    );
     await sender.flush();
     let [row] = await rowsFor([address]);
     expect(row).toMatchObject({ sentAt: null, attempts: 1, lastError: expect.stringContaining("550") });
@@ -84,7 +93,9 @@ describe("the outbox", () => {
   test("after too many refusals a message is set aside for an operator, not retried forever", async () => {
     const address = uniqueEmail("doomed");
     await queue([address]);
-    await inDatabase((tx) => tx.execute(sql`update outbox set next_attempt_at = now() + interval '1 hour' where recipient <> ${address} and sent_at is null`));
+    await inDatabase((tx) =>
+      tx.execute(sql`update outbox set next_attempt_at = now() + interval '1 hour' where recipient <> ${address} and sent_at is null`),
+    );
     const { transport } = recording([address], { failFirst: 100 });
     const sender = createOutboxSender({ db: await db(), transport, logger: silent }, { maxAttempts: 2 });
     await sender.flush();
@@ -127,7 +138,12 @@ describe("the development mailbox", () => {
       const register = await fetch(`${server.base}/api/auth/register`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ name: "Mo", email: uniqueEmail("mo"), password: "correct-horse-battery", organisationName: "<b>Bold</b> Org" }),
+        body: JSON.stringify({
+          name: "Mo",
+          email: uniqueEmail("mo"),
+          password: "correct-horse-battery",
+          organisationName: "<b>Bold</b> Org",
+        }),
       });
       const { data } = (await register.json()) as { data: { accessToken: string } };
       const to = uniqueEmail("box");

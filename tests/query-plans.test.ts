@@ -8,8 +8,8 @@ import type { Db, Tx } from "../src/db/client.ts";
 import { queryRows } from "../src/db/sql.ts";
 import { withOrg, withSystem } from "../src/db/tenant.ts";
 import { activityMessagesAfter, feedPage } from "../src/modules/activity/activity.queries.ts";
-import { membersPageQuery } from "../src/modules/members/members.service.ts";
 import { pendingInvitesPageQuery } from "../src/modules/members/invites.service.ts";
+import { membersPageQuery } from "../src/modules/members/members.service.ts";
 import { testDatabase } from "./support/database.ts";
 import { registerOrg } from "./support/fixtures.ts";
 import { useTestServer } from "./support/server.ts";
@@ -84,7 +84,10 @@ async function planOf(organisationId: string, query: SQL | ((tx: Tx) => { getSQL
 
 const describePlan = (nodes: PlanNode[]) =>
   nodes
-    .map((node) => `${node["Node Type"]}${node["Index Name"] ? ` (${node["Index Name"]})` : ""}${node["Relation Name"] ? ` on ${node["Relation Name"]}: ${node["Actual Rows"]} rows, ${node["Rows Removed by Filter"] ?? 0} filtered` : ""}`)
+    .map(
+      (node) =>
+        `${node["Node Type"]}${node["Index Name"] ? ` (${node["Index Name"]})` : ""}${node["Relation Name"] ? ` on ${node["Relation Name"]}: ${node["Actual Rows"]} rows, ${node["Rows Removed by Filter"] ?? 0} filtered` : ""}`,
+    )
     .join(" → ");
 
 /**
@@ -96,7 +99,9 @@ const rowsRead = (nodes: PlanNode[], table: string) =>
     .filter((node) => node["Relation Name"] === table)
     .reduce(
       (sum, node) =>
-        sum + ((node["Actual Rows"] ?? 0) + (node["Rows Removed by Filter"] ?? 0) + (node["Rows Removed by Index Recheck"] ?? 0)) * (node["Actual Loops"] ?? 1),
+        sum +
+        ((node["Actual Rows"] ?? 0) + (node["Rows Removed by Filter"] ?? 0) + (node["Rows Removed by Index Recheck"] ?? 0)) *
+          (node["Actual Loops"] ?? 1),
       0,
     );
 
@@ -104,8 +109,15 @@ const rowsRead = (nodes: PlanNode[], table: string) =>
 function expectPageRead(nodes: PlanNode[], table: string, bound: number, index?: string) {
   const plan = describePlan(nodes);
   expect(rowsRead(nodes, table), plan).toBeLessThanOrEqual(bound);
-  expect(nodes.filter((node) => node["Node Type"] === "Seq Scan").map((node) => node["Relation Name"]), plan).toEqual([]);
-  if (index) expect(nodes.some((node) => node["Index Name"] === index), plan).toBe(true);
+  expect(
+    nodes.filter((node) => node["Node Type"] === "Seq Scan").map((node) => node["Relation Name"]),
+    plan,
+  ).toEqual([]);
+  if (index)
+    expect(
+      nodes.some((node) => node["Index Name"] === index),
+      plan,
+    ).toBe(true);
 }
 
 describe.each(["small", "medium", "large"] as const)("a %s organisation", (size) => {
@@ -124,7 +136,11 @@ describe.each(["small", "medium", "large"] as const)("a %s organisation", (size)
     const first = await planOf(org(), feedPage(org(), { limit: PAGE, type: "PLAN_UPGRADED" }));
     expectPageRead(first, "activities", PAGE + 2);
     if (size !== "small") expectPageRead(first, "activities", PAGE + 2, "activities_org_type_id_idx");
-    expectPageRead(await planOf(org(), feedPage(org(), { limit: PAGE, type: "PLAN_UPGRADED", before: BigInt(SIZES[size] / 2) })), "activities", PAGE + 2);
+    expectPageRead(
+      await planOf(org(), feedPage(org(), { limit: PAGE, type: "PLAN_UPGRADED", before: BigInt(SIZES[size] / 2) })),
+      "activities",
+      PAGE + 2,
+    );
   });
 
   test("a page of a common type (60 %) reads about a page", async () => {

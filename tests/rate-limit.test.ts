@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { RedisClient } from "bun";
 import { randomBytes } from "node:crypto";
+import { RedisClient } from "bun";
 import { addressSubject, clientAddress } from "../src/lib/client-address.ts";
 import { createClient } from "./support/client.ts";
 import { invite, registerOrg, uniqueEmail } from "./support/fixtures.ts";
@@ -133,7 +133,8 @@ describe("the credential budget, per account", () => {
   test("the owner signing in successfully spends nothing", async () => {
     const api = await serverWith({ RATE_LIMIT_AUTH_MAX: "1000", RATE_LIMIT_ACCOUNT_MAX: "2" });
     const owner = await registerOrg(api);
-    for (let i = 0; i < 6; i++) expect((await api.post("/api/auth/login", { body: { email: owner.email, password: owner.password } })).status).toBe(200);
+    for (let i = 0; i < 6; i++)
+      expect((await api.post("/api/auth/login", { body: { email: owner.email, password: owner.password } })).status).toBe(200);
   });
 
   test("guesses through accept-invite spend the invited account's budget, and login then refuses too", async () => {

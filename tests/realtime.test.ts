@@ -6,8 +6,8 @@ import { activities } from "../src/db/schema/index.ts";
 import { withOrg } from "../src/db/tenant.ts";
 import { recordActivity } from "../src/modules/activity/activity.record.ts";
 import * as activityRoutes from "../src/modules/activity/activity.routes.ts";
-import * as organisationsRoutes from "../src/modules/organisations/organisations.routes.ts";
 import * as usersRoutes from "../src/modules/members/members.routes.ts";
+import * as organisationsRoutes from "../src/modules/organisations/organisations.routes.ts";
 import { createClient, parseWith } from "./support/client.ts";
 import { testDatabase } from "./support/database.ts";
 import { inDatabase } from "./support/db-state.ts";
@@ -48,7 +48,10 @@ describe("connecting", () => {
     const socket = await connectSocket(server().base, admin.accessToken);
     sockets.push(socket);
     const first = await socket.next();
-    expect(first).toMatchObject({ type: "CONNECTED", payload: { userId: admin.user.id, organisationId: admin.organisation.id, role: "ADMIN" } });
+    expect(first).toMatchObject({
+      type: "CONNECTED",
+      payload: { userId: admin.user.id, organisationId: admin.organisation.id, role: "ADMIN" },
+    });
     expect(Date.parse(first.at)).not.toBeNaN();
   });
 
@@ -128,7 +131,11 @@ describe("delivery", () => {
       const byType = Object.fromEntries(events.map((event) => [event.type, event.payload]));
       expect(byType.USER_JOINED).toEqual({ userId: joined.user.id, name: "Rita", email, role: "MEMBER" });
       expect(byType.PLAN_DOWNGRADED).toMatchObject({ from: "PRO", to: "FREE", downgradedAt: expect.any(String) });
-      expect(events.find((e) => e.type === "PLAN_UPGRADED")?.payload).toMatchObject({ from: "FREE", to: "PRO", upgradedAt: expect.any(String) });
+      expect(events.find((e) => e.type === "PLAN_UPGRADED")?.payload).toMatchObject({
+        from: "FREE",
+        to: "PRO",
+        upgradedAt: expect.any(String),
+      });
       expect(byType.BROADCAST_MESSAGE).toMatchObject({ message: "hello team", sentBy: { id: admin.user.id }, sentAt: expect.any(String) });
       expect(byType.USER_REMOVED).toMatchObject({ userId: joined.user.id, removedBy: { id: admin.user.id } });
       expect(JSON.stringify(events)).not.toContain(created.token);
@@ -157,7 +164,11 @@ describe("delivery", () => {
     const failed = withOrg(db, admin.organisation.id, async (tx) => {
       await recordActivity(tx, author, {
         type: "BROADCAST_MESSAGE",
-        payload: { message: "never committed", sentBy: { id: admin.user.id, name: admin.user.name, email: admin.email }, sentAt: new Date().toISOString() },
+        payload: {
+          message: "never committed",
+          sentBy: { id: admin.user.id, name: admin.user.name, email: admin.email },
+          sentAt: new Date().toISOString(),
+        },
       });
       throw new Error("the change failed after its activity was written");
     });
@@ -174,7 +185,11 @@ describe("delivery", () => {
     try {
       const admin = await registerOrg(api);
       const socket = await open(server().base, admin.accessToken);
-      const sent = parseWith(organisationsRoutes.broadcast, 201, await broadcast(admin, "via instance two", createClient(second.base))).data;
+      const sent = parseWith(
+        organisationsRoutes.broadcast,
+        201,
+        await broadcast(admin, "via instance two", createClient(second.base)),
+      ).data;
       const event = await socket.next((m) => m.type === "BROADCAST_MESSAGE");
       expect(event).toMatchObject({ payload: { message: "via instance two" }, id: sent.id });
     } finally {
@@ -203,7 +218,8 @@ describe("a room's starting point, across instances", () => {
       const connected = socket.received[0];
       // Both commit (through the other instance) while the new room's first read is held back.
       const sent: string[] = [];
-      for (const text of ["first", "second"]) sent.push(parseWith(organisationsRoutes.broadcast, 201, await broadcast(admin, text)).data.id);
+      for (const text of ["first", "second"])
+        sent.push(parseWith(organisationsRoutes.broadcast, 201, await broadcast(admin, text)).data.id);
       release();
       const delivered = await socket.collect("BROADCAST_MESSAGE", 2);
       expect(delivered.map((m) => m.id)).toEqual(sent);
@@ -264,7 +280,11 @@ describe("resume", () => {
   test("events committed during the replay arrive once each, in order, with no gap", async () => {
     const admin = await registerOrg(api);
     await broadcast(admin, "baseline");
-    const [baseline] = parseWith(activityRoutes.listActivities, 200, await api.get("/api/activities?limit=1", { token: admin.accessToken })).data;
+    const [baseline] = parseWith(
+      activityRoutes.listActivities,
+      200,
+      await api.get("/api/activities?limit=1", { token: admin.accessToken }),
+    ).data;
     if (!baseline) throw new Error("the baseline broadcast is missing from the feed");
     for (let i = 0; i < 20; i++) await broadcast(admin, `before ${i}`);
 
@@ -322,7 +342,9 @@ describe("revocation on the wire", () => {
       const [lapsing, renewed] = await Promise.all([open(shortLived.base, admin.accessToken), open(shortLived.base, admin.accessToken)]);
 
       const claims = jwt.decode(admin.accessToken) as Record<string, unknown>;
-      const fresh = jwt.sign({ ...claims, exp: Math.floor(Date.now() / 1000) + 60 }, TEST_SECRETS.JWT_ACCESS_SECRET, { algorithm: "HS256" });
+      const fresh = jwt.sign({ ...claims, exp: Math.floor(Date.now() / 1000) + 60 }, TEST_SECRETS.JWT_ACCESS_SECRET, {
+        algorithm: "HS256",
+      });
       renewed.send({ type: "AUTH", token: fresh });
       expect((await renewed.next((m) => m.type === "AUTHENTICATED")).payload.expiresAt).toBeString();
 
@@ -352,22 +374,26 @@ describe("revocation on the wire", () => {
 });
 
 describe("the LISTEN connection", () => {
-  test.if(!!process.env.DATABASE_URL)("killed with pg_terminate_backend: it reconnects, and events committed meanwhile still arrive", async () => {
-    const admin = await registerOrg(api);
-    const socket = await open(server().base, admin.accessToken);
-    const killedPid = server().bus.backendPid;
-    expect(killedPid).toBeNumber();
+  test.if(!!process.env.DATABASE_URL)(
+    "killed with pg_terminate_backend: it reconnects, and events committed meanwhile still arrive",
+    async () => {
+      const admin = await registerOrg(api);
+      const socket = await open(server().base, admin.accessToken);
+      const killedPid = server().bus.backendPid;
+      expect(killedPid).toBeNumber();
 
-    const killer = new pg.Client({ connectionString: (await testDatabase()).url });
-    await killer.connect();
-    await killer.query("select pg_terminate_backend($1)", [killedPid]);
-    await killer.end();
+      const killer = new pg.Client({ connectionString: (await testDatabase()).url });
+      await killer.connect();
+      await killer.query("select pg_terminate_backend($1)", [killedPid]);
+      await killer.end();
 
-    await broadcast(admin, "while nobody was listening");
-    await broadcast(admin, "after");
-    const arrived = await socket.collect("BROADCAST_MESSAGE", 2, 10_000);
-    expect(arrived.map((m) => m.payload.message)).toEqual(["while nobody was listening", "after"]);
-    expect(server().bus.backendPid).not.toBe(killedPid);
-  });
-  if (!process.env.DATABASE_URL) console.log("skipped: the LISTEN-reconnect test needs a PostgreSQL server (the embedded database has no connection to kill)");
+      await broadcast(admin, "while nobody was listening");
+      await broadcast(admin, "after");
+      const arrived = await socket.collect("BROADCAST_MESSAGE", 2, 10_000);
+      expect(arrived.map((m) => m.payload.message)).toEqual(["while nobody was listening", "after"]);
+      expect(server().bus.backendPid).not.toBe(killedPid);
+    },
+  );
+  if (!process.env.DATABASE_URL)
+    console.log("skipped: the LISTEN-reconnect test needs a PostgreSQL server (the embedded database has no connection to kill)");
 });

@@ -3,9 +3,10 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import jwt from "jsonwebtoken";
 
+import { refusalOf } from "./support/client.ts";
 import { snapshotDatabase } from "./support/db-state.ts";
-import { fetchSpec } from "./support/routes.ts";
 import { addMember, invite, registerOrg, type Session, uniqueEmail } from "./support/fixtures.ts";
+import { fetchSpec } from "./support/routes.ts";
 import { TEST_SECRETS, useTestServer } from "./support/server.ts";
 
 type Access = "public" | "member" | "admin";
@@ -99,7 +100,10 @@ const ROUTES: RouteCase[] = [
     method: "post",
     path: "/api/auth/change-password",
     access: "member",
-    request: (f) => ({ path: "/api/auth/change-password", body: { currentPassword: f.member.password, newPassword: "a-brand-new-password" } }),
+    request: (f) => ({
+      path: "/api/auth/change-password",
+      body: { currentPassword: f.member.password, newPassword: "a-brand-new-password" },
+    }),
   },
   { method: "get", path: "/api/auth/sessions", access: "member", request: () => ({ path: "/api/auth/sessions" }) },
   {
@@ -109,8 +113,18 @@ const ROUTES: RouteCase[] = [
     request: (f) => ({ path: `/api/auth/sessions/${claimsOf(f.member.accessToken).sid}` }),
     foreign: (f) => ({ path: `/api/auth/sessions/${f.foreign.sessionId}` }),
   },
-  { method: "delete", path: "/api/auth/me", access: "member", request: (f) => ({ path: "/api/auth/me", body: { password: f.member.password } }) },
-  { method: "patch", path: "/api/organisations", access: "admin", request: () => ({ path: "/api/organisations", body: { name: "Renamed" } }) },
+  {
+    method: "delete",
+    path: "/api/auth/me",
+    access: "member",
+    request: (f) => ({ path: "/api/auth/me", body: { password: f.member.password } }),
+  },
+  {
+    method: "patch",
+    path: "/api/organisations",
+    access: "admin",
+    request: () => ({ path: "/api/organisations", body: { name: "Renamed" } }),
+  },
   { method: "post", path: "/api/organisations/leave", access: "member", request: () => ({ path: "/api/organisations/leave" }) },
   {
     method: "delete",
@@ -156,28 +170,31 @@ describe.each(signedIn.map((route) => [label(route), route] as const))("%s", (_,
   test("no token → 401, nothing changes", async () => {
     const before = await snapshotDatabase();
     const response = await send(route, undefined);
-    expect(response.status).toBe(401);
-    expect(response.body).toMatchObject({ success: false, data: null });
+    refusalOf(401, response, "UNAUTHENTICATED");
     expect(await snapshotDatabase()).toEqual(before);
   });
 
   test("a token signed with another secret → 401", async () => {
     const forged = jwt.sign(claimsOf(fixtures.admin.accessToken), "an-attackers-secret-of-sufficient-length", { algorithm: "HS256" });
-    expect((await send(route, forged)).status).toBe(401);
+    refusalOf(401, await send(route, forged), "UNAUTHENTICATED");
   });
 
   test("an expired token → 401", async () => {
-    const expired = jwt.sign({ ...claimsOf(fixtures.admin.accessToken), exp: Math.floor(Date.now() / 1000) - 1 }, TEST_SECRETS.JWT_ACCESS_SECRET, {
-      algorithm: "HS256",
-    });
-    expect((await send(route, expired)).status).toBe(401);
+    const expired = jwt.sign(
+      { ...claimsOf(fixtures.admin.accessToken), exp: Math.floor(Date.now() / 1000) - 1 },
+      TEST_SECRETS.JWT_ACCESS_SECRET,
+      {
+        algorithm: "HS256",
+      },
+    );
+    refusalOf(401, await send(route, expired), "UNAUTHENTICATED");
   });
 
   if (route.access === "admin") {
     test("a MEMBER → 403, nothing changes", async () => {
       const before = await snapshotDatabase();
       const response = await send(route, fixtures.member.accessToken);
-      expect(response.status).toBe(403);
+      refusalOf(403, response, "FORBIDDEN");
       expect(await snapshotDatabase()).toEqual(before);
     });
   }
@@ -187,7 +204,7 @@ describe.each(signedIn.map((route) => [label(route), route] as const))("%s", (_,
     test("another organisation's id → 404, nothing changes", async () => {
       const before = await snapshotDatabase();
       const response = await send(route, fixtures.admin.accessToken, foreign(fixtures));
-      expect(response.status).toBe(404);
+      refusalOf(404, response, "NOT_FOUND");
       expect(await snapshotDatabase()).toEqual(before);
     });
   }

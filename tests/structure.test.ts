@@ -1,8 +1,8 @@
 // Dependencies point one way: entry → app → modules/realtime → db/lib/config. Checked on the
 // source itself, every relative import (`import type` included), so a new file cannot bend it.
 import { expect, test } from "bun:test";
-import { Glob } from "bun";
 import { dirname, join, relative, resolve } from "node:path";
+import { Glob } from "bun";
 
 const ROOT = join(import.meta.dir, "..");
 const IMPORT = /(?:import|export)\s[^;]*?from\s+["'](\.{1,2}\/[^"']+)["']/g;
@@ -48,7 +48,9 @@ test("no import cycle, of any length", async () => {
 
 test("the realtime side imports no module: what it hears is the notification contracts in db/notifications.ts", async () => {
   const reaching = [...(await importGraph())].flatMap(([file, targets]) =>
-    file.startsWith("src/realtime/") ? targets.filter((target) => target.startsWith("src/modules/")).map((target) => `${file} → ${target}`) : [],
+    file.startsWith("src/realtime/")
+      ? targets.filter((target) => target.startsWith("src/modules/")).map((target) => `${file} → ${target}`)
+      : [],
   );
   expect(reaching).toEqual([]);
 });

@@ -5,8 +5,8 @@ import { activities, invites, memberships, organisations, refreshTokens, session
 import { queryRows } from "../src/db/sql.ts";
 import { statementInOrg, withOrg, withSystem } from "../src/db/tenant.ts";
 import { recordActivity } from "../src/modules/activity/activity.record.ts";
-import { registerOrg, type Session } from "./support/fixtures.ts";
 import { testDatabase } from "./support/database.ts";
+import { registerOrg, type Session } from "./support/fixtures.ts";
 import { useTestServer } from "./support/server.ts";
 
 const { api } = useTestServer();
@@ -41,10 +41,18 @@ async function seedTenant(tenant: Session) {
       invitedBy: tenant.user.id,
       expiresAt: new Date(Date.now() + 86_400_000),
     });
-    await recordActivity(tx, { orgId: tenant.organisation.id, userId: tenant.user.id, name: tenant.user.name, email: tenant.email }, {
-      type: "BROADCAST_MESSAGE",
-      payload: { message: "hello", sentBy: { id: tenant.user.id, name: tenant.user.name, email: tenant.email }, sentAt: new Date().toISOString() },
-    });
+    await recordActivity(
+      tx,
+      { orgId: tenant.organisation.id, userId: tenant.user.id, name: tenant.user.name, email: tenant.email },
+      {
+        type: "BROADCAST_MESSAGE",
+        payload: {
+          message: "hello",
+          sentBy: { id: tenant.user.id, name: tenant.user.name, email: tenant.email },
+          sentAt: new Date().toISOString(),
+        },
+      },
+    );
   });
 }
 
@@ -76,16 +84,16 @@ describe("row-level security inside withOrg", () => {
 
   test("inserting a row for another organisation fails", async () => {
     const activity = withOrg(db, a.organisation.id, (tx) =>
-      tx.insert(activities).values({ organisationId: b.organisation.id, id: 999_999n, type: "BROADCAST_MESSAGE", message: "x", metadata: {} }),
+      tx
+        .insert(activities)
+        .values({ organisationId: b.organisation.id, id: 999_999n, type: "BROADCAST_MESSAGE", message: "x", metadata: {} }),
     );
     expect(await databaseError(activity)).toMatch(/row-level security/);
     const membership = withOrg(db, a.organisation.id, (tx) =>
       tx.insert(memberships).values({ organisationId: b.organisation.id, userId: a.user.id, role: "ADMIN" }),
     );
     expect(await databaseError(membership)).toMatch(/row-level security/);
-    const bMembers = await withSystem(db, (tx) =>
-      tx.select().from(memberships).where(eq(memberships.organisationId, b.organisation.id)),
-    );
+    const bMembers = await withSystem(db, (tx) => tx.select().from(memberships).where(eq(memberships.organisationId, b.organisation.id)));
     expect(bMembers).toHaveLength(1);
   });
 

@@ -15,7 +15,11 @@ const lines: string[] = [];
 let server: TestServer;
 
 beforeAll(async () => {
-  server = await startTestServer({ LOG_LEVEL: "info" }, createLogger("info", (line) => lines.push(line)), { spanExporter: exporter });
+  server = await startTestServer(
+    { LOG_LEVEL: "info" },
+    createLogger("info", (line) => lines.push(line)),
+    { spanExporter: exporter },
+  );
 });
 afterAll(() => server.stop());
 
@@ -67,7 +71,9 @@ test("a broadcast is one trace: request → transaction → recordActivity, and 
   expect(hop?.links[0]?.context.spanId).toBe(recorded?.spanContext().spanId);
 
   // The trace id is in the request's log line.
-  const logged = lines.map((line) => JSON.parse(line)).find((entry) => entry.msg === "request" && entry.path === "/api/organisations/broadcast");
+  const logged = lines
+    .map((line) => JSON.parse(line))
+    .find((entry) => entry.msg === "request" && entry.path === "/api/organisations/broadcast");
   expect(logged?.traceId).toBe(INCOMING_TRACE);
 });
 

@@ -5,7 +5,8 @@ const server = Bun.serve({
   async fetch(request, bun) {
     const url = new URL(request.url);
     const topic = url.searchParams.get("topic") ?? "all";
-    if (url.pathname === "/ws") return bun.upgrade(request, { data: { topic } }) ? undefined : new Response("upgrade expected", { status: 400 });
+    if (url.pathname === "/ws")
+      return bun.upgrade(request, { data: { topic } }) ? undefined : new Response("upgrade expected", { status: 400 });
     if (url.pathname === "/publish") {
       bun.publish(topic, await request.text());
       return new Response("ok");

@@ -9,5 +9,10 @@ const QUERY = `select id::text as id, type, message, actor, target, metadata, cr
 serveSignedIn(async (organisationId) => {
   const rows = await db.query<{ id: string; created_at: Date }>("floor_feed_js", QUERY, [organisationId]);
   const page = rows.slice(0, 50).map(({ created_at, ...row }) => ({ ...row, createdAt: new Date(created_at).toISOString() }));
-  return Response.json({ success: true, message: "Activities", data: page, meta: { nextCursor: rows.length > 50 ? page.at(-1)?.id : null } });
+  return Response.json({
+    success: true,
+    message: "Activities",
+    data: page,
+    meta: { nextCursor: rows.length > 50 ? page.at(-1)?.id : null },
+  });
 });

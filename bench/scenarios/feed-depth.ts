@@ -24,7 +24,13 @@ export async function feedDepthFigure({ dataset, quick }: ScenarioOptions): Prom
           if (type) query.set("type", type);
           // Half-way down the log: a page that starts far from the newest activity.
           if (deep) query.set("cursor", encodeCursor(String(51 + Math.floor((org.activities - 51) / 2))));
-          return { size, group: `${type ? "type" : "all"}, ${deep ? "deep cursor" : "first page"}`, url: `${api.base}/api/activities?${query}`, token: org.members[0]?.token as string, samples: [] as number[] };
+          return {
+            size,
+            group: `${type ? "type" : "all"}, ${deep ? "deep cursor" : "first page"}`,
+            url: `${api.base}/api/activities?${query}`,
+            token: org.members[0]?.token as string,
+            samples: [] as number[],
+          };
         }),
       ),
     );
@@ -34,12 +40,15 @@ export async function feedDepthFigure({ dataset, quick }: ScenarioOptions): Prom
         const started = performance.now();
         const response = await fetch(variant.url, { headers: { authorization: `Bearer ${variant.token}` } });
         const body = (await response.json()) as { data: unknown[] };
-        if (response.status !== 200 || body.data.length !== PAGE) throw new Error(`${variant.url}: ${response.status}, ${body.data?.length} rows`);
+        if (response.status !== 200 || body.data.length !== PAGE)
+          throw new Error(`${variant.url}: ${response.status}, ${body.data?.length} rows`);
         if (i >= 20) variant.samples.push(performance.now() - started); // the first 20 warm up
       }
     }
     const groups = [...new Set(variants.map((variant) => variant.group))].map((group) => {
-      const medians = variants.filter((variant) => variant.group === group).map((variant) => ({ size: variant.size, ms: median(variant.samples) }));
+      const medians = variants
+        .filter((variant) => variant.group === group)
+        .map((variant) => ({ size: variant.size, ms: median(variant.samples) }));
       const ms = medians.map((m) => m.ms);
       return { group, medians, spread: Math.max(...ms) / Math.min(...ms) };
     });
@@ -52,7 +61,9 @@ export async function feedDepthFigure({ dataset, quick }: ScenarioOptions): Prom
       target: "≤ 1.2× either way round",
       met: worst <= 1.2,
       note: groups
-        .map((group) => `${group.group}: ${group.medians.map((m) => `${m.size} → ${round(m.ms, 2)} ms`).join(", ")} (${times(group.spread)})`)
+        .map(
+          (group) => `${group.group}: ${group.medians.map((m) => `${m.size} → ${round(m.ms, 2)} ms`).join(", ")} (${times(group.spread)})`,
+        )
         .join("; "),
     };
   } finally {

@@ -1,9 +1,9 @@
 // Signed-in reads under wrk, each next to its floor: orgRead, feed, and the login storm.
 import { BENCH_PASSWORD, BENCH_SECRETS } from "../support/dataset.ts";
 import { apiEnvOf, type Figure, type ScenarioOptions, times } from "../support/figures.ts";
-import { spawnApi, spawnReady, type Spawned } from "../support/processes.ts";
+import { type Spawned, spawnApi, spawnReady } from "../support/processes.ts";
 import { median, round } from "../support/stats.ts";
-import { wrk, type WrkResult } from "../support/wrk.ts";
+import { type WrkResult, wrk } from "../support/wrk.ts";
 
 type Load = { seconds: number; connections: number };
 
@@ -21,7 +21,11 @@ async function inTurns(servers: Array<{ name: string; url: string }>, tokens: st
   return Object.fromEntries(
     [...runs].map(([name, results]) => [
       name,
-      { rps: median(results.map((r) => r.rps)), p99: median(results.map((r) => r.p99)), each: results.map((r) => round(r.rps, 0)).join("/") },
+      {
+        rps: median(results.map((r) => r.rps)),
+        p99: median(results.map((r) => r.p99)),
+        each: results.map((r) => round(r.rps, 0)).join("/"),
+      },
     ]),
   );
 }

@@ -9,7 +9,15 @@ const WRITERS = 32;
 export async function notifyWritesFigure({ dataset, quick }: ScenarioOptions): Promise<Figure> {
   const url = dataset.apiEnv().DATABASE_URL;
   if (!url) {
-    return { name: "notifyWrites", ours: "n/a", floor: "n/a", ratio: "n/a", target: "report", met: true, note: "the embedded database has one connection: 32 concurrent writers need PostgreSQL" };
+    return {
+      name: "notifyWrites",
+      ours: "n/a",
+      floor: "n/a",
+      ratio: "n/a",
+      target: "report",
+      met: true,
+      note: "the embedded database has one connection: 32 concurrent writers need PostgreSQL",
+    };
   }
   const pool = new pg.Pool({ connectionString: url, max: WRITERS, options: "-c app.system=on" });
   const orgs = [...dataset.quiet, ...dataset.regular].slice(0, WRITERS).map((org) => org.id);

@@ -3,7 +3,7 @@
 import { connect } from "node:net";
 import { BENCH_SECRETS, type Org } from "../support/dataset.ts";
 import { apiEnvOf, type Figure, type ScenarioOptions, times } from "../support/figures.ts";
-import { rssMb, spawnApi, spawnReady, type Spawned } from "../support/processes.ts";
+import { rssMb, type Spawned, spawnApi, spawnReady } from "../support/processes.ts";
 import { marker, openCrowd, type SocketCrowd } from "../support/sockets.ts";
 import { median, percentile, round } from "../support/stats.ts";
 
@@ -18,7 +18,12 @@ const wsBase = (server: Spawned) => server.base.replace(/^http/, "ws");
 
 function apiTarget(api: Spawned, defaultOrg: Org): Target {
   return {
-    crowd: (count, org = defaultOrg) => openCrowd(() => `${wsBase(api)}/ws`, count, (i) => org.members[i % org.members.length]?.token as string),
+    crowd: (count, org = defaultOrg) =>
+      openCrowd(
+        () => `${wsBase(api)}/ws`,
+        count,
+        (i) => org.members[i % org.members.length]?.token as string,
+      ),
     async send(text, org = defaultOrg) {
       const response = await fetch(`${api.base}/api/organisations/broadcast`, {
         method: "POST",
@@ -36,7 +41,16 @@ function floorTarget(floor: Spawned): Target {
     crowd: (count) => openCrowd(() => `${wsBase(floor)}/ws?topic=all`, count),
     async send(text) {
       // The same shape and size as the API's event.
-      const event = { type: "BROADCAST_MESSAGE", payload: { message: text, sentBy: { id: crypto.randomUUID(), name: "Member 0", email: "m0@bench.example" }, sentAt: new Date().toISOString() }, id: "2001", at: new Date().toISOString() };
+      const event = {
+        type: "BROADCAST_MESSAGE",
+        payload: {
+          message: text,
+          sentBy: { id: crypto.randomUUID(), name: "Member 0", email: "m0@bench.example" },
+          sentAt: new Date().toISOString(),
+        },
+        id: "2001",
+        at: new Date().toISOString(),
+      };
       const response = await fetch(`${floor.base}/publish?topic=all`, { method: "POST", body: JSON.stringify(event) });
       await response.arrayBuffer();
     },
@@ -52,8 +66,12 @@ async function latencies(target: Target, crowd: SocketCrowd, count: number, mess
     const text = marker();
     const started = performance.now();
     const arrived = crowd.allReceived(text, count, 10_000).then(
-      (at) => void results.push(at - started),
-      () => void (lost += count - crowd.received(text)),
+      (at) => {
+        results.push(at - started);
+      },
+      () => {
+        lost += count - crowd.received(text);
+      },
     );
     await target.send(text);
     if (everyMs === 0) await arrived;
@@ -71,13 +89,19 @@ export async function realtimeFigures({ dataset, quick, wanted }: ScenarioOption
   const rounds = quick ? 1 : 3;
   const org = dataset.regular[1] as Org;
 
-  for (const [name, count] of [["fanout1k", 1000], ["fanout5k", 5000]] as const) {
+  for (const [name, count] of [
+    ["fanout1k", 1000],
+    ["fanout5k", 5000],
+  ] as const) {
     if (!wanted(name) || (quick && count > 1000)) continue;
     const messages = quick ? 10 : 100;
     const p99s = { api: [] as number[], floor: [] as number[] };
     for (let round = 0; round < rounds; round++) {
       for (const which of ["floor", "api"] as const) {
-        const server = which === "api" ? await spawnApi(apiEnvOf(dataset, BENCH_SECRETS)) : await spawnReady(new URL("../floors/fanout.ts", import.meta.url), {});
+        const server =
+          which === "api"
+            ? await spawnApi(apiEnvOf(dataset, BENCH_SECRETS))
+            : await spawnReady(new URL("../floors/fanout.ts", import.meta.url), {});
         const target = which === "api" ? apiTarget(server, org) : floorTarget(server);
         const crowd = await target.crowd(count);
         try {
@@ -128,7 +152,14 @@ export async function realtimeFigures({ dataset, quick, wanted }: ScenarioOption
           }
         }),
       );
-      const outcomes = await Promise.all(sends.map(({ crowd, text }) => crowd.allReceived(text, 100, 20_000).then(() => 0, () => 100 - crowd.received(text))));
+      const outcomes = await Promise.all(
+        sends.map(({ crowd, text }) =>
+          crowd.allReceived(text, 100, 20_000).then(
+            () => 0,
+            () => 100 - crowd.received(text),
+          ),
+        ),
+      );
       const lost = outcomes.reduce((sum, n) => sum + n, 0);
       const closed = crowds.reduce((sum, crowd) => sum + crowd.closed(), 0);
       return {
@@ -152,7 +183,10 @@ export async function realtimeFigures({ dataset, quick, wanted }: ScenarioOption
     const messages = quick ? 30 : 300; // 3 s or 30 s at 10/s
     const measured: Record<string, { p99: number; lost: number; closed: number }> = {};
     for (const which of ["floor", "api"] as const) {
-      const server = which === "api" ? await spawnApi(apiEnvOf(dataset, BENCH_SECRETS)) : await spawnReady(new URL("../floors/fanout.ts", import.meta.url), {});
+      const server =
+        which === "api"
+          ? await spawnApi(apiEnvOf(dataset, BENCH_SECRETS))
+          : await spawnReady(new URL("../floors/fanout.ts", import.meta.url), {});
       const target = which === "api" ? apiTarget(server, org) : floorTarget(server);
       const crowd = await target.crowd(count);
       try {
@@ -190,7 +224,14 @@ export async function realtimeFigures({ dataset, quick, wanted }: ScenarioOption
       const texts = Array.from({ length: flood }, () => marker());
       const body = "x".repeat(1900);
       for (let i = 0; i < flood; i += 20) await Promise.all(texts.slice(i, i + 20).map((text) => target.send(`${text} ${body}`)));
-      const outcomes = await Promise.all(texts.map((text) => crowd.allReceived(text, 100, 20_000).then(() => 0, () => 100 - crowd.received(text))));
+      const outcomes = await Promise.all(
+        texts.map((text) =>
+          crowd.allReceived(text, 100, 20_000).then(
+            () => 0,
+            () => 100 - crowd.received(text),
+          ),
+        ),
+      );
       const lost = outcomes.reduce((sum, n) => sum + n, 0);
       const peak = await rssMb(api.pid);
       const slowClosed = await slow.wasClosed();

@@ -4,8 +4,8 @@
 // readers over one pool of 10 connections each way, taken in turns.
 import { loadConfig } from "../../src/config/env.ts";
 import { createDatabase } from "../../src/db/client.ts";
-import { createLogger } from "../../src/lib/logger.ts";
 import { queryRows } from "../../src/db/sql.ts";
+import { createLogger } from "../../src/lib/logger.ts";
 import { feedPage } from "../../src/modules/activity/activity.queries.ts";
 import { createActivityService } from "../../src/modules/activity/activity.service.ts";
 import type { Org } from "../support/dataset.ts";
@@ -19,9 +19,7 @@ export async function rlsFigure({ dataset, quick }: ScenarioOptions): Promise<Fi
   const env = dataset.apiEnv();
   const tenant = await createDatabase(loadConfig(env).config, silent);
   // The bypass path: the floors' connection, which row-level security does not bind.
-  const bypass = dataset.bypassUrl
-    ? await createDatabase(loadConfig({ ...env, DATABASE_URL: dataset.bypassUrl }).config, silent)
-    : tenant; // embedded: the superuser, whom row-level security never binds
+  const bypass = dataset.bypassUrl ? await createDatabase(loadConfig({ ...env, DATABASE_URL: dataset.bypassUrl }).config, silent) : tenant; // embedded: the superuser, whom row-level security never binds
   try {
     const feed = createActivityService({ db: tenant.db });
     const paths = {

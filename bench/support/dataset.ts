@@ -5,10 +5,11 @@
 // creates, so row-level security binds as it does in production. Embedded, it is a PGlite data
 // directory; each process that reads it (the API, each floor) gets its own copy, since PGlite
 // is one process's database.
+
+import { randomBytes } from "node:crypto";
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
 import pg from "pg";
 import { loadConfig } from "../../src/config/env.ts";
@@ -139,7 +140,10 @@ async function seed(database: Database, sizes: typeof SIZES) {
         );
         const userId = user?.id as string;
         await tx.execute(sql`insert into memberships (organisation_id, user_id, role) values (${orgId}, ${userId}, ${role})`);
-        const [session] = await queryRows<{ id: string }>(tx, sql`insert into sessions (user_id, organisation_id) values (${userId}, ${orgId}) returning id`);
+        const [session] = await queryRows<{ id: string }>(
+          tx,
+          sql`insert into sessions (user_id, organisation_id) values (${userId}, ${orgId}) returning id`,
+        );
         const sessionId = session?.id as string;
         const token = signAccessToken({ userId, orgId, role, sessionId }, BENCH_SECRETS.JWT_ACCESS_SECRET, 4 * 3600);
         members.push({ userId, email, sessionId, role, token });

@@ -37,7 +37,10 @@ export async function spawnApi(env: Record<string, string>, checkout?: string): 
   const base = `http://127.0.0.1:${port}`;
   for (let waited = 0; ; waited += 100) {
     if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode} before it was ready`);
-    const ready = await fetch(`${base}/ready`).then((response) => response.ok, () => false);
+    const ready = await fetch(`${base}/ready`).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (ready) break;
     if (waited > 120_000) throw new Error("the API was not ready after 2 minutes");
     await Bun.sleep(100);

@@ -39,15 +39,26 @@ const envSchema = z.object({
   RATE_LIMIT_ACCOUNT_WINDOW_MS: positiveInt.default(15 * 60_000),
   TRUST_PROXY: flag.default(false),
   REDIS_URL: optionalUrl,
-  RATE_LIMIT_PREFIX: z.string().regex(/^[\w.-]{1,64}$/, "letters, digits, '.', '_' or '-'").default("rl"),
+  RATE_LIMIT_PREFIX: z
+    .string()
+    .regex(/^[\w.-]{1,64}$/, "letters, digits, '.', '_' or '-'")
+    .default("rl"),
   CORS_ORIGINS: z
     .string()
     .default("")
-    .transform((value) => value.split(",").map((origin) => origin.trim()).filter(Boolean))
+    .transform((value) =>
+      value
+        .split(",")
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.url("each origin must be a URL such as https://app.example.com"))),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   /** Where people open the product: links in emails point here. */
-  APP_URL: z.url().default("http://localhost:3000").transform((value) => value.replace(/\/+$/, "")),
+  APP_URL: z
+    .url()
+    .default("http://localhost:3000")
+    .transform((value) => value.replace(/\/+$/, "")),
   SMTP_URL: optionalUrl,
   MAIL_FROM: z.string().min(3).default("SaaS backend <no-reply@localhost>"),
   PASSWORD_RESET_EXPIRES_IN: duration.default(3600),
@@ -55,7 +66,10 @@ const envSchema = z.object({
   /** /metrics on its own port (never the public one). */
   METRICS_PORT: z.preprocess((value) => (value === "" ? undefined : value), z.coerce.number().int().min(0).max(65535).optional()),
   /** Without METRICS_PORT: /metrics on the main port, for this bearer token only. */
-  METRICS_TOKEN: z.preprocess((value) => (value === "" ? undefined : value), z.string().min(16, "must be at least 16 characters").optional()),
+  METRICS_TOKEN: z.preprocess(
+    (value) => (value === "" ? undefined : value),
+    z.string().min(16, "must be at least 16 characters").optional(),
+  ),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
   OTEL_SERVICE_NAME: z.string().min(1).default("saas-backend"),
   /** Activities older than this many days are purged; unset keeps them forever. */

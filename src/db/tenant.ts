@@ -109,7 +109,12 @@ async function unitOfWork<T>(db: Db, scope: "organisation" | "system", work: () 
  * next user of the connection. After a failed query COMMIT ends the transaction as a rollback.
  * The embedded database has no round trips to save and simply uses withOrg.
  */
-export async function statementInOrg<T>(db: Db, organisationId: string, query: SQL, committed?: (rows: T[]) => void | Promise<void>): Promise<T[]> {
+export async function statementInOrg<T>(
+  db: Db,
+  organisationId: string,
+  query: SQL,
+  committed?: (rows: T[]) => void | Promise<void>,
+): Promise<T[]> {
   const client = db.$client;
   if (!(client instanceof BunSql)) {
     return withOrg(db, organisationId, async (tx) => {

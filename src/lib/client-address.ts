@@ -3,10 +3,22 @@ import { BlockList, isIP } from "node:net";
 // Addresses a request can only come from through our own network: loopback, private, link-local
 // and carrier-grade NAT ranges. Behind a proxy, these are our proxies, never the client.
 const internal = new BlockList();
-for (const [prefix, bits] of [["127.0.0.0", 8], ["10.0.0.0", 8], ["172.16.0.0", 12], ["192.168.0.0", 16], ["169.254.0.0", 16], ["100.64.0.0", 10]] as const) {
+for (const [prefix, bits] of [
+  ["127.0.0.0", 8],
+  ["10.0.0.0", 8],
+  ["172.16.0.0", 12],
+  ["192.168.0.0", 16],
+  ["169.254.0.0", 16],
+  ["100.64.0.0", 10],
+] as const) {
   internal.addSubnet(prefix, bits, "ipv4");
 }
-for (const [prefix, bits] of [["::1", 128], ["fc00::", 7], ["fe80::", 10]] as const) internal.addSubnet(prefix, bits, "ipv6");
+for (const [prefix, bits] of [
+  ["::1", 128],
+  ["fc00::", 7],
+  ["fe80::", 10],
+] as const)
+  internal.addSubnet(prefix, bits, "ipv6");
 
 /** The eight 16-bit groups of an IPv6 address (an embedded dotted quad included), or null for anything else. */
 function ipv6Groups(address: string): number[] | null {
@@ -45,7 +57,13 @@ export function normaliseAddress(address: string): string {
 export function addressSubject(address: string): string {
   const groups = ipv6Groups(address);
   if (!groups) return address;
-  return mappedIPv4(groups) ?? `${groups.slice(0, 4).map((group) => group.toString(16)).join(":")}::/64`;
+  return (
+    mappedIPv4(groups) ??
+    `${groups
+      .slice(0, 4)
+      .map((group) => group.toString(16))
+      .join(":")}::/64`
+  );
 }
 
 const isInternal = (address: string) => internal.check(address, isIP(address) === 6 ? "ipv6" : "ipv4");

@@ -1,27 +1,74 @@
 import type { ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { type CodeOfStatus, codeForStatus, type ErrorCode } from "./error-codes.ts";
 import type { Logger } from "./logger.ts";
-import { type FieldError, failure } from "./response.ts";
+import { type FieldError, fail, failure } from "./response.ts";
 
-/** A rule of the product was broken. Services throw these; they know nothing of HTTP. */
+/**
+ * A rule of the product was broken. Services throw these; they know nothing of HTTP: the
+ * code says which rule, and its status comes from the one table (lib/error-codes.ts).
+ */
 export class DomainError extends Error {
   override name = this.constructor.name;
+  constructor(
+    message: string,
+    readonly code: ErrorCode,
+  ) {
+    super(message);
+  }
 }
-export class BadRequestError extends DomainError {}
-export class UnauthorizedError extends DomainError {}
-export class ForbiddenError extends DomainError {}
-export class LimitExceededError extends DomainError {}
-export class NotFoundError extends DomainError {}
-export class ConflictError extends DomainError {}
-export class GoneError extends DomainError {}
+export class BadRequestError extends DomainError {
+  constructor(message: string, code: CodeOfStatus<400> = "BAD_REQUEST") {
+    super(message, code);
+  }
+}
+export class UnauthorizedError extends DomainError {
+  constructor(message: string, code: CodeOfStatus<401> = "UNAUTHENTICATED") {
+    super(message, code);
+  }
+}
+export class ForbiddenError extends DomainError {
+  constructor(message: string, code: CodeOfStatus<403> = "FORBIDDEN") {
+    super(message, code);
+  }
+}
+export class LimitExceededError extends DomainError {
+  constructor(message: string) {
+    super(message, "PLAN_LIMIT_REACHED");
+  }
+}
+export class NotFoundError extends DomainError {
+  constructor(message: string) {
+    super(message, "NOT_FOUND");
+  }
+}
+export class ConflictError extends DomainError {
+  constructor(message: string, code: CodeOfStatus<409> = "CONFLICT") {
+    super(message, code);
+  }
+}
+export class GoneError extends DomainError {
+  constructor(message: string, code: CodeOfStatus<410>) {
+    super(message, code);
+  }
+}
+/** A dependency we cannot do without is down; the caller may try again after `retryAfterSeconds`. */
+export class UnavailableError extends DomainError {
+  constructor(
+    message: string,
+    code: CodeOfStatus<503>,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message, code);
+  }
+}
 /** A credential budget is spent; the caller may try again after `retryAfterSeconds`. */
 export class TooManyAttemptsError extends DomainError {
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
   ) {
-    super(message);
+    super(message, "RATE_LIMITED");
   }
 }
 /** Input that passed its schema but breaks a rule about one of its fields. */
@@ -30,21 +77,9 @@ export class InvalidInputError extends DomainError {
     message: string,
     readonly errors: FieldError[],
   ) {
-    super(message);
+    super(message, "VALIDATION_FAILED");
   }
 }
-
-const STATUS_OF: ReadonlyArray<[abstract new (...args: never[]) => DomainError, ContentfulStatusCode]> = [
-  [BadRequestError, 400],
-  [UnauthorizedError, 401],
-  [ForbiddenError, 403],
-  [LimitExceededError, 403],
-  [NotFoundError, 404],
-  [ConflictError, 409],
-  [GoneError, 410],
-  [InvalidInputError, 422],
-  [TooManyAttemptsError, 429],
-];
 
 const UNIQUE_VIOLATION = "23505";
 
@@ -86,28 +121,26 @@ export function describeError(error: unknown): Record<string, unknown> {
   return { name: error.name, message: error.message, stack: error.stack };
 }
 
-/** The one place errors become responses: every failure leaves in the same envelope. */
+/** The one place errors become responses: every failure leaves in the same envelope, with its code. */
 export function errorHandler<E extends { Variables: { requestId: string } }>(logger: Logger): ErrorHandler<E> {
   return (error, c) => {
     if (error instanceof DomainError) {
-      if (error instanceof TooManyAttemptsError) c.header("retry-after", String(error.retryAfterSeconds));
-      const status = STATUS_OF.find(([type]) => error instanceof type)?.[1] ?? 400;
-      return c.json(failure(error.message, error instanceof InvalidInputError ? error.errors : undefined), status);
+      if (error instanceof TooManyAttemptsError || error instanceof UnavailableError)
+        c.header("retry-after", String(error.retryAfterSeconds));
+      return fail(c, error.code, error.message, error instanceof InvalidInputError ? error.errors : undefined);
     }
     if (error instanceof HTTPException) {
-      const message =
-        error.status === 415 ? "Send the body as JSON, with Content-Type: application/json" : error.message;
-      return c.json(failure(message || "Request could not be processed"), error.status);
+      if (error.status === 415) return fail(c, "UNSUPPORTED_MEDIA_TYPE", "Send the body as JSON, with Content-Type: application/json");
+      if (error.status === 400 && error.message.startsWith("Malformed JSON")) return fail(c, "MALFORMED_BODY", error.message);
+      // Hono's own (bearerAuth, bodyLimit…): their status, with the generic code of it.
+      return c.json(failure(codeForStatus(error.status), error.message || "Request could not be processed", c.var.requestId), error.status);
     }
     // A race that the service's own checks could not see (two registrations of one email at
     // the same instant): the database's constraint decided, and the answer is a conflict.
-    if (pgCode(error) === UNIQUE_VIOLATION) {
-      return c.json(failure("This conflicts with an existing record"), 409);
-    }
+    if (pgCode(error) === UNIQUE_VIOLATION) return fail(c, "CONFLICT", "This conflicts with an existing record");
     logger.error("unhandled error", { requestId: c.var.requestId, error: describeError(error) });
-    return c.json(failure("Internal server error"), 500);
+    return fail(c, "INTERNAL_ERROR", "Internal server error");
   };
 }
 
-export const notFoundHandler: NotFoundHandler = (c) =>
-  c.json(failure(`Route not found: ${c.req.method} ${c.req.path}`), 404);
+export const notFoundHandler: NotFoundHandler = (c) => fail(c, "NOT_FOUND", `Route not found: ${c.req.method} ${c.req.path}`);

@@ -36,19 +36,11 @@ export const passwordField = text()
 
 /** A human-readable single-line name. */
 export const nameField = (max = 100) =>
-  text()
-    .trim()
-    .min(1, "Must not be empty")
-    .max(max)
-    .regex(NO_CONTROL_CHARACTERS, "Must not contain control characters");
+  text().trim().min(1, "Must not be empty").max(max).regex(NO_CONTROL_CHARACTERS, "Must not contain control characters");
 
 /** Free text that may span lines. */
 export const messageField = (max: number) =>
-  text()
-    .trim()
-    .min(1, "Must not be empty")
-    .max(max)
-    .regex(NO_CONTROL_CHARACTERS_EXCEPT_LINE_BREAKS, "Must not contain control characters");
+  text().trim().min(1, "Must not be empty").max(max).regex(NO_CONTROL_CHARACTERS_EXCEPT_LINE_BREAKS, "Must not contain control characters");
 
 export const opaqueTokenField = text().min(1, "Must not be empty").max(512);
 

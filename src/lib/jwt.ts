@@ -15,11 +15,7 @@ const claimsSchema = z.object({
   exp: z.number(),
 });
 
-export function signAccessToken(
-  claims: Omit<AccessClaims, "expiresAt">,
-  secret: string,
-  expiresInSeconds: number,
-): string {
+export function signAccessToken(claims: Omit<AccessClaims, "expiresAt">, secret: string, expiresInSeconds: number): string {
   return jwt.sign({ org: claims.orgId, role: claims.role, sid: claims.sessionId, typ: "access" }, secret, {
     algorithm: ALGORITHM,
     subject: claims.userId,

@@ -35,8 +35,16 @@ export function createMetrics({ outboxDepth, exposed = true }: { outboxDepth?: (
       labelNames: ["code"] as const,
       registers: [registry],
     }),
-    eventsPublished: new Counter({ name: "realtime_events_published_total", help: "Activity events published to a room", registers: [registry] }),
-    deliveries: new Counter({ name: "realtime_deliveries_total", help: "Event messages handed to sockets (publishes × subscribers)", registers: [registry] }),
+    eventsPublished: new Counter({
+      name: "realtime_events_published_total",
+      help: "Activity events published to a room",
+      registers: [registry],
+    }),
+    deliveries: new Counter({
+      name: "realtime_deliveries_total",
+      help: "Event messages handed to sockets (publishes × subscribers)",
+      registers: [registry],
+    }),
     publishLag: new Histogram({
       name: "realtime_publish_lag_seconds",
       help: "From an activity's commit to its server.publish",
@@ -44,7 +52,11 @@ export function createMetrics({ outboxDepth, exposed = true }: { outboxDepth?: (
       registers: [registry],
     }),
     listenConnected: new Gauge({ name: "listen_connected", help: "1 while the LISTEN connection is up", registers: [registry] }),
-    listenReconnects: new Counter({ name: "listen_reconnects_total", help: "LISTEN connections re-established after a loss", registers: [registry] }),
+    listenReconnects: new Counter({
+      name: "listen_reconnects_total",
+      help: "LISTEN connections re-established after a loss",
+      registers: [registry],
+    }),
     dbInUse: new Gauge({ name: "db_pool_in_use", help: "Pool connections serving a transaction or statement", registers: [registry] }),
     dbIdle: new Gauge({ name: "db_pool_idle", help: "Pool connections free", registers: [registry] }),
     dbWaiting: new Gauge({ name: "db_pool_waiting", help: "Transactions or statements waiting for a connection", registers: [registry] }),
@@ -62,7 +74,11 @@ export function createMetrics({ outboxDepth, exposed = true }: { outboxDepth?: (
         if (outboxDepth) this.set(await outboxDepth().catch(() => Number.NaN));
       },
     }),
-    outboxFailures: new Counter({ name: "outbox_send_failures_total", help: "Mail the transport refused (each attempt)", registers: [registry] }),
+    outboxFailures: new Counter({
+      name: "outbox_send_failures_total",
+      help: "Mail the transport refused (each attempt)",
+      registers: [registry],
+    }),
     /** Tracks the database pool: call around each transaction or reserved statement. */
     poolOf(size: number) {
       let inFlight = 0;

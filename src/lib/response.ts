@@ -1,5 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ERROR_CODE_NAMES, ERROR_CODES, type ErrorCode } from "./error-codes.ts";
 
 /** A field-level problem, as listed in a 4xx envelope's `errors`. */
 export type FieldError = { path: string; message: string };
@@ -20,19 +22,29 @@ export const okList = <T>(message: string, data: T[], nextCursor: string | null)
  * the tests parse it with that very schema.
  */
 export const okListJsonResponse = (c: Context, message: string, itemsJson: string, nextCursor: string | null): never =>
-  c.body(`{"success":true,"message":${JSON.stringify(message)},"data":${itemsJson},"meta":{"nextCursor":${JSON.stringify(nextCursor)}}}`, 200, {
-    "content-type": "application/json",
-  }) as never;
+  c.body(
+    `{"success":true,"message":${JSON.stringify(message)},"data":${itemsJson},"meta":{"nextCursor":${JSON.stringify(nextCursor)}}}`,
+    200,
+    {
+      "content-type": "application/json",
+    },
+  ) as never;
 
-export const failure = (message: string, errors?: FieldError[]) => ({
+/** The one error envelope: a stable `code`, a sentence for people, and the request's id for a support ticket. */
+export const failure = (code: ErrorCode, message: string, requestId: string, errors?: FieldError[]) => ({
   success: false as const,
+  code,
   message,
   data: null,
+  requestId,
   ...(errors ? { errors } : {}),
 });
 
-export const envelopeOf = <T extends z.ZodType>(data: T) =>
-  z.object({ success: z.literal(true), message: z.string(), data });
+/** Answers with the error envelope, at the status its `code` has (lib/error-codes.ts). */
+export const fail = (c: Context, code: ErrorCode, message: string, errors?: FieldError[]) =>
+  c.json(failure(code, message, c.get("requestId") ?? "", errors), ERROR_CODES[code].status as ContentfulStatusCode);
+
+export const envelopeOf = <T extends z.ZodType>(data: T) => z.object({ success: z.literal(true), message: z.string(), data });
 
 export const listEnvelopeOf = <T extends z.ZodType>(item: T) =>
   z.object({
@@ -42,11 +54,17 @@ export const listEnvelopeOf = <T extends z.ZodType>(item: T) =>
     meta: z.object({ nextCursor: z.string().nullable() }),
   });
 
+export const ErrorCodeSchema = z.enum(ERROR_CODE_NAMES).openapi("ErrorCode", {
+  description: "Stable and machine-readable: branch on this, not on `message`. The README lists what each means.",
+});
+
 export const ErrorEnvelope = z
   .object({
     success: z.literal(false),
+    code: ErrorCodeSchema,
     message: z.string().openapi({ example: "Invalid request body: email" }),
     data: z.null(),
+    requestId: z.string().openapi({ description: "This request's id, as in the x-request-id header: quote it in a support ticket" }),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   })
   .openapi("Error");
@@ -79,10 +97,7 @@ export type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;
 export function errorResponses<const S extends readonly ErrorStatus[]>(...statuses: S) {
   const always = [400, 413, 429] as const;
   return Object.fromEntries(
-    [...new Set([...always, ...statuses])].map((status) => [
-      status,
-      jsonContent(ErrorEnvelope, ERROR_DESCRIPTIONS[status]),
-    ]),
+    [...new Set([...always, ...statuses])].map((status) => [status, jsonContent(ErrorEnvelope, ERROR_DESCRIPTIONS[status])]),
   ) as { [K in S[number] | (typeof always)[number]]: ReturnType<typeof jsonContent<typeof ErrorEnvelope>> };
 }
 

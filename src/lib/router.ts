@@ -1,7 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Env } from "hono";
 import type { ZodError } from "zod";
-import { type FieldError, failure } from "./response.ts";
+import { type FieldError, fail } from "./response.ts";
 
 /** One entry per offending field; an unknown key is named itself rather than reported on its parent. */
 export const fieldErrors = (error: ZodError): FieldError[] =>
@@ -26,7 +26,7 @@ export function createRouter<E extends Env>() {
       const errors = fieldErrors(result.error);
       const what = TARGET_NAMES[result.target] ?? result.target;
       const fields = [...new Set(errors.map((error) => error.path))].join(", ");
-      return c.json(failure(`Invalid ${what}: ${fields}`, errors), result.target === "json" ? 422 : 400);
+      return fail(c, result.target === "json" ? "VALIDATION_FAILED" : "INVALID_PARAMETER", `Invalid ${what}: ${fields}`, errors);
     },
   });
 }

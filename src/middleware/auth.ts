@@ -1,14 +1,13 @@
 import type { HonoRequest } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env.ts";
-import { originOf } from "./client-ip.ts";
 import { ForbiddenError } from "../lib/errors.ts";
 import { roleSatisfies } from "../lib/roles.ts";
 import type { Role } from "../lib/vocabulary.ts";
+import { originOf } from "./client-ip.ts";
 
 /** The token in `Authorization: Bearer <token>`, if there is one. */
-export const bearerToken = (header: string | undefined): string | undefined =>
-  header?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
+export const bearerToken = (header: string | undefined): string | undefined => header?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
 
 export const BEARER_PROTOCOL = "bearer";
 

@@ -27,7 +27,11 @@ export const measureRequests = (metrics: Metrics) =>
 export const traceRequests = createMiddleware<AppEnv>(async (c, next) => {
   if (!tracingEnabled()) return next();
   const parent = propagation.extract(context.active(), Object.fromEntries(c.req.raw.headers));
-  const span = tracer().startSpan(`${c.req.method}`, { kind: SpanKind.SERVER, attributes: { "http.request.method": c.req.method } }, parent);
+  const span = tracer().startSpan(
+    `${c.req.method}`,
+    { kind: SpanKind.SERVER, attributes: { "http.request.method": c.req.method } },
+    parent,
+  );
   const { traceId, spanId, traceFlags } = span.spanContext();
   c.set("traceId", traceId);
   c.header("traceparent", `00-${traceId}-${spanId}-${traceFlags.toString(16).padStart(2, "0")}`);

@@ -1,13 +1,13 @@
 import { RedisClient } from "bun";
 import type { Context, MiddlewareHandler } from "hono";
 import { MemoryStore, RedisStore, rateLimiter, type Store } from "hono-rate-limiter";
-import type { Config } from "../config/env.ts";
 import type { AppEnv } from "../app-env.ts";
+import type { Config } from "../config/env.ts";
 import { type AttemptLimiter, createAttemptLimiter } from "../lib/attempts.ts";
 import { addressSubject } from "../lib/client-address.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { Metrics } from "../lib/metrics.ts";
-import { failure } from "../lib/response.ts";
+import { fail } from "../lib/response.ts";
 import { presentedToken } from "./auth.ts";
 
 /** Probes are never throttled: a 429 on a liveness check would get a healthy instance killed. */
@@ -124,7 +124,7 @@ export async function createRateLimits(config: Config, logger: Logger, metrics?:
         rejected(name)();
         const resetAt = c.var.rateLimit.resetTime?.getTime() ?? Date.now() + config.RATE_LIMIT_WINDOW_MS;
         const seconds = Math.max(1, Math.ceil((resetAt - Date.now()) / 1000));
-        return c.json(failure(`Too many requests; try again in ${seconds} seconds`), 429);
+        return fail(c, "RATE_LIMITED", `Too many requests; try again in ${seconds} seconds`);
       },
     }) as MiddlewareHandler<AppEnv>;
 

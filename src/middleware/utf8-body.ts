@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env.ts";
-import { failure } from "../lib/response.ts";
+import { fail } from "../lib/response.ts";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -16,7 +16,7 @@ export const utf8Body = createMiddleware<AppEnv>(async (c, next) => {
     try {
       strictUtf8.decode(bytes);
     } catch {
-      return c.json(failure("Request body is not valid UTF-8"), 400);
+      return fail(c, "MALFORMED_BODY", "Request body is not valid UTF-8");
     }
   }
   await next();

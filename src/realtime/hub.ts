@@ -2,8 +2,8 @@ import type { ActivityNotification, AuthChange } from "../db/notifications.ts";
 import type { Logger } from "../lib/logger.ts";
 import { CLOSE, message } from "./events.ts";
 import { createRoom, type MessagesAfter, type Publish, type Room } from "./room.ts";
-import { createSocketAuth, type ReadSessionStates } from "./socket-auth.ts";
 import type { HubSocket } from "./socket.ts";
+import { createSocketAuth, type ReadSessionStates } from "./socket-auth.ts";
 
 export type HubDeps = {
   logger: Logger;
@@ -86,10 +86,13 @@ export function createHub({ logger, publish, authenticate, reads }: HubDeps) {
     authChanged(change: AuthChange) {
       switch (change.kind) {
         case "session":
-          for (const socket of socketsWhere((s) => s.data.auth.sessionId === change.sessionId)) socket.close(CLOSE.authExpired, "Session revoked");
+          for (const socket of socketsWhere((s) => s.data.auth.sessionId === change.sessionId))
+            socket.close(CLOSE.authExpired, "Session revoked");
           return;
         case "user":
-          for (const socket of socketsWhere((s) => s.data.auth.userId === change.userId && s.data.auth.sessionId !== change.exceptSessionId)) {
+          for (const socket of socketsWhere(
+            (s) => s.data.auth.userId === change.userId && s.data.auth.sessionId !== change.exceptSessionId,
+          )) {
             socket.close(CLOSE.authExpired, "Session revoked");
           }
           return;

@@ -33,7 +33,18 @@ type Deps = {
  * LISTEN connection. Whatever commits on any instance reaches them here (and what commits on
  * this one, at its commit); while the connection is down, both caches are bypassed.
  */
-export function createRealtime({ database, db, logger, sessionCache, organisationCache, authenticate, publish, reads, alsoListening = [], observer }: Deps) {
+export function createRealtime({
+  database,
+  db,
+  logger,
+  sessionCache,
+  organisationCache,
+  authenticate,
+  publish,
+  reads,
+  alsoListening = [],
+  observer,
+}: Deps) {
   const hub = createHub({ logger, publish, authenticate, reads });
   const bus = createBus(
     database,

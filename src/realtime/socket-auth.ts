@@ -4,7 +4,10 @@ import { CLOSE, message } from "./events.ts";
 import type { HubSocket } from "./socket.ts";
 
 /** The state of each of these sessions of an organisation now: revoked or not, and its member's role (null once they left). */
-export type ReadSessionStates = (organisationId: string, sessionIds: string[]) => Promise<Map<string, { revoked: boolean; role: Role | null }>>;
+export type ReadSessionStates = (
+  organisationId: string,
+  sessionIds: string[],
+) => Promise<Map<string, { revoked: boolean; role: Role | null }>>;
 
 export type SocketAuthDeps = {
   authenticate(token: string): Promise<AuthContext>;

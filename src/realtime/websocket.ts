@@ -52,5 +52,10 @@ export function createFanOut(metrics: Metrics, { counted }: { counted: boolean }
     metrics.deliveries.inc(topics.subscriberCount(topic));
     metrics.publishLag.observe(Math.max(0, Date.now() - Date.parse(at)) / 1000);
   };
-  return { publish, bind: (server: Topics) => void (topics = server) };
+  return {
+    publish,
+    bind(server: Topics) {
+      topics = server;
+    },
+  };
 }

@@ -1,22 +1,29 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppEnv, AppRouteHandler } from "../app-env.ts";
+import { parseActivityId } from "../lib/activity-id.ts";
 import { BadRequestError } from "../lib/errors.ts";
 import { errorResponses } from "../lib/response.ts";
 import { createRouter } from "../lib/router.ts";
 import { BEARER_PROTOCOL, presentedToken, protocolToken } from "../middleware/auth.ts";
-import { parseActivityId } from "../lib/activity-id.ts";
 import { REPLAY_LIMIT } from "./events.ts";
 
 const WsQuery = z.object({
-  token: z.string().max(4096).optional().openapi({
-    param: { name: "token", in: "query" },
-    description: "Access token. Prefer the `Sec-WebSocket-Protocol: bearer, <token>` header, which keeps it out of URLs",
-  }),
+  token: z
+    .string()
+    .max(4096)
+    .optional()
+    .openapi({
+      param: { name: "token", in: "query" },
+      description: "Access token. Prefer the `Sec-WebSocket-Protocol: bearer, <token>` header, which keeps it out of URLs",
+    }),
   since: z
     .string()
     .refine((value) => parseActivityId(value) !== null, "Must be an activity id")
     .optional()
-    .openapi({ param: { name: "since", in: "query" }, description: `Resume: replay up to ${REPLAY_LIMIT} activities after this id, then go live` }),
+    .openapi({
+      param: { name: "since", in: "query" },
+      description: `Resume: replay up to ${REPLAY_LIMIT} activities after this id, then go live`,
+    }),
 });
 
 export const connect = createRoute({
@@ -26,9 +33,11 @@ export const connect = createRoute({
   tags: ["Realtime"],
   summary: "Realtime events of the caller's organisation (WebSocket)",
   description: [
-    "Authenticate with `Sec-WebSocket-Protocol: bearer, <token>` (answered with protocol `bearer`) or `?token=`; refused with 401 before the upgrade.",
-    "Server messages are `{ type, payload, id, at }`; the first is `CONNECTED` (with `lastActivityId`, the id after which events follow). Send `{\"type\":\"PING\"}` for a `PONG`, and",
-    "`{\"type\":\"AUTH\",\"token\":\"…\"}` with a fresh access token to keep the socket past the old token's expiry.",
+    "Authenticate with `Sec-WebSocket-Protocol: bearer, <token>` (answered with protocol `bearer`) or `?token=`;",
+    "refused with 401 before the upgrade.",
+    "Server messages are `{ type, payload, id, at }`; the first is `CONNECTED` (with `lastActivityId`, the id after which events follow).",
+    'Send `{"type":"PING"}` for a `PONG`, and `{"type":"AUTH","token":"…"}` with a fresh access token to keep the socket past the old',
+    "token's expiry.",
     "Close codes: 4001 token expired or session revoked, 4003 removed from the organisation, 1001 server shutting down.",
     "Try it at [/docs/ws](/docs/ws).",
   ].join("\n"),

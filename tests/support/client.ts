@@ -1,5 +1,6 @@
 import type { RouteConfig } from "@hono/zod-openapi";
 import type { z } from "zod";
+import { ERROR_CODES, type ErrorCode } from "../../src/lib/error-codes.ts";
 import { ErrorEnvelope } from "../../src/lib/response.ts";
 
 export type ApiResponse = { status: number; body: unknown; headers: Headers };
@@ -50,14 +51,30 @@ export function parseWith<R extends RouteConfig, S extends keyof R["responses"] 
   response: ApiResponse,
 ): z.output<JsonSchemaOf<R, S>> {
   if (response.status !== status) {
-    throw new Error(`expected ${status} from ${route.method.toUpperCase()} ${route.path}, got ${response.status}: ${JSON.stringify(response.body)}`);
+    throw new Error(
+      `expected ${status} from ${route.method.toUpperCase()} ${route.path}, got ${response.status}: ${JSON.stringify(response.body)}`,
+    );
   }
   const config = route.responses[status] as { content: { "application/json": { schema: z.ZodType } } };
   return config.content["application/json"].schema.parse(response.body) as z.output<JsonSchemaOf<R, S>>;
 }
 
-/** Parses a refusal with the one error envelope, after checking its status. */
-export function refusalOf(status: number, response: ApiResponse): z.output<typeof ErrorEnvelope> {
+/**
+ * Parses a refusal with the one error envelope, after checking its status: its code is one of
+ * that status (and `code`, when given), and its requestId is the x-request-id header's.
+ */
+export function refusalOf(status: number, response: ApiResponse, code?: ErrorCode): z.output<typeof ErrorEnvelope> {
   if (response.status !== status) throw new Error(`expected ${status}, got ${response.status}: ${JSON.stringify(response.body)}`);
-  return ErrorEnvelope.parse(response.body);
+  const refusal = ErrorEnvelope.parse(response.body);
+  if (ERROR_CODES[refusal.code].status !== status) throw new Error(`code ${refusal.code} is not a ${status}`);
+  if (code && refusal.code !== code) throw new Error(`expected code ${code}, got ${refusal.code}: ${refusal.message}`);
+  if (refusal.requestId !== response.headers.get("x-request-id"))
+    throw new Error(`requestId ${refusal.requestId} is not the x-request-id header`);
+  return refusal;
 }
+
+/** What a refusal says, without what is unique to each request: two refusals that say the same thing compare equal. */
+export const saying = (body: unknown) => {
+  const { requestId: _, ...rest } = body as Record<string, unknown>;
+  return rest;
+};

@@ -3,7 +3,17 @@ import { queryRows } from "../../src/db/sql.ts";
 import { withSystem } from "../../src/db/tenant.ts";
 import { testDatabase } from "./database.ts";
 
-const TABLES = ["organisations", "users", "memberships", "invites", "sessions", "refresh_tokens", "activities", "outbox", "password_resets"] as const;
+const TABLES = [
+  "organisations",
+  "users",
+  "memberships",
+  "invites",
+  "sessions",
+  "refresh_tokens",
+  "activities",
+  "outbox",
+  "password_resets",
+] as const;
 
 /**
  * Every table's row count and a digest of its whole content: equal snapshots before and after
@@ -15,7 +25,8 @@ export async function snapshotDatabase(): Promise<Record<(typeof TABLES)[number]
   // what a request may or may not have written is the messages themselves.
   const rowOf = (table: string) => (table === "outbox" ? "(t.id, t.organisation_id, t.recipient, t.subject, t.body)::text" : "t::text");
   const columns = TABLES.map(
-    (table) => `(select count(*) || ':' || coalesce(md5(string_agg(${rowOf(table)}, ',' order by ${rowOf(table)})), '') from ${table} t) as ${table}`,
+    (table) =>
+      `(select count(*) || ':' || coalesce(md5(string_agg(${rowOf(table)}, ',' order by ${rowOf(table)})), '') from ${table} t) as ${table}`,
   );
   const [row] = await withSystem(db, (tx) => queryRows<Record<string, string>>(tx, sql.raw(`select ${columns.join(", ")}`)));
   return Object.fromEntries(TABLES.map((table) => [table, String(row?.[table])])) as never;

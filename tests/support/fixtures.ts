@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import * as authRoutes from "../../src/modules/auth/auth.routes.ts";
-import * as organisationsRoutes from "../../src/modules/organisations/organisations.routes.ts";
 import * as usersRoutes from "../../src/modules/members/members.routes.ts";
+import * as organisationsRoutes from "../../src/modules/organisations/organisations.routes.ts";
 import { type Client, parseWith } from "./client.ts";
 
 export const uniqueEmail = (label = "user") => `${label}-${randomUUID().slice(0, 8)}@example.com`;
@@ -27,7 +27,12 @@ export async function login(client: Client, email: string, password = PASSWORD, 
   return parseWith(authRoutes.login, 200, response).data;
 }
 
-export async function invite(client: Client, admin: { accessToken: string }, email = uniqueEmail("invitee"), role: "ADMIN" | "MEMBER" = "MEMBER") {
+export async function invite(
+  client: Client,
+  admin: { accessToken: string },
+  email = uniqueEmail("invitee"),
+  role: "ADMIN" | "MEMBER" = "MEMBER",
+) {
   const response = await client.post("/api/users/invite", { token: admin.accessToken, body: { email, role } });
   return parseWith(usersRoutes.invite, 201, response).data;
 }

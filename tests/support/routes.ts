@@ -1,12 +1,12 @@
 import type { OpenAPIHono, RouteConfig } from "@hono/zod-openapi";
-import type { Client } from "./client.ts";
 import * as account from "../../src/modules/account/account.routes.ts";
 import * as activity from "../../src/modules/activity/activity.routes.ts";
 import * as auth from "../../src/modules/auth/auth.routes.ts";
 import * as health from "../../src/modules/health/health.router.ts";
-import * as organisations from "../../src/modules/organisations/organisations.routes.ts";
 import * as users from "../../src/modules/members/members.routes.ts";
+import * as organisations from "../../src/modules/organisations/organisations.routes.ts";
 import * as realtime from "../../src/realtime/ws.router.ts";
+import type { Client } from "./client.ts";
 
 const isRoute = (value: unknown): value is RouteConfig =>
   typeof value === "object" && value !== null && "method" in value && "path" in value && "responses" in value;

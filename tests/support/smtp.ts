@@ -4,7 +4,10 @@ export type ReceivedMail = { from: string; to: string[]; subject: string; body: 
 
 /** quoted-printable, as nodemailer writes long lines: soft breaks out, =XX back to bytes. */
 const decodeQuotedPrintable = (text: string) =>
-  Buffer.from(text.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16))), "latin1").toString("utf8");
+  Buffer.from(
+    text.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16))),
+    "latin1",
+  ).toString("utf8");
 
 /** A real SMTP server on a free port, in this process, keeping what it receives. */
 export async function startSmtpReceiver() {
@@ -45,7 +48,11 @@ export async function startSmtpReceiver() {
       return new Promise<ReceivedMail>((resolve, reject) => {
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`no mail to ${address} within ${timeoutMs} ms; got ${JSON.stringify(received.map((mail) => [mail.to, mail.subject]))}`));
+          reject(
+            new Error(
+              `no mail to ${address} within ${timeoutMs} ms; got ${JSON.stringify(received.map((mail) => [mail.to, mail.subject]))}`,
+            ),
+          );
         }, timeoutMs);
         const check = () => {
           const found = received.find((mail) => mail.to.includes(address) && matches(mail));

@@ -22,13 +22,9 @@ export const invites = pgTable(
   },
   (table) => [
     // At most one pending invite per address and organisation, whatever races the API loses.
-    uniqueIndex("invites_one_pending_per_email")
-      .on(table.organisationId, table.email)
-      .where(sql`${table.status} = 'PENDING'`),
+    uniqueIndex("invites_one_pending_per_email").on(table.organisationId, table.email).where(sql`${table.status} = 'PENDING'`),
     index("invites_org_status_idx").on(table.organisationId, table.status),
     // The pending list, oldest first: read in order, never sorted, however many an organisation has.
-    index("invites_pending_org_created_idx")
-      .on(table.organisationId, table.createdAt, table.id)
-      .where(sql`${table.status} = 'PENDING'`),
+    index("invites_pending_org_created_idx").on(table.organisationId, table.createdAt, table.id).where(sql`${table.status} = 'PENDING'`),
   ],
 );

@@ -11,7 +11,8 @@ export const changePassword = createRoute({
   operationId: "changePassword",
   tags,
   summary: "Change the password (the current one required); every other session is signed out",
-  description: "This session stays signed in; every other session of the account, in every organisation, is revoked and its sockets close with 4001.",
+  description:
+    "This session stays signed in; every other session of the account, in every organisation, is revoked and its sockets close with 4001.",
   ...signedIn(undefined, { checksCredentials: true }),
   request: jsonBody(ChangePasswordBody),
   responses: {
@@ -27,8 +28,10 @@ export const forgotPassword = createRoute({
   operationId: "forgotPassword",
   tags,
   summary: "Email a password-reset link; always 202",
-  description:
-    "Answers 202 at once whether or not the email has an account (the work happens after the answer), so neither the answer nor its timing tells. The link is single use and expires after PASSWORD_RESET_EXPIRES_IN; a few requests an hour per email at most.",
+  description: [
+    "Answers 202 at once whether or not the email has an account (the work happens after the answer), so neither the answer nor its",
+    "timing tells. The link is single use and expires after PASSWORD_RESET_EXPIRES_IN; a few requests an hour per email at most.",
+  ].join(" "),
   request: jsonBody(ForgotPasswordBody),
   responses: {
     202: jsonContent(envelopeOf(z.null()), "If the email has an account, a link is on its way"),
@@ -57,8 +60,10 @@ export const deleteAccount = createRoute({
   operationId: "deleteAccount",
   tags,
   summary: "Delete the caller's account (password required)",
-  description:
-    "Refused (409, naming them) while the caller is the last ADMIN of any organisation. Each organisation's feed records that they left; its entries keep their name.",
+  description: [
+    "Refused (409, naming them) while the caller is the last ADMIN of any organisation. Each organisation's feed records that they",
+    "left; its entries keep their name.",
+  ].join(" "),
   ...signedIn(undefined, { checksCredentials: true }),
   request: jsonBody(DeleteAccountBody),
   responses: {

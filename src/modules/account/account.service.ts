@@ -11,9 +11,9 @@ import type { Logger } from "../../lib/logger.ts";
 import type { PasswordHasher } from "../../lib/passwords.ts";
 import { generateToken, hashToken } from "../../lib/tokens.ts";
 import { recordActivity, summaryOf } from "../activity/index.ts";
-import type { SessionService } from "../sessions/index.ts";
 import { passwordResetMail, queueMail } from "../mail/index.ts";
 import { adminCount } from "../organisations/index.ts";
+import type { SessionService } from "../sessions/index.ts";
 import type { ChangePasswordInput, ResetPasswordInput } from "./account.schemas.ts";
 
 type Deps = {
@@ -39,8 +39,10 @@ export function createAccountService({ db, config, logger, passwords, attempts, 
   /** The account's stored hash, checked against `password` under the account's failed-attempt budget. */
   async function provePassword(auth: AuthContext, password: string, refusal: string): Promise<void> {
     const [account] = await withSystem(db, (tx) => tx.select({ hash: users.passwordHash }).from(users).where(eq(users.id, auth.userId)));
-    const proven = await attempts.check(auth.email, () => (account ? passwords.verify(password, account.hash) : passwords.verifyNobody(password)));
-    if (!proven) throw new UnauthorizedError(refusal);
+    const proven = await attempts.check(auth.email, () =>
+      account ? passwords.verify(password, account.hash) : passwords.verifyNobody(password),
+    );
+    if (!proven) throw new UnauthorizedError(refusal, "INVALID_CREDENTIALS");
   }
 
   /** Emails a reset link to `email`'s account, if it has one and has not asked too often. */
@@ -74,7 +76,10 @@ export function createAccountService({ db, config, logger, passwords, attempts, 
       await withSystem(db, async (tx) => {
         await tx.update(users).set({ passwordHash }).where(eq(users.id, auth.userId));
         // A reset link asked for before this change must not undo it.
-        await tx.update(passwordResets).set({ usedAt: sql`now()` }).where(and(eq(passwordResets.userId, auth.userId), isNull(passwordResets.usedAt)));
+        await tx
+          .update(passwordResets)
+          .set({ usedAt: sql`now()` })
+          .where(and(eq(passwordResets.userId, auth.userId), isNull(passwordResets.usedAt)));
         await sessions.endAllInTx(tx, auth.userId, auth.sessionId);
       });
     },
@@ -84,7 +89,9 @@ export function createAccountService({ db, config, logger, passwords, attempts, 
      * neither the answer nor its timing says whether `email` has an account.
      */
     forgotPassword(email: string): void {
-      void sendResetLink(email).catch((error) => logger.error("password reset link failed", { error: error instanceof Error ? error.message : String(error) }));
+      void sendResetLink(email).catch((error) =>
+        logger.error("password reset link failed", { error: error instanceof Error ? error.message : String(error) }),
+      );
     },
 
     /**
@@ -101,13 +108,19 @@ export function createAccountService({ db, config, logger, passwords, attempts, 
           .where(and(eq(passwordResets.tokenHash, tokenHash), isNull(passwordResets.usedAt), gt(passwordResets.expiresAt, sql`now()`)))
           .returning({ userId: passwordResets.userId });
         if (!redeemed) {
-          const [known] = await tx.select({ usedAt: passwordResets.usedAt }).from(passwordResets).where(eq(passwordResets.tokenHash, tokenHash));
-          if (!known) throw new BadRequestError("This reset link is not valid");
-          if (known.usedAt) throw new BadRequestError("This reset link has already been used");
-          throw new GoneError("This reset link has expired; ask for a new one");
+          const [known] = await tx
+            .select({ usedAt: passwordResets.usedAt })
+            .from(passwordResets)
+            .where(eq(passwordResets.tokenHash, tokenHash));
+          if (!known) throw new BadRequestError("This reset link is not valid", "RESET_LINK_INVALID");
+          if (known.usedAt) throw new BadRequestError("This reset link has already been used", "RESET_LINK_INVALID");
+          throw new GoneError("This reset link has expired; ask for a new one", "RESET_LINK_EXPIRED");
         }
         await tx.update(users).set({ passwordHash }).where(eq(users.id, redeemed.userId));
-        await tx.update(passwordResets).set({ usedAt: sql`now()` }).where(and(eq(passwordResets.userId, redeemed.userId), isNull(passwordResets.usedAt)));
+        await tx
+          .update(passwordResets)
+          .set({ usedAt: sql`now()` })
+          .where(and(eq(passwordResets.userId, redeemed.userId), isNull(passwordResets.usedAt)));
         await sessions.endAllInTx(tx, redeemed.userId);
       });
     },
@@ -131,7 +144,12 @@ export function createAccountService({ db, config, logger, passwords, attempts, 
           await tx
             .select({ id: organisations.id })
             .from(organisations)
-            .where(inArray(organisations.id, joined.map((membership) => membership.organisationId)))
+            .where(
+              inArray(
+                organisations.id,
+                joined.map((membership) => membership.organisationId),
+              ),
+            )
             .orderBy(asc(organisations.id))
             .for("no key update");
         }
@@ -141,15 +159,21 @@ export function createAccountService({ db, config, logger, passwords, attempts, 
         }
         if (lastAdminOf.length > 0) {
           throw new ConflictError(
-            `You are the last ADMIN of ${lastAdminOf.join(", ")}: promote someone there (or delete the organisation) before deleting your account`,
+            `You are the last ADMIN of ${lastAdminOf.join(", ")}: ` +
+              "promote someone there (or delete the organisation) before deleting your account",
+            "LAST_ADMIN",
           );
         }
         for (const { organisationId } of joined) {
-          await recordActivity(tx, { ...auth, orgId: organisationId }, {
-            type: "USER_LEFT",
-            payload: { userId: auth.userId, name: auth.name, email: auth.email, accountDeleted: true },
-            target: summaryOf(auth),
-          });
+          await recordActivity(
+            tx,
+            { ...auth, orgId: organisationId },
+            {
+              type: "USER_LEFT",
+              payload: { userId: auth.userId, name: auth.name, email: auth.email, accountDeleted: true },
+              target: summaryOf(auth),
+            },
+          );
         }
         await sessions.endAllInTx(tx, auth.userId);
         await tx.delete(users).where(eq(users.id, auth.userId));

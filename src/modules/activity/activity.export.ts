@@ -7,7 +7,22 @@ const BATCH = 1000;
 
 type ExportRow = { id: string; line: string };
 
-const CSV_COLUMNS = ["id", "createdAt", "type", "message", "actorId", "actorName", "actorEmail", "targetId", "targetName", "targetEmail", "requestId", "ip", "userAgent", "metadata"] as const;
+const CSV_COLUMNS = [
+  "id",
+  "createdAt",
+  "type",
+  "message",
+  "actorId",
+  "actorName",
+  "actorEmail",
+  "targetId",
+  "targetName",
+  "targetEmail",
+  "requestId",
+  "ip",
+  "userAgent",
+  "metadata",
+] as const;
 
 /** One batch after `afterId`, oldest first; each row already as its NDJSON line or its CSV cells (as a JSON array). */
 const batchQuery = (organisationId: string, afterId: bigint, { format, from, to, type }: ExportQueryInput) => {

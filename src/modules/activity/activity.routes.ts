@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { signedIn } from "../../middleware/auth.ts";
 import { errorResponses, jsonContent, listEnvelopeOf } from "../../lib/response.ts";
+import { signedIn } from "../../middleware/auth.ts";
 import { ActivityQuery, ActivitySchema, ExportQuery } from "./activity.schemas.ts";
 
 export const listActivities = createRoute({
@@ -24,8 +24,10 @@ export const exportActivities = createRoute({
   operationId: "exportActivities",
   tags: ["Activity"],
   summary: "The organisation's whole audit log, streamed in id order (ADMIN)",
-  description:
-    "NDJSON (one activity per line, with its request context) or CSV (cells that a spreadsheet would run as a formula — starting with =, +, -, @, tab or carriage return — are prefixed with '). Streamed in batches, in constant memory, however long the log.",
+  description: [
+    "NDJSON (one activity per line, with its request context) or CSV (cells that a spreadsheet would run as a formula — starting with",
+    "=, +, -, @, tab or carriage return — are prefixed with '). Streamed in batches, in constant memory, however long the log.",
+  ].join(" "),
   ...signedIn("ADMIN"),
   request: { query: ExportQuery },
   responses: {

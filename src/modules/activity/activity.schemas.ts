@@ -30,9 +30,18 @@ export const EXPORT_FORMATS = ["ndjson", "csv"] as const;
 
 export const ExportQuery = z
   .object({
-    format: z.enum(EXPORT_FORMATS).default("ndjson").openapi({ param: { name: "format", in: "query" } }),
-    from: z.iso.datetime().optional().openapi({ param: { name: "from", in: "query" }, description: "Activities at or after this instant" }),
-    to: z.iso.datetime().optional().openapi({ param: { name: "to", in: "query" }, description: "Activities before this instant" }),
+    format: z
+      .enum(EXPORT_FORMATS)
+      .default("ndjson")
+      .openapi({ param: { name: "format", in: "query" } }),
+    from: z.iso
+      .datetime()
+      .optional()
+      .openapi({ param: { name: "from", in: "query" }, description: "Activities at or after this instant" }),
+    to: z.iso
+      .datetime()
+      .optional()
+      .openapi({ param: { name: "to", in: "query" }, description: "Activities before this instant" }),
     type: ActivityTypeSchema.optional().openapi({ param: { name: "type", in: "query" } }),
   })
   .refine((query) => !query.from || !query.to || query.from < query.to, { path: ["to"], message: "Must be after from" });

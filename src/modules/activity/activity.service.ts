@@ -1,10 +1,10 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
 import { statementInOrg } from "../../db/tenant.ts";
+import { parseActivityId } from "../../lib/activity-id.ts";
 import type { AuthContext } from "../../lib/auth-context.ts";
 import { decodeCursor, encodeCursor } from "../../lib/cursor.ts";
 import { BadRequestError } from "../../lib/errors.ts";
-import { parseActivityId } from "../../lib/activity-id.ts";
 import { exportStream } from "./activity.export.ts";
 import { type ActivityMessageRow, activityMessagesAfter, type FeedPageRow, feedPage } from "./activity.queries.ts";
 import type { ActivityQueryInput, ExportQueryInput } from "./activity.schemas.ts";

@@ -66,7 +66,9 @@ export function createRetention(db: Db, logger: Logger, { days, intervalMs = 10 
     start() {
       const round = () => {
         running ??= purgeNow()
-          .catch((error) => logger.warn("activity retention: purge failed; will retry", { error: error instanceof Error ? error.message : String(error) }))
+          .catch((error) =>
+            logger.warn("activity retention: purge failed; will retry", { error: error instanceof Error ? error.message : String(error) }),
+          )
           .finally(() => (running = undefined));
       };
       timer = setInterval(round, intervalMs);

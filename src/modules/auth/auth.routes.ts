@@ -1,17 +1,17 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { checksCredentials, signedIn } from "../../middleware/auth.ts";
 import { IdParam } from "../../lib/fields.ts";
 import { envelopeOf, errorResponses, jsonBody, jsonContent } from "../../lib/response.ts";
+import { checksCredentials, signedIn } from "../../middleware/auth.ts";
+import { SessionsSchema, TokenPairSchema } from "../sessions/index.ts";
 import {
   AuthResultSchema,
   LoginBody,
+  LogoutBody,
   MeSchema,
   RefreshTokenBody,
-  LogoutBody,
   RegisterBody,
   SwitchOrganisationBody,
 } from "./auth.schemas.ts";
-import { SessionsSchema, TokenPairSchema } from "../sessions/index.ts";
 
 const tags = ["Auth"];
 
@@ -22,7 +22,10 @@ export const register = createRoute({
   operationId: "register",
   tags,
   summary: "Create an organisation and its first member (ADMIN), signed in",
-  description: "An email that already has an account is a 409: a sign-up that signs in at once cannot hide it. The per-address credential budget keeps such probing slow.",
+  description: [
+    "An email that already has an account is a 409: a sign-up that signs in at once cannot hide it. The per-address credential budget",
+    "keeps such probing slow.",
+  ].join(" "),
   request: jsonBody(RegisterBody),
   responses: {
     201: jsonContent(envelopeOf(AuthResultSchema), "Registered and signed in"),
@@ -65,7 +68,10 @@ export const logout = createRoute({
   operationId: "logout",
   tags,
   summary: "Sign out: this session (`local`), every other one (`others`) or all (`global`)",
-  description: "The refresh token must be one of the caller's. Revoked sessions' access tokens are refused on their next request on every instance, and their sockets close with 4001.",
+  description: [
+    "The refresh token must be one of the caller's. Revoked sessions' access tokens are refused on their next request on every",
+    "instance, and their sockets close with 4001.",
+  ].join(" "),
   ...signedIn(undefined, { checksCredentials: true }),
   request: jsonBody(LogoutBody),
   responses: {

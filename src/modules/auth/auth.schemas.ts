@@ -33,9 +33,7 @@ export const LogoutBody = z
 
 export const SwitchOrganisationBody = z.strictObject({ organisationId: uuidField }).openapi("SwitchOrganisationBody");
 
-export const UserSchema = z
-  .object({ id: z.uuid(), name: z.string(), email: z.string(), role: RoleSchema })
-  .openapi("User");
+export const UserSchema = z.object({ id: z.uuid(), name: z.string(), email: z.string(), role: RoleSchema }).openapi("User");
 
 export const AuthResultSchema = TokenPairSchema.extend({
   user: UserSchema,

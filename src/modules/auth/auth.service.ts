@@ -4,10 +4,10 @@ import type { Db, Tx } from "../../db/client.ts";
 import { memberships, organisations, users } from "../../db/schema/index.ts";
 import { sameEmail } from "../../db/sql.ts";
 import { withSystem } from "../../db/tenant.ts";
+import type { AttemptLimiter } from "../../lib/attempts.ts";
 import type { AuthContext, ClientOrigin } from "../../lib/auth-context.ts";
 import { ConflictError, ForbiddenError, UnauthorizedError } from "../../lib/errors.ts";
 import { type AccessClaims, createAccessTokenVerifier } from "../../lib/jwt.ts";
-import type { AttemptLimiter } from "../../lib/attempts.ts";
 import type { PasswordHasher } from "../../lib/passwords.ts";
 import { createOrganisationWithUniqueSlug, organisationSummaryColumns } from "../organisations/index.ts";
 import type { LogoutScope, SessionGuard, SessionInfo, SessionService, TokenPair } from "../sessions/index.ts";
@@ -73,7 +73,7 @@ export function createAuthService({ db, config, passwords, attempts, guard, sess
       const valid = await attempts.check(input.email, () =>
         account ? passwords.verify(input.password, account.user.passwordHash) : passwords.verifyNobody(input.password),
       );
-      if (!account || !valid) throw new UnauthorizedError(INVALID_CREDENTIALS);
+      if (!account || !valid) throw new UnauthorizedError(INVALID_CREDENTIALS, "INVALID_CREDENTIALS");
 
       const membership = input.organisationId
         ? account.memberships.find((candidate) => candidate.organisation.id === input.organisationId)

@@ -11,7 +11,8 @@ export const WS_TESTER_PAGE = `<!doctype html>
   textarea, input { width: 100%; box-sizing: border-box; font: 13px ui-monospace, monospace; padding: .4rem; }
   button { margin: .6rem .4rem 0 0; padding: .4rem .9rem; cursor: pointer; }
   #status { margin-left: .5rem; font-weight: 600; }
-  #log { margin-top: 1rem; border: 1px solid #d0d7de; border-radius: 6px; height: 50vh; overflow: auto; padding: .5rem; background: #f6f8fa; }
+  #log { margin-top: 1rem; border: 1px solid #d0d7de; border-radius: 6px; height: 50vh; overflow: auto; padding: .5rem;
+         background: #f6f8fa; }
   .entry { border-bottom: 1px solid #e5e7eb; padding: .3rem 0; white-space: pre-wrap; font: 12px ui-monospace, monospace; }
   .type { font-weight: 700; color: #0969da; }
 </style>
@@ -70,7 +71,8 @@ $("connect").onclick = () => {
   };
   socket.onclose = (event) => {
     setConnected(false, "closed (" + event.code + (event.reason ? ": " + event.reason : "") + ")");
-    log("CLOSED", event.code === 1006 ? "refused or dropped (a bad or expired token is refused with 401)" : event.code + " " + event.reason);
+    const refused = "refused or dropped (a bad or expired token is refused with 401)";
+    log("CLOSED", event.code === 1006 ? refused : event.code + " " + event.reason);
   };
 };
 $("disconnect").onclick = () => socket && socket.close();

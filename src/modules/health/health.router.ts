@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppEnv, AppRouteHandler } from "../../app-env.ts";
+import { ErrorEnvelope, envelopeOf, fail, jsonContent, ok } from "../../lib/response.ts";
 import { createRouter } from "../../lib/router.ts";
-import { ErrorEnvelope, envelopeOf, failure, jsonContent, ok } from "../../lib/response.ts";
 
 const Status = envelopeOf(z.object({ status: z.string() }));
 
@@ -28,6 +28,6 @@ const healthHandler: AppRouteHandler<typeof health> = (c) => c.json(ok("OK", { s
 const readyHandler: AppRouteHandler<typeof ready> = async (c) =>
   (await c.var.services.health.databaseReachable())
     ? c.json(ok("Ready", { status: "ready" }), 200)
-    : c.json(failure("Database unreachable"), 503);
+    : (fail(c, "DATABASE_UNAVAILABLE", "Database unreachable") as never);
 
 export const healthRouter = createRouter<AppEnv>().openapi(health, healthHandler).openapi(ready, readyHandler);

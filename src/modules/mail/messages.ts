@@ -2,7 +2,14 @@ import type { Mail } from "./outbox.ts";
 
 // The product's emails, as plain text. A token appears only inside its link.
 
-export const inviteMail = ({ to, organisationName, inviterName, role, link, organisationId }: {
+export const inviteMail = ({
+  to,
+  organisationName,
+  inviterName,
+  role,
+  link,
+  organisationId,
+}: {
   to: string;
   organisationName: string;
   inviterName: string;

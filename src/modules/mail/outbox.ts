@@ -12,12 +12,19 @@ export type Mail = { to: string; subject: string; body: string; organisationId?:
  * caused it commits, and a crash after the commit loses nothing (the row waits for a sender).
  */
 export async function queueMail(tx: Tx, mail: Mail): Promise<void> {
-  await tx.insert(outbox).values({ recipient: mail.to, subject: mail.subject, body: mail.body, organisationId: mail.organisationId ?? null });
+  await tx
+    .insert(outbox)
+    .values({ recipient: mail.to, subject: mail.subject, body: mail.body, organisationId: mail.organisationId ?? null });
   await notify(tx, CHANNELS.outbox, "");
 }
 
 /** Mail waiting to leave (not sent, not given up on). */
 export async function outboxDepth(db: Db): Promise<number> {
-  const [row] = await withSystem(db, (tx) => tx.select({ waiting: count() }).from(outbox).where(and(isNull(outbox.sentAt), isNull(outbox.failedAt))));
+  const [row] = await withSystem(db, (tx) =>
+    tx
+      .select({ waiting: count() })
+      .from(outbox)
+      .where(and(isNull(outbox.sentAt), isNull(outbox.failedAt))),
+  );
   return row?.waiting ?? 0;
 }

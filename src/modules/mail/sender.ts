@@ -57,7 +57,11 @@ export function createOutboxSender(
             failedAt: giveUp ? sql`now()` : null,
           })
           .where(eq(outbox.id, mail.id));
-        logger.warn(giveUp ? "mail could not be sent; giving up" : "mail could not be sent; will retry", { outboxId: mail.id, attempts, error: reason });
+        logger.warn(giveUp ? "mail could not be sent; giving up" : "mail could not be sent; will retry", {
+          outboxId: mail.id,
+          attempts,
+          error: reason,
+        });
       }
       return true;
     });

@@ -29,8 +29,7 @@ type Account = UserSummary & { passwordHash: string };
 /** Who is joining: an account that proved itself, or one to create. */
 type Joiner = { kind: "existing"; user: UserSummary } | { kind: "new"; name: string; passwordHash: string };
 
-const JOIN_REFUSED =
-  "Could not join: give the password of the invited email's account, or a name and a new password to create one";
+const JOIN_REFUSED = "Could not join: give the password of the invited email's account, or a name and a new password to create one";
 
 /**
  * Accepting an invite: as a new account, or as an existing one that proves itself with its
@@ -46,7 +45,13 @@ export function createAcceptInviteService({ db, config, passwords, attempts, ses
   const findInvite = (token: string) =>
     withSystem(db, async (tx) => {
       const [invite] = await tx
-        .select({ id: invites.id, organisationId: invites.organisationId, email: invites.email, status: invites.status, expiresAt: invites.expiresAt })
+        .select({
+          id: invites.id,
+          organisationId: invites.organisationId,
+          email: invites.email,
+          status: invites.status,
+          expiresAt: invites.expiresAt,
+        })
         .from(invites)
         .where(eq(invites.tokenHash, hashInvite(token)));
       assertAcceptable(invite);
@@ -69,7 +74,7 @@ export function createAcceptInviteService({ db, config, passwords, attempts, ses
       if (input.name) return true;
       return passwords.verifyNobody(input.password);
     });
-    if (!proven) throw new UnauthorizedError(JOIN_REFUSED);
+    if (!proven) throw new UnauthorizedError(JOIN_REFUSED, "INVALID_CREDENTIALS");
     if (account) return { kind: "existing", user: { id: account.id, name: account.name, email: account.email } };
     return { kind: "new", name: input.name as string, passwordHash: await passwords.hash(input.password) };
   }

@@ -9,5 +9,6 @@ export const inviteTokenHasher = (config: Config) => (token: string) => hashToke
 export function assertAcceptable<T extends { status: string; expiresAt: Date }>(invite: T | undefined): asserts invite is T {
   if (!invite || invite.status === "REVOKED") throw new NotFoundError("Invite not found");
   if (invite.status === "ACCEPTED") throw new ConflictError("This invite has already been used");
-  if (invite.status === "EXPIRED" || invite.expiresAt.getTime() <= Date.now()) throw new GoneError("This invite has expired");
+  if (invite.status === "EXPIRED" || invite.expiresAt.getTime() <= Date.now())
+    throw new GoneError("This invite has expired", "INVITE_EXPIRED");
 }

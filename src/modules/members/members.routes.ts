@@ -1,17 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { IdParam } from "../../lib/fields.ts";
 import { envelopeOf, errorResponses, jsonBody, jsonContent, listEnvelopeOf } from "../../lib/response.ts";
-import { checksCredentials, signedIn } from "../../middleware/auth.ts";
 import { PageQuery } from "../../lib/schemas.ts";
+import { checksCredentials, signedIn } from "../../middleware/auth.ts";
 import { AuthResultSchema } from "../auth/index.ts";
-import {
-  AcceptInviteBody,
-  ChangeRoleBody,
-  CreatedInviteSchema,
-  InviteBody,
-  InviteSchema,
-  MemberSchema,
-} from "./members.schemas.ts";
+import { AcceptInviteBody, ChangeRoleBody, CreatedInviteSchema, InviteBody, InviteSchema, MemberSchema } from "./members.schemas.ts";
 
 const tags = ["Members"];
 
@@ -79,8 +72,11 @@ export const acceptInvite = createRoute({
   operationId: "acceptInvite",
   tags,
   summary: "Join an organisation with an invite token; returns tokens like login",
-  description:
-    "Creates an account (with `name`), or — when the invited email already has one — adds a membership to it once its password matches. A wrong password and a missing name get the same 401, so the answer does not tell whether the email has an account. Shares the credential budget with login: per address, and per invited account.",
+  description: [
+    "Creates an account (with `name`), or — when the invited email already has one — adds a membership to it once its password matches.",
+    "A wrong password and a missing name get the same 401, so the answer does not tell whether the email has an account. Shares the",
+    "credential budget with login: per address, and per invited account.",
+  ].join(" "),
   request: jsonBody(AcceptInviteBody),
   responses: {
     200: jsonContent(envelopeOf(AuthResultSchema), "Joined and signed in"),

@@ -1,5 +1,6 @@
 import { and, asc, eq } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client.ts";
+import type { AuthChange } from "../../db/notifications.ts";
 import { memberships, sessions, users } from "../../db/schema/index.ts";
 import { afterTimeKey } from "../../db/sql.ts";
 import { withOrg } from "../../db/tenant.ts";
@@ -9,9 +10,8 @@ import { ConflictError, ForbiddenError, NotFoundError } from "../../lib/errors.t
 import type { PageInput } from "../../lib/schemas.ts";
 import type { Role } from "../../lib/vocabulary.ts";
 import { recordActivity, summaryOf } from "../activity/index.ts";
-import type { AuthChange } from "../../db/notifications.ts";
-import { announceAuthChange, revokeSessions } from "../sessions/index.ts";
 import { adminCount, lockOrganisation } from "../organisations/index.ts";
+import { announceAuthChange, revokeSessions } from "../sessions/index.ts";
 import type { Member } from "./members.schemas.ts";
 
 const memberColumns = {
@@ -80,7 +80,7 @@ export function createMemberService({ db }: { db: Db }) {
         const member = await findMember(tx, auth.orgId, userId);
         if (member.role === role) throw new ConflictError(`This member is already ${role}`);
         if (member.role === "ADMIN" && (await adminCount(tx, auth.orgId)) <= 1) {
-          throw new ConflictError("The last ADMIN cannot be demoted; promote someone else first");
+          throw new ConflictError("The last ADMIN cannot be demoted; promote someone else first", "LAST_ADMIN");
         }
         await tx
           .update(memberships)
@@ -123,7 +123,7 @@ export function createMemberService({ db }: { db: Db }) {
       await changeMembership(auth, async (tx) => {
         const member = await findMember(tx, auth.orgId, auth.userId);
         if (member.role === "ADMIN" && (await adminCount(tx, auth.orgId)) <= 1) {
-          throw new ConflictError("You are the last ADMIN: promote someone else first, or delete the organisation");
+          throw new ConflictError("You are the last ADMIN: promote someone else first, or delete the organisation", "LAST_ADMIN");
         }
         await tx.delete(memberships).where(and(eq(memberships.organisationId, auth.orgId), eq(memberships.userId, auth.userId)));
         await revokeSessions(tx, and(eq(sessions.organisationId, auth.orgId), eq(sessions.userId, auth.userId)));

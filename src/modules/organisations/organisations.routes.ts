@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { signedIn } from "../../middleware/auth.ts";
 import { envelopeOf, errorResponses, jsonBody, jsonContent } from "../../lib/response.ts";
+import { signedIn } from "../../middleware/auth.ts";
 import { ActivitySchema } from "../activity/index.ts";
 import { BroadcastBody, ChangePlanBody, DeleteOrganisationBody, OrganisationSchema, RenameBody } from "./organisations.schemas.ts";
 
@@ -70,7 +70,10 @@ export const leave = createRoute({
   operationId: "leaveOrganisation",
   tags,
   summary: "Leave the organisation; the last ADMIN cannot (409)",
-  description: "Emits USER_LEFT. The caller's sessions in this organisation end and their sockets close (4003); their other organisations are untouched.",
+  description: [
+    "Emits USER_LEFT. The caller's sessions in this organisation end and their sockets close (4003); their other organisations are",
+    "untouched.",
+  ].join(" "),
   ...signedIn(),
   responses: {
     200: jsonContent(envelopeOf(z.null()), "Left"),
@@ -84,8 +87,10 @@ export const deleteOrganisation = createRoute({
   operationId: "deleteOrganisation",
   tags,
   summary: "Delete the organisation and everything of it (ADMIN, confirming its name)",
-  description:
-    "Members, invites, sessions, the activity log and queued mail go in one transaction. Its sockets close (4003) and its sessions die on every instance; members keep their other organisations.",
+  description: [
+    "Members, invites, sessions, the activity log and queued mail go in one transaction. Its sockets close (4003) and its sessions die",
+    "on every instance; members keep their other organisations.",
+  ].join(" "),
   ...signedIn("ADMIN"),
   request: jsonBody(DeleteOrganisationBody),
   responses: {

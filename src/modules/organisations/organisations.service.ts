@@ -7,10 +7,10 @@ import { ConflictError, InvalidInputError, NotFoundError } from "../../lib/error
 import type { PlanName } from "../../lib/vocabulary.ts";
 import { type Activity, recordActivity, recordActivityInOwnTransaction, summaryOf } from "../activity/index.ts";
 import { announceAuthChange } from "../sessions/index.ts";
+import type { OrganisationCache } from "./organisation-cache.ts";
 import type { Organisation } from "./organisations.schemas.ts";
 import { isUpgrade, memberLimitOf } from "./plans.ts";
 import { lockSeats } from "./seats.ts";
-import type { OrganisationCache } from "./organisation-cache.ts";
 
 type Deps = { db: Db; organisationCache: OrganisationCache };
 
@@ -46,15 +46,18 @@ export function createOrganisationService({ db, organisationCache }: Deps) {
     /** Renames the organisation (its slug stays: links and integrations keep working). */
     rename: (auth: AuthContext, name: string): Promise<Organisation> =>
       withOrg(db, auth.orgId, async (tx) => {
-          const [current] = await tx
-            .select({ name: organisations.name })
-            .from(organisations)
-            .where(eq(organisations.id, auth.orgId))
-            .for("no key update");
-          if (!current) throw new NotFoundError("Organisation not found");
-          if (current.name === name) throw new ConflictError(`The organisation is already called ${name}`);
-          await tx.update(organisations).set({ name, updatedAt: new Date() }).where(eq(organisations.id, auth.orgId));
-          await recordActivity(tx, auth, { type: "ORGANISATION_RENAMED", payload: { from: current.name, to: name, renamedBy: summaryOf(auth) } });
+        const [current] = await tx
+          .select({ name: organisations.name })
+          .from(organisations)
+          .where(eq(organisations.id, auth.orgId))
+          .for("no key update");
+        if (!current) throw new NotFoundError("Organisation not found");
+        if (current.name === name) throw new ConflictError(`The organisation is already called ${name}`);
+        await tx.update(organisations).set({ name, updatedAt: new Date() }).where(eq(organisations.id, auth.orgId));
+        await recordActivity(tx, auth, {
+          type: "ORGANISATION_RENAMED",
+          payload: { from: current.name, to: name, renamedBy: summaryOf(auth) },
+        });
         return organisationCache.inTransaction(tx, auth.orgId);
       }),
 

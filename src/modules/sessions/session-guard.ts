@@ -40,6 +40,18 @@ export async function sessionStatesOf(db: Db, organisationId: string, sessionIds
 
 type Entry = { orgId: string; userId: string; member: ActiveMember | null };
 
+/** Which cached sessions a change of many makes stale. */
+const stales = (change: Exclude<AuthChange, { kind: "session" }>) => (entry: Entry) => {
+  switch (change.kind) {
+    case "member":
+      return entry.orgId === change.orgId && entry.userId === change.userId;
+    case "user":
+      return entry.userId === change.userId;
+    case "organisation":
+      return entry.orgId === change.orgId;
+  }
+};
+
 export type SessionGuardOptions = { ttlMs?: number; maxEntries?: number };
 
 /**
@@ -67,16 +79,8 @@ export function createSessionGuard(db: Db, { ttlMs = 30_000, maxEntries = 50_000
 
     /** Forgets what `change` made stale: for every auth_changes notification, this instance's own included. */
     apply(change: AuthChange): void {
-      switch (change.kind) {
-        case "session":
-          return cache.forget(change.sessionId);
-        case "member":
-          return cache.forgetWhere((entry) => entry.orgId === change.orgId && entry.userId === change.userId);
-        case "user":
-          return cache.forgetWhere((entry) => entry.userId === change.userId);
-        case "organisation":
-          return cache.forgetWhere((entry) => entry.orgId === change.orgId);
-      }
+      if (change.kind === "session") cache.forget(change.sessionId);
+      else cache.forgetWhere(stales(change));
     },
 
     /** The notification channel is listening (again): start from nothing and trust the cache. */

@@ -1,15 +1,15 @@
 import { and, desc, eq, exists, isNotNull, isNull, ne, sql } from "drizzle-orm";
 import type { Config } from "../../config/env.ts";
 import type { Db, Tx } from "../../db/client.ts";
+import type { AuthChange } from "../../db/notifications.ts";
 import { organisations, refreshTokens, sessions } from "../../db/schema/index.ts";
 import { queryRows } from "../../db/sql.ts";
 import { withSystem } from "../../db/tenant.ts";
 import type { ClientOrigin } from "../../lib/auth-context.ts";
 import { NotFoundError, UnauthorizedError } from "../../lib/errors.ts";
 import { signAccessToken } from "../../lib/jwt.ts";
-import type { Role } from "../../lib/vocabulary.ts";
 import { generateToken, hashToken } from "../../lib/tokens.ts";
-import type { AuthChange } from "../../db/notifications.ts";
+import type { Role } from "../../lib/vocabulary.ts";
 import { announceAuthChange, revokeSessions } from "./revocations.ts";
 import type { LogoutScope, SessionInfo, TokenPair } from "./sessions.schemas.ts";
 
@@ -52,9 +52,7 @@ export function createSessionService({ db, config }: { db: Db; config: Config })
         .values({ userId: owner.userId, organisationId: owner.orgId, ip: origin.ip, userAgent: origin.userAgent?.slice(0, 512) })
         .returning({ id: sessions.id });
       if (!session) throw new Error("session insert returned no row");
-      await tx
-        .insert(refreshTokens)
-        .values({ sessionId: session.id, tokenHash: hashRefresh(refreshToken), expiresAt: refreshExpiry() });
+      await tx.insert(refreshTokens).values({ sessionId: session.id, tokenHash: hashRefresh(refreshToken), expiresAt: refreshExpiry() });
       return { accessToken: accessToken(owner, session.id), refreshToken };
     },
 
@@ -104,10 +102,7 @@ export function createSessionService({ db, config }: { db: Db; config: Config })
       }
       const { rotated } = outcome;
       return {
-        accessToken: accessToken(
-          { userId: rotated.user_id, orgId: rotated.organisation_id, role: rotated.role },
-          rotated.session_id,
-        ),
+        accessToken: accessToken({ userId: rotated.user_id, orgId: rotated.organisation_id, role: rotated.role }, rotated.session_id),
         refreshToken: next,
       };
     },
