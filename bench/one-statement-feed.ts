@@ -40,7 +40,7 @@ try {
       return page;
     end $fn$`),
   );
-  const feed = createActivityService({ db: tenant.db });
+  const feed = createActivityService({ db: tenant.db, logger: createLogger("silent") });
   const oneStatement = async (org: Org) =>
     (await queryRows<{ page: string }>(tenant.db, sql`select feed_page_in_organisation(${org.id}::uuid, 50) as page`))[0]?.page ?? "";
   const paths: Record<string, (org: Org) => Promise<unknown>> = {

@@ -18,6 +18,8 @@ export type AppEnv = {
   Bindings: ServerBinding | undefined;
   Variables: {
     requestId: string;
+    /** The caller's own X-Request-Id, kept only behind a trusted proxy (middleware/request-ids.ts). */
+    forwardedRequestId?: string;
     /** The request's trace, when tracing is on. */
     traceId?: string;
     auth: AuthContext;

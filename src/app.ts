@@ -1,7 +1,6 @@
 import { bearerAuth } from "hono/bearer-auth";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
-import { requestId } from "hono/request-id";
 import type { AppEnv, RealtimeView } from "./app-env.ts";
 import type { Config } from "./config/env.ts";
 import { errorHandler, notFoundHandler } from "./lib/errors.ts";
@@ -13,6 +12,7 @@ import { tracingEnabled } from "./lib/spans.ts";
 import { clientIp } from "./middleware/client-ip.ts";
 import { measureRequests, traceRequests } from "./middleware/observe.ts";
 import type { RateLimits } from "./middleware/rate-limit.ts";
+import { requestIds } from "./middleware/request-ids.ts";
 import { requestLog } from "./middleware/request-log.ts";
 import { apiSecurityHeaders, documentSecurityHeaders } from "./middleware/security-headers.ts";
 import { utf8Body } from "./middleware/utf8-body.ts";
@@ -74,7 +74,7 @@ export function createApp({ config, logger, services, rateLimits, realtime, devM
   // /metrics rides the public port only behind its token, and only when it has no port of its own.
   const metricsToken = config.METRICS_PORT === undefined ? config.METRICS_TOKEN : undefined;
 
-  app.use(requestId());
+  app.use(requestIds(config.TRUST_PROXY));
   if (metricsAreExposed(config)) app.use(measureRequests(metrics));
   if (tracingEnabled()) app.use(traceRequests);
   app.use(async (c, next) => {

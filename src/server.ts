@@ -69,8 +69,10 @@ export async function startServer({
     passwords: passwords ?? createPasswordHasher(config.BCRYPT_COST),
     attempts: rateLimits.accountAttempts,
     resetRequests: rateLimits.resetRequests,
+    inviteEmails: rateLimits.inviteEmails,
+    organisationInvites: rateLimits.organisationInvites,
   });
-  const mail = createMailDelivery(db, config, logger, metrics);
+  const mail = createMailDelivery(db, config, logger, metrics, { password_reset: services.passwordReset.resetMailFor });
 
   const fanOut = createFanOut(metrics, { counted: metricsAreExposed(config) });
   const { hub, bus } = createRealtime({

@@ -3,7 +3,7 @@ import type { Db } from "./db/client.ts";
 import type { AttemptLimiter } from "./lib/attempts.ts";
 import type { Logger } from "./lib/logger.ts";
 import type { PasswordHasher } from "./lib/passwords.ts";
-import { createAccountService } from "./modules/account/index.ts";
+import { createAccountService, createPasswordResetService } from "./modules/account/index.ts";
 import { createActivityService } from "./modules/activity/index.ts";
 import { createAuthService } from "./modules/auth/index.ts";
 import { createHealthService } from "./modules/health/index.ts";
@@ -25,6 +25,10 @@ export type ServiceDeps = {
   attempts: AttemptLimiter;
   /** Password-reset emails per address per hour. */
   resetRequests: AttemptLimiter;
+  /** Invitation emails per recipient per hour. */
+  inviteEmails: AttemptLimiter;
+  /** Invitations per organisation per day. */
+  organisationInvites: AttemptLimiter;
 };
 
 /** Every service verb of the API, built once per app and handed to handlers on `c.var.services`. */
@@ -39,6 +43,7 @@ export function createServices(deps: ServiceDeps) {
     activities: createActivityService(deps),
     health: createHealthService(deps),
     account: createAccountService({ ...deps, sessions }),
+    passwordReset: createPasswordResetService({ ...deps, sessions }),
   };
 }
 

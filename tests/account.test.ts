@@ -48,7 +48,11 @@ describe("mail through the outbox", () => {
     const email = uniqueEmail("invited");
     const created = await invite(api, admin, email);
     const mail = await smtp.mailTo(email);
-    expect(mail.subject).toContain(admin.organisation.name);
+    // The organisation's own words are quoted in the body as theirs, never in the subject line.
+    expect(mail.subject).toBe("You have been invited to join an organisation");
+    expect(mail.subject).not.toContain(admin.organisation.name);
+    expect(mail.body).toContain(`Organisation: "${admin.organisation.name}"`);
+    expect(mail.body).toContain("chosen by that organisation's members, not by us");
     expect(mail.body).toContain(`${APP_URL}/accept-invite?token=`);
     expect(tokenInLink(mail.body, "/accept-invite")).toBe(created.token);
     // The token appears once, inside the link, and nowhere else in the message.
@@ -244,6 +248,11 @@ describe("deleting the account", () => {
   test("a member's account goes: signed out everywhere, the feed keeps their name and says they left", async () => {
     const admin = await registerOrg(api);
     const member = await addMember(api, admin);
+    // Mail to them, sent (their invitation) and waiting (a reset link asked for): none of it may stay.
+    expect((await forgot(member.email)).status).toBe(202);
+    const mailTo = () =>
+      inDatabase((tx) => tx.select({ id: outbox.id }).from(outbox).where(sql`lower(${outbox.recipient}) = ${member.email}`));
+    expect((await mailTo()).length).toBeGreaterThanOrEqual(2);
     await api.post("/api/organisations/broadcast", { token: member.accessToken, body: { message: "from the member" } });
     const socket = await socketElsewhere(member.accessToken);
     parseWith(
@@ -255,6 +264,7 @@ describe("deleting the account", () => {
     expect((await elsewhere.get("/api/auth/me", { token: member.accessToken })).status).toBe(401);
     expect((await api.post("/api/auth/login", { body: { email: member.email, password: member.password } })).status).toBe(401);
     expect(await inDatabase((tx) => tx.select().from(users).where(eq(users.id, member.user.id)))).toHaveLength(0);
+    expect(await mailTo()).toEqual([]);
     const feed = (await api.get("/api/activities", { token: admin.accessToken })).body as {
       data: Array<{ type: string; message: string }>;
     };

@@ -80,9 +80,13 @@ describe("envelope and plumbing", () => {
     }
   });
 
-  test("a caller's x-request-id is echoed back", async () => {
-    const response = await api.get("/health", { headers: { "x-request-id": "trace-abc-123" } });
-    expect(response.headers.get("x-request-id")).toBe("trace-abc-123");
+  test("every request gets the server's own id, whatever x-request-id the caller sends", async () => {
+    const first = await api.get("/health", { headers: { "x-request-id": "trace-abc-123" } });
+    const second = await api.get("/health", { headers: { "x-request-id": "trace-abc-123" } });
+    const ids = [first.headers.get("x-request-id"), second.headers.get("x-request-id")];
+    expect(ids).not.toContain("trace-abc-123");
+    expect(ids[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(ids[0]).not.toBe(ids[1]);
   });
 
   test("/health and /ready answer", async () => {

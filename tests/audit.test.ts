@@ -4,9 +4,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
 import { queryRows } from "../src/db/sql.ts";
 import { withSystem } from "../src/db/tenant.ts";
+import { createLogger } from "../src/lib/logger.ts";
 import { csvCell } from "../src/modules/activity/activity.export.ts";
 import * as routes from "../src/modules/activity/activity.routes.ts";
-import { createClient, parseWith } from "./support/client.ts";
+import { createClient, parseWith, refusalOf } from "./support/client.ts";
 import { testDatabase } from "./support/database.ts";
 import { addMember, registerOrg, type Session } from "./support/fixtures.ts";
 import { startTestServer, type TestServer, useTestServer } from "./support/server.ts";
@@ -47,16 +48,38 @@ describe("audit context", () => {
     const admin = await registerOrg(api);
     const member = await addMember(api, admin);
     const sent = await broadcast(admin, "with context", { "user-agent": "AuditBrowser/2.0", "x-request-id": "req-audit-0001" });
-    expect(sent.headers.get("x-request-id")).toBe("req-audit-0001");
+    // The server's own id, never the caller's: a client cannot write the audit log's request id.
+    const ours = sent.headers.get("x-request-id");
+    expect(ours).not.toBe("req-audit-0001");
     const asAdmin = parseWith(routes.listActivities, 200, await api.get("/api/activities?limit=1", { token: admin.accessToken })).data;
-    expect(asAdmin[0]?.context).toMatchObject({
-      requestId: "req-audit-0001",
+    expect(asAdmin[0]?.context).toEqual({
+      requestId: ours,
       userAgent: "AuditBrowser/2.0",
       ip: expect.stringMatching(/127\.0\.0\.1|::1/),
+      forwardedRequestId: null,
     });
     const asMember = parseWith(routes.listActivities, 200, await api.get("/api/activities?limit=1", { token: member.accessToken })).data;
     expect(asMember[0]?.message).toBe("with context");
     expect(asMember[0]?.context).toBeUndefined();
+  });
+
+  test("behind a trusted proxy, the caller's x-request-id is kept beside ours as forwardedRequestId, never instead of it", async () => {
+    const proxied = await startTestServer({ TRUST_PROXY: "true" });
+    try {
+      const client = createClient(proxied.base);
+      const admin = await registerOrg(client);
+      const sent = await client.post("/api/organisations/broadcast", {
+        token: admin.accessToken,
+        body: { message: "through the proxy" },
+        headers: { "x-request-id": "proxy-req-42" },
+      });
+      const ours = sent.headers.get("x-request-id");
+      expect(ours).not.toBe("proxy-req-42");
+      const [entry] = parseWith(routes.listActivities, 200, await client.get("/api/activities?limit=1", { token: admin.accessToken })).data;
+      expect(entry?.context).toMatchObject({ requestId: ours, forwardedRequestId: "proxy-req-42" });
+    } finally {
+      await proxied.stop();
+    }
   });
 });
 
@@ -68,17 +91,20 @@ describe("export", () => {
     const { text, headers } = await exportText(admin, "format=ndjson");
     expect(headers.get("content-type")).toBe("application/x-ndjson");
     expect(headers.get("content-disposition")).toMatch(/attachment; filename="activities-.*\.ndjson"/);
-    const entries = text
+    const lines = text
       .trim()
       .split("\n")
       .map((line) => JSON.parse(line));
+    // A complete export ends with a line that says so, and how many activities it holds.
+    expect(lines.at(-1)).toEqual({ endOfExport: true, count: 4 });
+    const entries = lines.slice(0, -1);
     expect(entries.map((entry) => entry.id)).toEqual(["1", "2", "3", "4"]);
     expect(entries[0]).toMatchObject({ type: "BROADCAST_MESSAGE", message: "line 0", context: { requestId: expect.any(String) } });
     const upgrades = (await exportText(admin, "format=ndjson&type=PLAN_UPGRADED")).text.trim().split("\n");
-    expect(upgrades).toHaveLength(1);
+    expect(upgrades).toHaveLength(2);
     const future = new Date(Date.now() + 60_000).toISOString();
-    expect((await exportText(admin, `format=ndjson&from=${future}`)).text).toBe("");
-    expect((await exportText(admin, `format=ndjson&to=${future}`)).text.trim().split("\n")).toHaveLength(4);
+    expect((await exportText(admin, `format=ndjson&from=${future}`)).text).toBe(`${JSON.stringify({ endOfExport: true, count: 0 })}\n`);
+    expect((await exportText(admin, `format=ndjson&to=${future}`)).text.trim().split("\n")).toHaveLength(5);
   });
 
   test("CSV: a header, RFC 4180 quoting, and cells a spreadsheet would run as formulas neutralised", async () => {
@@ -89,7 +115,7 @@ describe("export", () => {
     expect(headers.get("content-type")).toBe("text/csv; charset=utf-8");
     const [header, first, second] = text.split("\r\n");
     expect(header).toBe(
-      "id,createdAt,type,message,actorId,actorName,actorEmail,targetId,targetName,targetEmail,requestId,ip,userAgent,metadata",
+      "id,createdAt,type,message,actorId,actorName,actorEmail,targetId,targetName,targetEmail,requestId,ip,userAgent,metadata,forwardedRequestId",
     );
     expect(first).toContain(`"'=HYPERLINK(""http://evil.example"",""click""), then ""quotes"""`);
     expect(second).toContain(",'@SUM(A1:A9),");
@@ -132,7 +158,7 @@ describe("export", () => {
         peak = Math.max(peak, process.memoryUsage.rss());
       }
     }
-    expect(lines).toBe(100_000);
+    expect(lines).toBe(100_001); // and the endOfExport line
     // The whole export is tens of megabytes; holding it (as text, then as a body) would cost
     // several times that. Streamed, the process grows by a small fraction of it.
     const growthMb = (peak - baseline) / 1024 / 1024;
@@ -141,6 +167,57 @@ describe("export", () => {
     else
       console.log("not asserted on the embedded database: its WebAssembly heap, in this process, grows to fit the scan and never shrinks");
   }, 60_000);
+
+  test("a year the database cannot hold (0000) is a 400 naming the parameter, before anything is streamed", async () => {
+    const admin = await registerOrg(api);
+    for (const query of ["from=0000-01-01T00:00:00.000Z", "to=0000-06-01T00:00:00.000Z"]) {
+      const response = await api.get(`/api/activities/export?format=csv&${query}`, { token: admin.accessToken });
+      expect(refusalOf(400, response, "INVALID_PARAMETER").errors?.map((error) => error.path)).toEqual([query.split("=")[0] as string]);
+    }
+  });
+
+  test("a failure mid-stream is logged and cuts the response off: it never looks complete", async () => {
+    const lines: string[] = [];
+    const logged = await startTestServer(
+      { LOG_LEVEL: "error" },
+      createLogger("error", (line) => lines.push(line)),
+    );
+    const { db } = (await testDatabase()).database;
+    try {
+      const admin = await registerOrg(createClient(logged.base));
+      // Far more than the sockets between server and client buffer, so the server is still reading
+      // batches when the test breaks the database under it.
+      await seed(admin.organisation.id, 40_000);
+      const response = await fetch(`${logged.base}/api/activities/export?format=ndjson`, {
+        headers: { authorization: `Bearer ${admin.accessToken}` },
+      });
+      expect(response.status).toBe(200);
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      const first = await reader.read(); // the first batch was read before the answer
+      expect(first.done).toBe(false);
+      // The tenant role loses its grant: the next batch's statement fails.
+      await db.execute(sql`revoke select on activities from app_tenant`);
+      let received = new TextDecoder().decode(first.value);
+      let failed = false;
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          received += new TextDecoder().decode(value);
+        }
+      } catch {
+        failed = true;
+      } finally {
+        await db.execute(sql`grant select on activities to app_tenant`);
+      }
+      expect(failed || !received.includes('"endOfExport"')).toBe(true);
+      expect(received).not.toContain('"endOfExport"');
+      expect(lines.some((line) => line.includes("activity export failed mid-stream"))).toBe(true);
+    } finally {
+      await db.execute(sql`grant select on activities to app_tenant`);
+      await logged.stop();
+    }
+  });
 });
 
 describe("retention", () => {

@@ -104,6 +104,7 @@ describe("what it says", () => {
       "listen_connected",
       "listen_reconnects_total",
       "outbox_depth",
+      "outbox_set_aside",
       "outbox_send_failures_total",
     ]) {
       expect(text, series).toMatch(new RegExp(`^${series} \\d`, "m"));
@@ -129,5 +130,30 @@ describe("what it says", () => {
     expect(seriesCount(after, "http_request_duration_seconds_bucket")).toBe(before);
     expect(after).toContain('route="/api/users/:id"');
     expect(after).not.toMatch(/\/api\/users\/[0-9a-f]{8}-/);
+  });
+
+  test("socket close codes a client sends are counted as other: only the server's own codes become series", async () => {
+    const before = await scrape();
+    for (const code of [4999, 4321, 3000, 4777]) {
+      const socket = await connectSocket(server.base, admin.accessToken);
+      await socket.next((m) => m.type === "CONNECTED");
+      socket.closeWith(code);
+      await socket.closed();
+    }
+    for (
+      let waited = 0;
+      waited < 2000 &&
+      seriesValue(await scrape(), 'realtime_sockets_closed_total{code="other"}') <
+        seriesValue(before, 'realtime_sockets_closed_total{code="other"}') + 4;
+      waited += 50
+    ) {
+      await Bun.sleep(50);
+    }
+    const after = await scrape();
+    expect(
+      seriesValue(after, 'realtime_sockets_closed_total{code="other"}') -
+        seriesValue(before, 'realtime_sockets_closed_total{code="other"}'),
+    ).toBe(4);
+    expect(after).not.toMatch(/code="(4999|4321|3000|4777)"/);
   });
 });

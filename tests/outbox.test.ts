@@ -1,25 +1,38 @@
 // The outbox's promises, with transports that fail or dawdle on purpose: at least once, marked
-// sent only after acceptance, retried with backoff, never sent twice at once by two senders.
+// sent only after acceptance, retried with backoff for MAIL_RETRY_FOR, never sent twice at once by
+// two senders, and no live link readable at rest.
 import { describe, expect, test } from "bun:test";
 import { eq, inArray, sql } from "drizzle-orm";
 import { outbox } from "../src/db/schema/index.ts";
 import { withSystem } from "../src/db/tenant.ts";
 import { createLogger } from "../src/lib/logger.ts";
-import { createOutboxSender, devMailbox, type MailTransport, queueMail } from "../src/modules/mail/index.ts";
+import { createOutbox, createOutboxSender, devMailbox, type MailTransport, type OutboxSender } from "../src/modules/mail/index.ts";
 import { testDatabase } from "./support/database.ts";
 import { inDatabase } from "./support/db-state.ts";
 import { uniqueEmail } from "./support/fixtures.ts";
-import { startTestServer } from "./support/server.ts";
+import { startTestServer, TEST_SECRETS } from "./support/server.ts";
 
 const silent = createLogger("silent");
 const db = async () => (await testDatabase()).database.db;
+const box = createOutbox(TEST_SECRETS.JWT_REFRESH_SECRET);
 
 /** Queues one message per address, committed, with no sender running. */
 async function queue(addresses: string[]) {
   await withSystem(await db(), async (tx) => {
-    for (const to of addresses) await queueMail(tx, { to, subject: "Test", body: `Hello ${to}` });
+    for (const to of addresses) await box.queue(tx, { to, subject: "Test", body: `Hello ${to}, here is https://example.com/secret-link` });
   });
 }
+
+const senderWith = async (transport: MailTransport, options?: Parameters<typeof createOutboxSender>[1]): Promise<OutboxSender> =>
+  createOutboxSender({ db: await db(), outbox: box, transport, logger: silent, resolvers: {} }, options);
+
+/** Makes only these addresses' mail due: anything else left over is pushed out of the way first. */
+const onlyDue = (addresses: string[]) =>
+  inDatabase((tx) =>
+    tx.execute(
+      sql`update outbox set next_attempt_at = now() + interval '1 hour' where recipient <> all(${`{${addresses.join(",")}}`}::text[]) and sent_at is null`,
+    ),
+  );
 
 const rowsFor = async (addresses: string[]) =>
   inDatabase((tx) =>
@@ -59,7 +72,7 @@ describe("the outbox", () => {
     await queue(addresses);
     expect((await rowsFor(addresses)).every((row) => row.sentAt === null)).toBe(true);
     const { transport, accepted } = recording(addresses);
-    const sender = createOutboxSender({ db: await db(), transport, logger: silent });
+    const sender = await senderWith(transport);
     await sender.flush();
     await sender.stop();
     expect(accepted.sort()).toEqual([...addresses].sort());
@@ -70,11 +83,8 @@ describe("the outbox", () => {
     const address = uniqueEmail("flaky");
     await queue([address]);
     const { transport, accepted } = recording([address], { failFirst: 1 });
-    const sender = createOutboxSender({ db: await db(), transport, logger: silent });
-    // Only ours is due: anything else left over is pushed out of the way first.
-    await inDatabase((tx) =>
-      tx.execute(sql`update outbox set next_attempt_at = now() + interval '1 hour' where recipient <> ${address} and sent_at is null`),
-    );
+    const sender = await senderWith(transport);
+    await onlyDue([address]);
     await sender.flush();
     let [row] = await rowsFor([address]);
     expect(row).toMatchObject({ sentAt: null, attempts: 1, lastError: expect.stringContaining("550") });
@@ -90,21 +100,47 @@ describe("the outbox", () => {
     expect(accepted).toEqual([address]);
   });
 
-  test("after too many refusals a message is set aside for an operator, not retried forever", async () => {
+  test("refusals are retried for MAIL_RETRY_FOR, with backoff capped at a few minutes; then the mail is set aside for an operator", async () => {
     const address = uniqueEmail("doomed");
     await queue([address]);
-    await inDatabase((tx) =>
-      tx.execute(sql`update outbox set next_attempt_at = now() + interval '1 hour' where recipient <> ${address} and sent_at is null`),
-    );
+    await onlyDue([address]);
     const { transport } = recording([address], { failFirst: 100 });
-    const sender = createOutboxSender({ db: await db(), transport, logger: silent }, { maxAttempts: 2 });
+    const sender = await senderWith(transport, { retryForSeconds: 3600, maxBackoffSeconds: 300 });
+    // Eleven refusals in (the old give-up point was ten): still waiting, never more than 300 s apart.
+    await inDatabase((tx) => tx.update(outbox).set({ attempts: 10 }).where(eq(outbox.recipient, address)));
     await sender.flush();
-    await inDatabase((tx) => tx.update(outbox).set({ nextAttemptAt: sql`now()` }).where(eq(outbox.recipient, address)));
+    let [row] = await rowsFor([address]);
+    expect(row).toMatchObject({ failedAt: null, sentAt: null, attempts: 11 });
+    expect((row?.next.getTime() ?? 0) - Date.now()).toBeLessThanOrEqual(300_000);
+    // An hour after it was queued, the next refusal sets it aside.
+    await inDatabase((tx) =>
+      tx
+        .update(outbox)
+        .set({ nextAttemptAt: sql`now()`, queuedAt: sql`now() - interval '61 minutes'` })
+        .where(eq(outbox.recipient, address)),
+    );
     await sender.flush();
     await sender.stop();
-    const [row] = await rowsFor([address]);
+    [row] = await rowsFor([address]);
     expect(row?.failedAt).toBeInstanceOf(Date);
-    expect(row?.attempts).toBe(2);
+    expect(row?.attempts).toBe(12);
+  });
+
+  test("a waiting mail's body is sealed at rest, and cleared once sent", async () => {
+    const address = uniqueEmail("sealed");
+    await queue([address]);
+    const bodyOf = async () =>
+      (await inDatabase((tx) => tx.select({ body: outbox.body }).from(outbox).where(eq(outbox.recipient, address))))[0]?.body;
+    const stored = await bodyOf();
+    expect(stored).toStartWith("v1.");
+    expect(stored).not.toContain("secret-link");
+    expect(box.open(stored as string)).toContain("https://example.com/secret-link");
+    const { transport, accepted } = recording([address]);
+    const sender = await senderWith(transport);
+    await sender.flush();
+    await sender.stop();
+    expect(accepted).toEqual([address]);
+    expect(await bodyOf()).toBeNull();
   });
 
   test.if(!!process.env.DATABASE_URL)("two senders draining at once never send a message twice", async () => {
@@ -117,7 +153,7 @@ describe("the outbox", () => {
     const pools = await Promise.all([0, 1].map(() => createDatabase(loadConfig({ DATABASE_URL: url as string }).config, silent)));
     const runs = pools.map((pool) => {
       const { transport, accepted } = recording(addresses, { delayMs: 5 });
-      return { sender: createOutboxSender({ db: pool.db, transport, logger: silent }), accepted };
+      return { sender: createOutboxSender({ db: pool.db, outbox: box, transport, logger: silent, resolvers: {} }), accepted };
     });
     await Promise.all(runs.map((run) => run.sender.flush()));
     await Promise.all(runs.map((run) => run.sender.stop()));

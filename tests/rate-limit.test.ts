@@ -2,8 +2,10 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
 import { RedisClient } from "bun";
 import { addressSubject, clientAddress } from "../src/lib/client-address.ts";
-import { createClient } from "./support/client.ts";
+import { createLogger } from "../src/lib/logger.ts";
+import { createClient, refusalOf } from "./support/client.ts";
 import { invite, registerOrg, uniqueEmail } from "./support/fixtures.ts";
+import { redisBinary, startRedis } from "./support/redis.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
 import { attemptUpgrade, connectSocket } from "./support/socket.ts";
 
@@ -215,10 +217,94 @@ describe("shared counters in Redis", () => {
     expect((await login(two)).status).toBe(429);
   });
 
-  test("with Redis unreachable, requests are let through rather than failed", async () => {
-    const api = await serverWith({ REDIS_URL: "redis://127.0.0.1:1", RATE_LIMIT_PREFIX: `down-${randomBytes(4).toString("hex")}` });
+  test("with Redis unreachable from the start, requests are answered and budgets still hold, per instance", async () => {
+    const api = await serverWith({
+      REDIS_URL: "redis://127.0.0.1:1",
+      RATE_LIMIT_AUTH_MAX: "3",
+      RATE_LIMIT_PREFIX: `down-${randomBytes(4).toString("hex")}`,
+    });
     expect((await api.get("/api/organisations")).status).toBe(401);
-    expect((await login(api)).status).toBe(401);
+    for (let i = 0; i < 3; i++) expect((await login(api)).status).toBe(401);
+    expect((await login(api)).status).toBe(429);
+  });
+
+  test.if(redisBinary)(
+    "Redis going away mid-run: the credential budget falls back to this instance's memory, logged once, and comes back",
+    async () => {
+      const redis = await startRedis();
+      const lines: string[] = [];
+      const server = await startTestServer(
+        {
+          REDIS_URL: redis.url,
+          RATE_LIMIT_MAX: "1000",
+          RATE_LIMIT_AUTH_MAX: "10",
+          METRICS_TOKEN: "a-metrics-token-for-the-test",
+          LOG_LEVEL: "info",
+        },
+        createLogger("info", (line) => lines.push(line)),
+      );
+      running.push(server);
+      const api = createClient(server.base);
+      const storeUp = async () =>
+        Number(
+          /^rate_limit_store_up (\d)/m.exec((await api.get("/metrics", { token: "a-metrics-token-for-the-test" })).body as string)?.[1],
+        );
+      try {
+        expect(await storeUp()).toBe(1);
+        for (let i = 0; i < 4; i++) expect((await login(api)).status).toBe(401); // counted in Redis
+        await redis.stop();
+        // 14 wrong logins from one address with Redis gone: the budget of 10 still holds, counted here.
+        const statuses = [];
+        for (let i = 0; i < 14; i++) statuses.push((await login(api)).status);
+        expect(statuses.filter((status) => status === 401)).toHaveLength(10);
+        expect(statuses.slice(10)).toEqual([429, 429, 429, 429]);
+        expect(await storeUp()).toBe(0);
+        const lost = lines.filter((line) => line.includes("Redis unreachable"));
+        expect(lost).toHaveLength(1); // one line for the outage, not one per request
+        await redis.start();
+        for (let waited = 0; (await storeUp()) !== 1 && waited < 20_000; waited += 100) await Bun.sleep(100);
+        expect(await storeUp()).toBe(1);
+        expect(lines.filter((line) => line.includes("Redis is back"))).toHaveLength(1);
+      } finally {
+        await redis.stop();
+      }
+    },
+  );
+});
+
+describe("invitation mail budgets", () => {
+  test("an address gets a few invitation emails an hour, whoever sends them: then 429, and nothing is created", async () => {
+    const api = await serverWith({ INVITE_EMAILS_PER_HOUR: "3" });
+    const target = uniqueEmail("flooded");
+    // The repro: invite and revoke in a loop, from several organisations.
+    const statuses: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      const admin = await registerOrg(api);
+      const sent = await api.post("/api/users/invite", { token: admin.accessToken, body: { email: target, role: "MEMBER" } });
+      statuses.push(sent.status);
+      if (sent.status === 201) {
+        const id = (sent.body as { data: { id: string } }).data.id;
+        await api.delete(`/api/users/invites/${id}`, { token: admin.accessToken });
+      } else {
+        refusalOf(429, sent, "RATE_LIMITED");
+        expect(Number(sent.headers.get("retry-after"))).toBeGreaterThan(0);
+        const pending = await api.get("/api/users/invites", { token: admin.accessToken });
+        expect((pending.body as { data: unknown[] }).data).toEqual([]);
+      }
+    }
+    expect(statuses).toEqual([201, 201, 201, 429, 429]);
+  });
+
+  test("an organisation sends a bounded number of invitations a day", async () => {
+    const api = await serverWith({ INVITES_PER_DAY: "2" });
+    const admin = await registerOrg(api);
+    await api.patch("/api/organisations/subscription", { token: admin.accessToken, body: { plan: "ENTERPRISE" } });
+    const statuses = [];
+    for (let i = 0; i < 3; i++)
+      statuses.push(
+        (await api.post("/api/users/invite", { token: admin.accessToken, body: { email: uniqueEmail("daily"), role: "MEMBER" } })).status,
+      );
+    expect(statuses).toEqual([201, 201, 429]);
   });
 });
 
@@ -251,3 +337,4 @@ describe("addressSubject", () => {
     expect(addressSubject(address)).toBe(expected);
   });
 });
+if (!redisBinary) console.log("skipped: the Redis-outage test needs redis-server on the PATH (Debian: apt-get install redis-server)");

@@ -21,7 +21,7 @@ export async function rlsFigure({ dataset, quick }: ScenarioOptions): Promise<Fi
   // The bypass path: the floors' connection, which row-level security does not bind.
   const bypass = dataset.bypassUrl ? await createDatabase(loadConfig({ ...env, DATABASE_URL: dataset.bypassUrl }).config, silent) : tenant; // embedded: the superuser, whom row-level security never binds
   try {
-    const feed = createActivityService({ db: tenant.db });
+    const feed = createActivityService({ db: tenant.db, logger: createLogger("silent") });
     const paths = {
       withOrg: (org: Org) => feed.page(memberOf(org), { limit: 50 }),
       bypass: (org: Org) => queryRows(bypass.db, feedPage(org.id, { limit: 50 })),

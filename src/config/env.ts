@@ -30,6 +30,8 @@ const envSchema = z.object({
   JWT_REFRESH_SECRET: z.string().optional(),
   JWT_ACCESS_EXPIRES_IN: duration.default(15 * 60),
   JWT_REFRESH_EXPIRES_IN: duration.default(7 * 86400),
+  /** After a rotation, how long presenting the rotated refresh token again returns the same successor instead of revoking. */
+  REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
   INVITE_EXPIRES_IN: duration.default(86400),
   BCRYPT_COST: z.coerce.number().int().min(4).max(31).default(10),
   RATE_LIMIT_WINDOW_MS: positiveInt.default(60_000),
@@ -63,6 +65,12 @@ const envSchema = z.object({
   MAIL_FROM: z.string().min(3).default("SaaS backend <no-reply@localhost>"),
   PASSWORD_RESET_EXPIRES_IN: duration.default(3600),
   RESET_EMAILS_PER_HOUR: positiveInt.default(3),
+  /** Invitation emails one address may receive an hour, from every organisation together. */
+  INVITE_EMAILS_PER_HOUR: positiveInt.default(5),
+  /** Invitations one organisation may send a day. */
+  INVITES_PER_DAY: positiveInt.default(100),
+  /** How long a mail is retried before it is set aside for an operator. */
+  MAIL_RETRY_FOR: duration.default(86_400),
   /** /metrics on its own port (never the public one). */
   METRICS_PORT: z.preprocess((value) => (value === "" ? undefined : value), z.coerce.number().int().min(0).max(65535).optional()),
   /** Without METRICS_PORT: /metrics on the main port, for this bearer token only. */

@@ -9,19 +9,35 @@ export type AttemptStore = {
 export type AttemptLimiter = ReturnType<typeof createAttemptLimiter>;
 
 /**
- * Failed credential checks per target account, from any number of addresses: the half of the
- * credential budget that an attacker spreading guesses over many addresses cannot escape.
+ * A budget of attempts per subject (an account, an email address, an organisation) per window,
+ * counted in a rate-limit store so that every instance shares it.
  *
- * An attempt is counted before the check runs and handed back when it succeeds, so concurrent
- * guesses cannot all slip through between a read and a write, and the owner signing in with the
- * right password costs nothing. A spent budget is a 429 that ends with the window, not a lockout:
- * an attacker can slow the owner down for that long, never lock them out for good.
+ * For credential checks it is the half of the credential budget that an attacker spreading
+ * guesses over many addresses cannot escape. An attempt is counted before the check runs and
+ * handed back when it succeeds, so concurrent guesses cannot all slip through between a read and
+ * a write, and the owner signing in with the right password costs nothing. A spent budget is a
+ * 429 that ends with the window, not a lockout: an attacker can slow the owner down for that
+ * long, never lock them out for good.
  */
 export function createAttemptLimiter(
   store: AttemptStore,
   { limit, windowMs, onRejected }: { limit: number; windowMs: number; onRejected?: () => void },
 ) {
+  const secondsUntil = (resetTime: Date | undefined) =>
+    Math.max(1, Math.ceil(((resetTime?.getTime() ?? Date.now() + windowMs) - Date.now()) / 1000));
+
+  /** Counts one attempt for `subject`; throws a 429 saying `refusal` (and when to retry) once the budget is spent. */
+  async function take(subject: string, refusal: string): Promise<void> {
+    const { totalHits, resetTime } = await store.increment(subject);
+    if (totalHits <= limit) return;
+    onRejected?.();
+    const seconds = secondsUntil(resetTime);
+    throw new TooManyAttemptsError(`${refusal}; try again in ${seconds} seconds`, seconds);
+  }
+
   return {
+    take,
+
     /** Counts one request for `subject`: true while within the budget, false once it is spent. */
     async allow(subject: string): Promise<boolean> {
       const { totalHits } = await store.increment(subject);
@@ -31,12 +47,7 @@ export function createAttemptLimiter(
 
     /** Runs `check` (a password or token verification) unless `subject`'s budget is spent; its verdict is returned. */
     async check(subject: string, check: () => Promise<boolean>): Promise<boolean> {
-      const { totalHits, resetTime } = await store.increment(subject);
-      if (totalHits > limit) {
-        onRejected?.();
-        const seconds = Math.max(1, Math.ceil(((resetTime?.getTime() ?? Date.now() + windowMs) - Date.now()) / 1000));
-        throw new TooManyAttemptsError(`Too many failed attempts for this account; try again in ${seconds} seconds`, seconds);
-      }
+      await take(subject, "Too many failed attempts for this account");
       const passed = await check();
       if (passed) await store.decrement(subject);
       return passed;

@@ -18,4 +18,4 @@ export type AuthContext = {
  * Where a request came from, as sessions and the audit log record it: its request id, the
  * address the rate limits saw, and the client's own description.
  */
-export type ClientOrigin = { requestId: string | null; ip: string | null; userAgent: string | null };
+export type ClientOrigin = { requestId: string | null; ip: string | null; userAgent: string | null; forwardedRequestId?: string | null };

@@ -101,6 +101,9 @@ function databaseErrorOf(error: unknown): (Record<string, unknown> & { sqlState:
 
 const pgCode = (error: unknown): string | undefined => databaseErrorOf(error)?.sqlState;
 
+/** A row referred to by an insert was gone (deleted by a concurrent transaction). */
+export const isForeignKeyViolation = (error: unknown) => pgCode(error) === "23503";
+
 // What a database error may say in the log: names of things, never values. Its message and
 // detail are left out because PostgreSQL quotes the offending value in them ("invalid input
 // syntax for type uuid: \"…\"", "Key (email)=(…) already exists").

@@ -42,6 +42,15 @@ export const nameField = (max = 100) =>
 export const messageField = (max: number) =>
   text().trim().min(1, "Must not be empty").max(max).regex(NO_CONTROL_CHARACTERS_EXCEPT_LINE_BREAKS, "Must not contain control characters");
 
+/**
+ * An instant as ISO 8601 (`2026-01-31T12:00:00Z`), from year 0001 to 9999: JavaScript and zod
+ * accept year 0000, which PostgreSQL refuses.
+ */
+export const instantField = z.iso
+  .datetime()
+  .refine((value) => Number(value.slice(0, 4)) >= 1, "Must be a date from year 0001 on")
+  .openapi({ type: "string", format: "date-time", example: "2026-01-31T12:00:00Z" });
+
 export const opaqueTokenField = text().min(1, "Must not be empty").max(512);
 
 export const uuidField = z.uuid("Must be a UUID");

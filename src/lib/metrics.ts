@@ -13,7 +13,9 @@ export const metricsAreExposed = (config: Pick<Config, "METRICS_PORT" | "METRICS
  * process). Labels are bounded by construction: route templates, methods, status codes, close
  * codes and budget names — never a user, organisation or raw path.
  */
-export function createMetrics({ outboxDepth, exposed = true }: { outboxDepth?: () => Promise<number>; exposed?: boolean } = {}) {
+type OutboxDepth = () => Promise<{ waiting: number; setAside: number }>;
+
+export function createMetrics({ outboxDepth, exposed = true }: { outboxDepth?: OutboxDepth; exposed?: boolean } = {}) {
   const registry = new Registry();
   // Process memory, CPU and event-loop lag (nodejs_eventloop_lag_*), as prom-client measures
   // them. Its event-loop monitor and GC observer run all the time, so only when someone reads.
@@ -68,11 +70,36 @@ export function createMetrics({ outboxDepth, exposed = true }: { outboxDepth?: (
     }),
     outboxDepth: new Gauge({
       name: "outbox_depth",
-      help: "Mail waiting to be sent (read at each scrape)",
+      help: "Mail waiting to be sent, retries included (read at each scrape)",
       registers: [registry],
       async collect() {
-        if (outboxDepth) this.set(await outboxDepth().catch(() => Number.NaN));
+        if (outboxDepth)
+          this.set(
+            await outboxDepth().then(
+              (depth) => depth.waiting,
+              () => Number.NaN,
+            ),
+          );
       },
+    }),
+    outboxSetAside: new Gauge({
+      name: "outbox_set_aside",
+      help: "Mail set aside after MAIL_RETRY_FOR of failures, waiting for an operator to queue it again (read at each scrape)",
+      registers: [registry],
+      async collect() {
+        if (outboxDepth)
+          this.set(
+            await outboxDepth().then(
+              (depth) => depth.setAside,
+              () => Number.NaN,
+            ),
+          );
+      },
+    }),
+    rateLimitStoreUp: new Gauge({
+      name: "rate_limit_store_up",
+      help: "1 while the shared rate-limit store (Redis) answers, 0 while budgets are kept per instance; absent without REDIS_URL",
+      registers: [registry],
     }),
     outboxFailures: new Counter({
       name: "outbox_send_failures_total",

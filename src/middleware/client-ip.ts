@@ -18,6 +18,7 @@ export const clientIp = (trustProxy: boolean) =>
 /** Where this request came from, for the session it opens. */
 export const originOf = (c: Context<AppEnv>): ClientOrigin => ({
   requestId: c.var.requestId ?? null,
+  forwardedRequestId: c.var.forwardedRequestId ?? null,
   ip: c.var.clientIp ?? null,
   userAgent: c.req.header("user-agent")?.slice(0, 512) ?? null,
 });

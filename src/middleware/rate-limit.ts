@@ -1,4 +1,3 @@
-import { RedisClient } from "bun";
 import type { Context, MiddlewareHandler } from "hono";
 import { MemoryStore, RedisStore, rateLimiter, type Store } from "hono-rate-limiter";
 import type { AppEnv } from "../app-env.ts";
@@ -7,6 +6,7 @@ import { type AttemptLimiter, createAttemptLimiter } from "../lib/attempts.ts";
 import { addressSubject } from "../lib/client-address.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { Metrics } from "../lib/metrics.ts";
+import { createRedisLink, type RedisLink } from "../lib/redis-link.ts";
 import { fail } from "../lib/response.ts";
 import { presentedToken } from "./auth.ts";
 
@@ -25,86 +25,74 @@ export type RateLimits = {
   accountAttempts: AttemptLimiter;
   /** Password-reset emails per address: RESET_EMAILS_PER_HOUR an hour. */
   resetRequests: AttemptLimiter;
+  /** Invitation emails per recipient address: INVITE_EMAILS_PER_HOUR an hour. */
+  inviteEmails: AttemptLimiter;
+  /** Invitations per organisation: INVITES_PER_DAY a day. */
+  organisationInvites: AttemptLimiter;
   close(): void;
 };
 
 /**
- * Bun's built-in Redis client, shaped as hono-rate-limiter's RedisStore expects. Commands fail
- * at once while Redis is unreachable instead of queueing (so a request never waits on it), and
- * each such failure nudges a reconnect.
+ * Redis when it answers, else this instance's memory: while Redis is down every budget is held
+ * per instance — a limit divided among instances, but never none, so an outage does not turn
+ * into unlimited password guessing. Written by hand because neither hono-rate-limiter nor its
+ * stores offer a fallback.
  */
-async function connectRedisStoreClient(url: string, logger: Logger) {
-  // Reconnection is ours (the nudge below): Bun's own retries would keep connect() pending for seconds.
-  const redis = new RedisClient(url, { enableOfflineQueue: false, autoReconnect: false, connectionTimeout: 2000 });
-  let connecting: Promise<void> | undefined;
-  const reconnect = () => {
-    connecting ??= redis
-      .connect()
-      .catch((error) => logger.warn("rate limits: Redis unreachable", { error: String(error) }))
-      .finally(() => (connecting = undefined));
-    return connecting;
-  };
-  const send = <T>(command: string, args: string[]) => {
-    if (!redis.connected) void reconnect();
-    return redis.send(command, args) as Promise<T>;
-  };
-  await reconnect();
-  return {
-    scriptLoad: (script: string) => send<string>("SCRIPT", ["LOAD", script]),
-    evalsha: <TArgs extends unknown[], TData = unknown>(sha: string, keys: string[], args: TArgs) =>
-      send<TData>("EVALSHA", [sha, String(keys.length), ...keys, ...args.map(String)]),
-    decr: (key: string) => send<number>("DECR", [key]),
-    del: (key: string) => send<number>("DEL", [key]),
-    close: () => redis.close(),
-  };
-}
-
-/**
- * A store that lets requests through when its backend fails: losing rate limiting for the
- * length of a Redis outage beats answering 500 to every request during it. Written by hand
- * because neither hono-rate-limiter nor its stores offer a fail-open mode.
- */
-function failOpen(store: Store<AppEnv>, logger: Logger): Store<AppEnv> {
-  let warned = false;
-  const warnOnce = (error: unknown) => {
-    if (!warned) logger.warn("rate-limit store unavailable; letting requests through", { error: String(error) });
-    warned = true;
-  };
-  return {
-    init: (options) => store.init?.(options),
-    async increment(key) {
+function sharedOrLocal(shared: Store<AppEnv>, local: Store<AppEnv>, link: RedisLink): Store<AppEnv> {
+  const attempt = async <T>(viaRedis: () => Promise<T>, viaMemory: () => Promise<T> | T): Promise<T> => {
+    if (link.up) {
       try {
-        const info = await store.increment(key);
-        warned = false;
-        return info;
-      } catch (error) {
-        warnOnce(error);
-        return { totalHits: 0, resetTime: new Date(Date.now() + 1000) };
-      }
+        return await viaRedis();
+      } catch {}
+    }
+    return viaMemory();
+  };
+  return {
+    init: (options) => {
+      shared.init?.(options);
+      local.init?.(options);
     },
-    decrement: (key) => Promise.resolve(store.decrement(key)).catch(warnOnce),
-    resetKey: (key) => Promise.resolve(store.resetKey(key)).catch(warnOnce),
-    get: store.get && ((key) => Promise.resolve(store.get?.(key)).catch((error) => void warnOnce(error))),
+    increment: (key) =>
+      attempt(
+        async () => shared.increment(key),
+        () => local.increment(key),
+      ),
+    decrement: (key) =>
+      attempt(
+        async () => shared.decrement(key),
+        () => local.decrement(key),
+      ),
+    resetKey: (key) =>
+      attempt(
+        async () => shared.resetKey(key),
+        () => local.resetKey(key),
+      ),
   };
 }
 
 /**
- * The budgets. The general one holds a client to its user id when it presents a valid access
- * token (so one user is one client wherever they connect from), else to its address. The
- * credential budget is always the address: a token the caller already holds must never buy
- * more password guesses, or a fresh registration would buy ten more each time.
+ * The budgets. The general one holds a client to its user id when it presents a validly signed
+ * access token (so one user is one client wherever they connect from), else to its address. It
+ * does not ask whether the session was revoked: that would put the database in front of the
+ * limiter, and a revoked token only moves its holder to its user's budget until it expires
+ * (JWT_ACCESS_EXPIRES_IN). The credential budget is always the address: a token the caller
+ * already holds must never buy more password guesses, or a fresh registration would buy ten
+ * more each time.
  */
 export async function createRateLimits(config: Config, logger: Logger, metrics?: Metrics): Promise<RateLimits> {
   const rejected = (budget: string) => () => metrics?.rateLimited.inc({ budget });
-  const redis = config.REDIS_URL ? await connectRedisStoreClient(config.REDIS_URL, logger) : undefined;
-  if (redis) logger.info("rate limits: counters shared in Redis");
+  const link = config.REDIS_URL ? createRedisLink(config.REDIS_URL, logger, (up) => metrics?.rateLimitStoreUp.set(up ? 1 : 0)) : undefined;
+  await link?.start();
+  if (link) logger.info("rate limits: counters shared in Redis");
 
-  const storeFor = (name: string): Store<AppEnv> => {
-    const store: Store<AppEnv> = redis
-      ? new RedisStore<AppEnv>({ client: redis, prefix: `${config.RATE_LIMIT_PREFIX}:${name}:` })
+  const storeFor = (name: string): Store<AppEnv> =>
+    link
+      ? sharedOrLocal(
+          new RedisStore<AppEnv>({ client: link.client, prefix: `${config.RATE_LIMIT_PREFIX}:${name}:` }),
+          new MemoryStore(),
+          link,
+        )
       : new MemoryStore<AppEnv>();
-    return failOpen(store, logger);
-  };
 
   const addressOf = (c: Context<AppEnv>) => `ip:${addressSubject(c.var.clientIp)}`;
   const userOrAddressOf = (c: Context<AppEnv>) => {
@@ -112,7 +100,7 @@ export async function createRateLimits(config: Config, logger: Logger, metrics?:
     return claims ? `user:${claims.userId}` : addressOf(c);
   };
 
-  const limiter = (name: string, limit: number, keyGenerator: (c: Context<AppEnv>) => string) =>
+  const limiter = (name: string, limit: number, keyGenerator: (c: Context<AppEnv>) => string, hint: string) =>
     rateLimiter<AppEnv>({
       windowMs: config.RATE_LIMIT_WINDOW_MS,
       limit,
@@ -124,30 +112,27 @@ export async function createRateLimits(config: Config, logger: Logger, metrics?:
         rejected(name)();
         const resetAt = c.var.rateLimit.resetTime?.getTime() ?? Date.now() + config.RATE_LIMIT_WINDOW_MS;
         const seconds = Math.max(1, Math.ceil((resetAt - Date.now()) / 1000));
-        return fail(c, "RATE_LIMITED", `Too many requests; try again in ${seconds} seconds`);
+        // In development, say which setting raised the wall: a developer hitting it should not have to search.
+        const raise = config.NODE_ENV === "development" ? ` (development: ${hint} raises this limit)` : "";
+        return fail(c, "RATE_LIMITED", `Too many requests; try again in ${seconds} seconds${raise}`);
       },
     }) as MiddlewareHandler<AppEnv>;
 
   // Not behind a limiter middleware, so nothing else initialises them with their windows.
-  const counterStore = async (name: string, windowMs: number) => {
+  const counter = async (name: string, limit: number, windowMs: number, budget = name) => {
     const store = storeFor(name);
     await store.init?.({ windowMs } as Parameters<NonNullable<Store<AppEnv>["init"]>>[0]);
-    return { increment: (key: string) => store.increment(key), decrement: (key: string) => store.decrement(key) };
+    const counted = { increment: (key: string) => store.increment(key), decrement: (key: string) => store.decrement(key) };
+    return createAttemptLimiter(counted, { limit, windowMs, onRejected: rejected(budget) });
   };
   const HOUR = 3_600_000;
   return {
-    everywhere: limiter("general", config.RATE_LIMIT_MAX, userOrAddressOf),
-    credentials: limiter("credentials", config.RATE_LIMIT_AUTH_MAX, addressOf),
-    accountAttempts: createAttemptLimiter(await counterStore("account", config.RATE_LIMIT_ACCOUNT_WINDOW_MS), {
-      limit: config.RATE_LIMIT_ACCOUNT_MAX,
-      windowMs: config.RATE_LIMIT_ACCOUNT_WINDOW_MS,
-      onRejected: rejected("account"),
-    }),
-    resetRequests: createAttemptLimiter(await counterStore("reset", HOUR), {
-      limit: config.RESET_EMAILS_PER_HOUR,
-      windowMs: HOUR,
-      onRejected: rejected("reset-emails"),
-    }),
-    close: () => redis?.close(),
+    everywhere: limiter("general", config.RATE_LIMIT_MAX, userOrAddressOf, "RATE_LIMIT_MAX"),
+    credentials: limiter("credentials", config.RATE_LIMIT_AUTH_MAX, addressOf, "RATE_LIMIT_AUTH_MAX"),
+    accountAttempts: await counter("account", config.RATE_LIMIT_ACCOUNT_MAX, config.RATE_LIMIT_ACCOUNT_WINDOW_MS),
+    resetRequests: await counter("reset", config.RESET_EMAILS_PER_HOUR, HOUR, "reset-emails"),
+    inviteEmails: await counter("invite-emails", config.INVITE_EMAILS_PER_HOUR, HOUR),
+    organisationInvites: await counter("organisation-invites", config.INVITES_PER_DAY, 24 * HOUR),
+    close: () => link?.close(),
   };
 }

@@ -21,5 +21,6 @@ export const requestLog = (logger: Logger) =>
       durationMs: Math.round((performance.now() - started) * 10) / 10,
       organisationId: c.var.auth?.orgId,
       traceId: c.var.traceId,
+      ...(c.var.forwardedRequestId ? { forwardedRequestId: c.var.forwardedRequestId } : {}),
     });
   });

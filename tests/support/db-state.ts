@@ -21,9 +21,10 @@ const TABLES = [
  */
 export async function snapshotDatabase(): Promise<Record<(typeof TABLES)[number], string>> {
   const { db } = (await testDatabase()).database;
-  // The outbox's delivery bookkeeping (attempts, sent_at…) moves on its own as senders work:
-  // what a request may or may not have written is the messages themselves.
-  const rowOf = (table: string) => (table === "outbox" ? "(t.id, t.organisation_id, t.recipient, t.subject, t.body)::text" : "t::text");
+  // The outbox's delivery bookkeeping (attempts, claims, sent_at, the body cleared once sent, a
+  // reset request resolved) moves on its own as senders work: what a request may or may not
+  // have written is which messages exist.
+  const rowOf = (table: string) => (table === "outbox" ? "(t.id, t.organisation_id, t.kind)::text" : "t::text");
   const columns = TABLES.map(
     (table) =>
       `(select count(*) || ':' || coalesce(md5(string_agg(${rowOf(table)}, ',' order by ${rowOf(table)})), '') from ${table} t) as ${table}`,

@@ -48,6 +48,19 @@ export async function addMember(client: Client, admin: { accessToken: string }, 
   return { ...data, email, password: PASSWORD };
 }
 
+/** One user in two organisations: signed in to the first, which they made (ADMIN); a MEMBER of `other`, by invitation. */
+export async function memberOfTwo(client: Client) {
+  const member = await registerOrg(client);
+  const other = await registerOrg(client);
+  const sent = await invite(client, other, member.email);
+  parseWith(
+    usersRoutes.acceptInvite,
+    200,
+    await client.post("/api/users/accept-invite", { body: { token: sent.token, password: PASSWORD } }),
+  );
+  return { member, other };
+}
+
 export async function changePlan(client: Client, admin: { accessToken: string }, plan: "FREE" | "PRO" | "ENTERPRISE") {
   const response = await client.patch("/api/organisations/subscription", { token: admin.accessToken, body: { plan } });
   return parseWith(organisationsRoutes.changePlan, 200, response).data;

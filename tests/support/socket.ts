@@ -77,6 +77,8 @@ export async function connectSocket(
       ),
     closed: (timeoutMs = 5000) => until(() => close, timeoutMs, "the socket to close"),
     close: () => socket.close(),
+    /** Closes from the client's side with `code` (any the protocol allows a client, 1000 or 3000–4999). */
+    closeWith: (code: number) => socket.close(code),
   };
 }
 

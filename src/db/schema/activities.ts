@@ -37,6 +37,8 @@ export const activities = pgTable(
     requestId: text(),
     ip: text(),
     userAgent: text(),
+    /** The caller's own X-Request-Id, kept only behind a trusted proxy (TRUST_PROXY): for correlation, never as the audit's id. */
+    forwardedRequestId: text(),
   },
   (table) => [
     primaryKey({ name: "activities_pkey", columns: [table.organisationId, table.id] }),

@@ -1,4 +1,5 @@
-import { index, pgTable, text, uuid } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { type AnyPgColumn, index, pgTable, text, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, timestampTz } from "./columns.ts";
 import { organisations } from "./organisations.ts";
 import { users } from "./users.ts";
@@ -6,6 +7,10 @@ import { users } from "./users.ts";
 /**
  * A session is one login in one organisation: the `sid` of its access tokens and the family
  * of its refresh tokens. Revoking it kills both at once.
+ *
+ * A session made from another one (switch-organisation) is its descendant (`parentId`):
+ * revoking a session as a credential — logout, ending it, a reused refresh token — revokes its
+ * descendants too, so a stolen token cannot mint a session that outlives it.
  */
 export const sessions = pgTable(
   "sessions",
@@ -24,8 +29,12 @@ export const sessions = pgTable(
     userAgent: text(),
     ip: text(),
     revokedAt: timestampTz(),
+    parentId: uuid().references((): AnyPgColumn => sessions.id, { onDelete: "set null" }),
   },
-  (table) => [index("sessions_user_org_idx").on(table.userId, table.organisationId)],
+  (table) => [
+    index("sessions_user_org_idx").on(table.userId, table.organisationId),
+    index("sessions_parent_idx").on(table.parentId).where(sql`${table.parentId} is not null`),
+  ],
 );
 
 /** Refresh tokens are stored only as HMAC-SHA256 hashes; `usedAt` marks a rotated token. */

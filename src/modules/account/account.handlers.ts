@@ -8,12 +8,12 @@ export const changePassword: AppRouteHandler<typeof routes.changePassword> = asy
 };
 
 export const forgotPassword: AppRouteHandler<typeof routes.forgotPassword> = async (c) => {
-  c.var.services.account.forgotPassword(c.req.valid("json").email);
+  await c.var.services.passwordReset.forgotPassword(c.req.valid("json").email);
   return c.json(ok("If that email has an account, a reset link is on its way", null), 202);
 };
 
 export const resetPassword: AppRouteHandler<typeof routes.resetPassword> = async (c) => {
-  await c.var.services.account.resetPassword(c.req.valid("json"));
+  await c.var.services.passwordReset.resetPassword(c.req.valid("json"));
   return c.json(ok("Password reset; sign in with the new one", null), 200);
 };
 

@@ -29,8 +29,9 @@ export const forgotPassword = createRoute({
   tags,
   summary: "Email a password-reset link; always 202",
   description: [
-    "Answers 202 at once whether or not the email has an account (the work happens after the answer), so neither the answer nor its",
-    "timing tells. The link is single use and expires after PASSWORD_RESET_EXPIRES_IN; a few requests an hour per email at most.",
+    "Answers 202 once the request is safely queued, with the same answer and the same work whether or not the email has an account",
+    "(the account is looked up when the mail is sent). The link is single use and expires after PASSWORD_RESET_EXPIRES_IN;",
+    "a few requests an hour per email at most.",
   ].join(" "),
   request: jsonBody(ForgotPasswordBody),
   responses: {

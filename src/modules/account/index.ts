@@ -1,2 +1,3 @@
 // What the composition root uses of the account module.
 export { createAccountService } from "./account.service.ts";
+export { createPasswordResetService } from "./password-reset.service.ts";

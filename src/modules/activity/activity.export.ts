@@ -22,6 +22,7 @@ const CSV_COLUMNS = [
   "ip",
   "userAgent",
   "metadata",
+  "forwardedRequestId",
 ] as const;
 
 /** One batch after `afterId`, oldest first; each row already as its NDJSON line or its CSV cells (as a JSON array). */
@@ -30,9 +31,10 @@ const batchQuery = (organisationId: string, afterId: bigint, { format, from, to,
   const line =
     format === "csv"
       ? sql`json_build_array(id::text, ${iso}, type, message, actor->>'id', actor->>'name', actor->>'email', target->>'id', target->>'name',
-          target->>'email', request_id, ip, user_agent, metadata::text)::text`
+          target->>'email', request_id, ip, user_agent, metadata::text, forwarded_request_id)::text`
       : sql`json_build_object('id', id::text, 'type', type, 'message', message, 'actor', actor, 'target', target, 'metadata', metadata,
-          'createdAt', ${iso}, 'context', json_build_object('requestId', request_id, 'ip', ip, 'userAgent', user_agent))::text`;
+          'createdAt', ${iso}, 'context', json_build_object('requestId', request_id, 'ip', ip, 'userAgent', user_agent,
+          'forwardedRequestId', forwarded_request_id))::text`;
   return sql`
     select id::text as id, ${line} as line
     from activities
@@ -55,33 +57,31 @@ export function csvCell(value: string | null): string {
   return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
+/** What ends a complete NDJSON export: a response without it was cut short. */
+export const endOfExport = (count: number) => `${JSON.stringify({ endOfExport: true, count })}\n`;
+
 /**
- * The organisation's log in id order, as a stream that reads one batch of 1,000 each time the
- * client has taken the previous one: memory stays flat however long the log, and a slow client
- * slows the reading, not the server. Each batch is its own short transaction.
+ * The organisation's log in id order, a batch of 1,000 at a time, each batch its own short
+ * transaction (see chunkedStream for memory and failures). An NDJSON export ends with an
+ * `endOfExport` line counting what it holds; a CSV one cannot say so, and a failure cuts it off
+ * without the response's final chunk.
  */
-export function exportStream(db: Db, organisationId: string, query: ExportQueryInput): ReadableStream<string> {
+export async function* exportChunks(db: Db, organisationId: string, query: ExportQueryInput): AsyncGenerator<string> {
+  let header = query.format === "csv" ? `${CSV_COLUMNS.join(",")}\r\n` : "";
   let afterId = 0n;
-  let headerSent = query.format !== "csv";
-  return new ReadableStream<string>(
-    {
-      async pull(controller) {
-        if (!headerSent) {
-          headerSent = true;
-          controller.enqueue(`${CSV_COLUMNS.join(",")}\r\n`);
-          return;
-        }
-        const rows = await statementInOrg<ExportRow>(db, organisationId, batchQuery(organisationId, afterId, query));
-        if (rows.length === 0) return controller.close();
-        afterId = BigInt((rows.at(-1) as ExportRow).id);
-        const text =
-          query.format === "csv"
-            ? rows.map((row) => `${(JSON.parse(row.line) as Array<string | null>).map(csvCell).join(",")}\r\n`).join("")
-            : rows.map((row) => `${row.line}\n`).join("");
-        controller.enqueue(text);
-        if (rows.length < BATCH) controller.close();
-      },
-    },
-    { highWaterMark: 1 },
-  );
+  let count = 0;
+  for (;;) {
+    const rows = await statementInOrg<ExportRow>(db, organisationId, batchQuery(organisationId, afterId, query));
+    count += rows.length;
+    const text =
+      query.format === "csv"
+        ? rows.map((row) => `${(JSON.parse(row.line) as Array<string | null>).map(csvCell).join(",")}\r\n`).join("")
+        : rows.map((row) => `${row.line}\n`).join("");
+    const last = rows.length < BATCH;
+    const tail = last && query.format === "ndjson" ? endOfExport(count) : "";
+    if (header || text || tail) yield header + text + tail;
+    header = "";
+    if (last) return;
+    afterId = BigInt((rows.at(-1) as ExportRow).id);
+  }
 }

@@ -10,7 +10,7 @@ export const listActivities: AppRouteHandler<typeof routes.listActivities> = asy
 
 export const exportActivities: AppRouteHandler<typeof routes.exportActivities> = async (c) => {
   const query = c.req.valid("query");
-  const stream = c.var.services.activities.export(c.var.auth, query);
+  const stream = await c.var.services.activities.export(c.var.auth, query);
   const extension = query.format === "csv" ? "csv" : "ndjson";
   // A stream, not JSON: the route's schema documents the two content types it may be.
   return c.body(stream, 200, {

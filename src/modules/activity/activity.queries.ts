@@ -12,7 +12,12 @@ export const isoTime = sql`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"
 /** One activity as the feed shows it (ActivitySchema); to ADMINs, with the request that caused it. */
 const feedEntry = (withContext: boolean) => sql`json_build_object('id', id::text, 'type', type, 'message', message, 'actor', actor,
   'target', target, 'metadata', metadata, 'createdAt', ${isoTime}
-  ${withContext ? sql`, 'context', json_build_object('requestId', request_id, 'ip', ip, 'userAgent', user_agent)` : sql``})`;
+  ${
+    withContext
+      ? sql`, 'context', json_build_object('requestId', request_id, 'ip', ip, 'userAgent', user_agent,
+    'forwardedRequestId', forwarded_request_id)`
+      : sql``
+  })`;
 
 export type FeedPageQuery = { limit: number; before?: bigint; type?: ActivityType; withContext?: boolean };
 export type FeedPageRow = { items: string; more: boolean; last_id: string | null };

@@ -72,10 +72,11 @@ const recordActivitySql = (author: ActivityAuthor, event: ActivityEvent) => sql`
     where id = ${author.orgId}
     returning id, last_activity_id
   ), inserted as (
-    insert into activities (organisation_id, id, type, message, actor, target, metadata, request_id, ip, user_agent)
+    insert into activities (organisation_id, id, type, message, actor, target, metadata, request_id, ip, user_agent, forwarded_request_id)
     select id, last_activity_id, ${event.type}, ${describeActivity(event, summaryOf(author))}, ${summaryOf(author)}::jsonb,
            ${event.target ?? null}::jsonb, ${event.payload}::jsonb,
-           ${author.origin?.requestId ?? null}, ${author.origin?.ip ?? null}, ${author.origin?.userAgent ?? null}
+           ${author.origin?.requestId ?? null}, ${author.origin?.ip ?? null}, ${author.origin?.userAgent ?? null},
+           ${author.origin?.forwardedRequestId ?? null}
     from counted
     returning organisation_id, id, type, metadata, created_at
   ), announced as (

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { instantField } from "../../lib/fields.ts";
 import { cursorQuery, limitQuery, UserSummarySchema } from "../../lib/schemas.ts";
 import { ACTIVITY_TYPES } from "../../lib/vocabulary.ts";
 
@@ -14,7 +15,15 @@ export const ActivitySchema = z
     metadata: z.record(z.string(), z.unknown()).openapi({ description: "The event's payload, as sent on /ws" }),
     createdAt: z.iso.datetime(),
     context: z
-      .object({ requestId: z.string().nullable(), ip: z.string().nullable(), userAgent: z.string().nullable() })
+      .object({
+        requestId: z.string().nullable(),
+        ip: z.string().nullable(),
+        userAgent: z.string().nullable(),
+        forwardedRequestId: z
+          .string()
+          .nullable()
+          .openapi({ description: "The caller's own X-Request-Id, kept only behind a trusted proxy" }),
+      })
       .optional()
       .openapi({ description: "The request that caused it (request id, client IP as the rate limits saw it, user agent). ADMINs only." }),
   })
@@ -34,14 +43,8 @@ export const ExportQuery = z
       .enum(EXPORT_FORMATS)
       .default("ndjson")
       .openapi({ param: { name: "format", in: "query" } }),
-    from: z.iso
-      .datetime()
-      .optional()
-      .openapi({ param: { name: "from", in: "query" }, description: "Activities at or after this instant" }),
-    to: z.iso
-      .datetime()
-      .optional()
-      .openapi({ param: { name: "to", in: "query" }, description: "Activities before this instant" }),
+    from: instantField.optional().openapi({ param: { name: "from", in: "query" }, description: "Activities at or after this instant" }),
+    to: instantField.optional().openapi({ param: { name: "to", in: "query" }, description: "Activities before this instant" }),
     type: ActivityTypeSchema.optional().openapi({ param: { name: "type", in: "query" } }),
   })
   .refine((query) => !query.from || !query.to || query.from < query.to, { path: ["to"], message: "Must be after from" });

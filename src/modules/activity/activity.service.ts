@@ -3,15 +3,17 @@ import type { Db } from "../../db/client.ts";
 import { statementInOrg } from "../../db/tenant.ts";
 import { parseActivityId } from "../../lib/activity-id.ts";
 import type { AuthContext } from "../../lib/auth-context.ts";
+import { chunkedStream } from "../../lib/chunked-stream.ts";
 import { decodeCursor, encodeCursor } from "../../lib/cursor.ts";
-import { BadRequestError } from "../../lib/errors.ts";
-import { exportStream } from "./activity.export.ts";
+import { BadRequestError, describeError } from "../../lib/errors.ts";
+import type { Logger } from "../../lib/logger.ts";
+import { exportChunks } from "./activity.export.ts";
 import { type ActivityMessageRow, activityMessagesAfter, type FeedPageRow, feedPage } from "./activity.queries.ts";
 import type { ActivityQueryInput, ExportQueryInput } from "./activity.schemas.ts";
 
 // The read side of the activity log: the feed, the export, and what the realtime rooms read.
 
-export function createActivityService({ db }: { db: Db }) {
+export function createActivityService({ db, logger }: { db: Db; logger: Logger }) {
   return {
     /**
      * A page of the feed, newest first, keyset-paginated on (organisation_id, id): no OFFSET,
@@ -28,7 +30,13 @@ export function createActivityService({ db }: { db: Db }) {
     },
 
     /** The whole log of the caller's organisation, streamed (ADMIN: the route says so). */
-    export: (auth: AuthContext, query: ExportQueryInput): ReadableStream<string> => exportStream(db, auth.orgId, query),
+    export: (auth: AuthContext, query: ExportQueryInput): Promise<ReadableStream<string>> =>
+      chunkedStream(exportChunks(db, auth.orgId, query), (error) =>
+        logger.error("activity export failed mid-stream; the response was cut off", {
+          requestId: auth.origin?.requestId,
+          error: describeError(error),
+        }),
+      ),
 
     /** The id of the organisation's newest activity (0 before the first): where a new socket starts. */
     async latestId(organisationId: string): Promise<bigint> {

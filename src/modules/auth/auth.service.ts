@@ -52,7 +52,9 @@ export function createAuthService({ db, config, passwords, attempts, guard, sess
 
         const organisation = await createOrganisationWithUniqueSlug(tx, input.organisationName);
         await tx.insert(memberships).values({ organisationId: organisation.id, userId: user.id, role: "ADMIN" });
-        const tokens = await sessions.start(tx, { userId: user.id, orgId: organisation.id, role: "ADMIN" }, origin);
+        const tokens = await sessions.start(tx, { userId: user.id, orgId: organisation.id, role: "ADMIN" }, origin, {
+          kind: "new-account",
+        });
         return { ...tokens, user: { ...user, role: "ADMIN" }, organisation };
       });
     },
@@ -82,7 +84,10 @@ export function createAuthService({ db, config, passwords, attempts, guard, sess
 
       const { id, name, email } = account.user;
       const tokens = await withSystem(db, (tx) =>
-        sessions.start(tx, { userId: id, orgId: membership.organisation.id, role: membership.role }, origin),
+        sessions.start(tx, { userId: id, orgId: membership.organisation.id, role: membership.role }, origin, {
+          kind: "password",
+          passwordHash: account.user.passwordHash,
+        }),
       );
       return { ...tokens, user: { id, name, email, role: membership.role }, organisation: membership.organisation };
     },
@@ -111,12 +116,18 @@ export function createAuthService({ db, config, passwords, attempts, guard, sess
       };
     },
 
-    /** A new session in another organisation the caller belongs to. */
+    /**
+     * A new session in another organisation the caller belongs to: a descendant of the caller's
+     * session, checked alive in the database (never the cache), so it dies whenever its parent
+     * is revoked as a credential. Switching to the organisation already signed in to is a 409.
+     */
     async switchOrganisation(auth: AuthContext, organisationId: string, origin: ClientOrigin): Promise<AuthResult> {
+      if (organisationId === auth.orgId) throw new ConflictError("You are already signed in to this organisation");
       return withSystem(db, async (tx) => {
         const target = (await membershipsOf(tx, auth.userId)).find((m) => m.organisation.id === organisationId);
         if (!target) throw new ForbiddenError("You are not a member of this organisation");
-        const tokens = await sessions.start(tx, { userId: auth.userId, orgId: organisationId, role: target.role }, origin);
+        const owner = { userId: auth.userId, orgId: organisationId, role: target.role };
+        const tokens = await sessions.start(tx, owner, origin, { kind: "session", sessionId: auth.sessionId });
         return {
           ...tokens,
           user: { id: auth.userId, name: auth.name, email: auth.email, role: target.role },

@@ -2,6 +2,6 @@
 export { createMailDelivery, type MailDelivery } from "./delivery.ts";
 export { mailboxPage } from "./mailbox.page.ts";
 export { inviteMail, passwordResetMail } from "./messages.ts";
-export { type Mail, outboxDepth, queueMail } from "./outbox.ts";
-export { createOutboxSender, type OutboxSender } from "./sender.ts";
+export { createOutbox, type Mail, type Outbox, outboxDepth } from "./outbox.ts";
+export { createOutboxSender, type OutboxSender, type ResolveMail } from "./sender.ts";
 export { type DevMailbox, devMailbox, type MailTransport } from "./transports.ts";

@@ -1,6 +1,8 @@
 import type { Mail } from "./outbox.ts";
 
-// The product's emails, as plain text. A token appears only inside its link.
+// The product's emails, as plain text. A token appears only inside its link. Text an
+// organisation chose (its name, its members' names) never reaches a subject line, and in a body
+// it is quoted and said to be theirs: an invitation cannot be worded by an attacker as ours.
 
 export const inviteMail = ({
   to,
@@ -19,9 +21,13 @@ export const inviteMail = ({
 }): Mail => ({
   to,
   organisationId,
-  subject: `${inviterName} invited you to ${organisationName}`,
+  subject: "You have been invited to join an organisation",
   body: [
-    `${inviterName} invited you to join ${organisationName} as ${role}.`,
+    `You have been invited to join an organisation as ${role}.`,
+    "",
+    `  Organisation: "${organisationName}"`,
+    `  Invited by:   "${inviterName}"`,
+    "(Both names are chosen by that organisation's members, not by us.)",
     "",
     `Accept the invitation: ${link}`,
     "",

@@ -1,30 +1,62 @@
-import { and, count, isNull } from "drizzle-orm";
+import { and, count, isNotNull, isNull } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client.ts";
 import { CHANNELS } from "../../db/notifications.ts";
 import { notify } from "../../db/notify.ts";
 import { outbox } from "../../db/schema/index.ts";
 import { withSystem } from "../../db/tenant.ts";
+import { createSealer } from "../../lib/sealed.ts";
 
 export type Mail = { to: string; subject: string; body: string; organisationId?: string };
 
 /**
- * Queues `mail` inside the caller's transaction: it leaves if and only if the change that
- * caused it commits, and a crash after the commit loses nothing (the row waits for a sender).
+ * The transactional outbox. What is queued leaves if and only if the change that caused it
+ * commits, and a crash after the commit loses nothing (the row waits for a sender). A body is
+ * sealed under a key derived from JWT_REFRESH_SECRET, which every instance shares: a dump of the
+ * table shows no live link.
  */
-export async function queueMail(tx: Tx, mail: Mail): Promise<void> {
-  await tx
-    .insert(outbox)
-    .values({ recipient: mail.to, subject: mail.subject, body: mail.body, organisationId: mail.organisationId ?? null });
-  await notify(tx, CHANNELS.outbox, "");
+export function createOutbox(secret: string) {
+  const sealer = createSealer(secret, "outbox");
+  return {
+    /** Queues `mail` inside the caller's transaction. */
+    async queue(tx: Tx, mail: Mail): Promise<void> {
+      await tx.insert(outbox).values({
+        kind: "mail",
+        recipient: mail.to,
+        subject: mail.subject,
+        body: sealer.seal(mail.body),
+        organisationId: mail.organisationId ?? null,
+      });
+      await notify(tx, CHANNELS.outbox, "");
+    },
+
+    /**
+     * Queues a request for a password-reset link to `email`, in one insert whether or not the
+     * email has an account: the sender resolves the account, and mints the link, when it sends.
+     */
+    async queueResetRequest(tx: Tx, email: string): Promise<void> {
+      await tx.insert(outbox).values({ kind: "password_reset", recipient: email });
+      await notify(tx, CHANNELS.outbox, "");
+    },
+
+    seal: sealer.seal,
+    /** A stored body as it was queued. Bodies queued before sealing existed are plain text. */
+    open: (body: string) => (body.startsWith("v1.") ? sealer.open(body) : body),
+  };
 }
 
-/** Mail waiting to leave (not sent, not given up on). */
-export async function outboxDepth(db: Db): Promise<number> {
-  const [row] = await withSystem(db, (tx) =>
-    tx
-      .select({ waiting: count() })
+export type Outbox = ReturnType<typeof createOutbox>;
+
+/** Mail waiting to leave, and mail set aside after MAIL_RETRY_FOR of failures (waiting for an operator). */
+export async function outboxDepth(db: Db): Promise<{ waiting: number; setAside: number }> {
+  return withSystem(db, async (tx) => {
+    const [waiting] = await tx
+      .select({ n: count() })
       .from(outbox)
-      .where(and(isNull(outbox.sentAt), isNull(outbox.failedAt))),
-  );
-  return row?.waiting ?? 0;
+      .where(and(isNull(outbox.sentAt), isNull(outbox.failedAt)));
+    const [setAside] = await tx
+      .select({ n: count() })
+      .from(outbox)
+      .where(and(isNull(outbox.sentAt), isNotNull(outbox.failedAt)));
+    return { waiting: waiting?.n ?? 0, setAside: setAside?.n ?? 0 };
+  });
 }

@@ -1,70 +1,152 @@
-import { and, asc, eq, isNull, lte, sql } from "drizzle-orm";
-import type { Db } from "../../db/client.ts";
-import { outbox } from "../../db/schema/index.ts";
+import { randomUUID } from "node:crypto";
+import { and, eq, sql } from "drizzle-orm";
+import type { Db, Tx } from "../../db/client.ts";
+import { type OutboxKind, outbox } from "../../db/schema/index.ts";
+import { queryRows } from "../../db/sql.ts";
 import { withSystem } from "../../db/tenant.ts";
 import type { Logger } from "../../lib/logger.ts";
-import type { MailTransport } from "./transports.ts";
+import type { Mail, Outbox } from "./outbox.ts";
+import type { MailTransport, OutgoingMail } from "./transports.ts";
 
-export type OutboxSenderOptions = { pollMs?: number; maxAttempts?: number };
+/** Composes the mail a request of `kind` asks for, at send time; null when there is nothing to send (no such account). */
+export type ResolveMail = (tx: Tx, recipient: string) => Promise<Mail | null>;
 
-/** Seconds until the next try after `attempts` failures: 2, 4, 8… capped at an hour. */
-const backoffSeconds = (attempts: number) => Math.min(3600, 2 ** attempts);
+export type OutboxSenderOptions = {
+  pollMs?: number;
+  /** MAIL_RETRY_FOR: how long a mail is retried before it is set aside. */
+  retryForSeconds?: number;
+  /** How long a claim holds: longer than any send takes (the SMTP transport gives up after 50 s). */
+  leaseSeconds?: number;
+  /** The most a retry waits: a relay that comes back is used within minutes. */
+  maxBackoffSeconds?: number;
+};
+
+type Deps = {
+  db: Db;
+  outbox: Outbox;
+  transport: MailTransport;
+  logger: Logger;
+  /** How each kind of request other than ready mail is composed (a password reset: by the account module). */
+  resolvers: Partial<Record<OutboxKind, ResolveMail>>;
+  onFailure?: () => void;
+};
+
+type Claimed = { id: string; kind: OutboxKind; recipient: string; subject: string | null; body: string | null; attempts: number };
 
 /**
- * Drains the outbox: one message per transaction, claimed with FOR UPDATE SKIP LOCKED and held
- * while the transport takes it, so two instances never send the same message at once. It is
- * marked sent only after the transport accepted it; a failure schedules a retry with backoff,
- * and after `maxAttempts` the message is set aside (failedAt) for an operator. Delivery is at
- * least once: a crash between the transport's acceptance and the commit sends it again (with
- * the same Message-ID).
+ * Drains the outbox. Each mail is claimed in a transaction of its own that commits a lease
+ * (`claimed_by`, `claimed_until`), then sent with no transaction open, then marked sent by the
+ * claimer only. So a sender whose database connection dies mid-send does not release the mail
+ * to another sender: nobody else may take it before the lease runs out.
  *
- * Woken by the outbox notification, and by a poll for retries coming due.
+ * Delivery is at least once, with the outbox id as Message-ID. A mail can go twice only when a
+ * send outlasts its lease (longer than the transport's own timeouts), or when an instance dies
+ * after the relay accepted the mail and before it could record that.
+ *
+ * A failure is retried with backoff (2, 4, 8… s, at most maxBackoffSeconds) until MAIL_RETRY_FOR
+ * after it was queued, then set aside (failedAt) for an operator to queue again. Woken by the
+ * outbox notification, and by a poll for retries coming due.
  */
 export function createOutboxSender(
-  { db, transport, logger, onFailure }: { db: Db; transport: MailTransport; logger: Logger; onFailure?: () => void },
-  { pollMs = 5000, maxAttempts = 10 }: OutboxSenderOptions = {},
+  { db, outbox: box, transport, logger, resolvers, onFailure }: Deps,
+  { pollMs = 5000, retryForSeconds = 86_400, leaseSeconds = 120, maxBackoffSeconds = 300 }: OutboxSenderOptions = {},
 ) {
+  const me = randomUUID();
   let stopped = false;
   let draining: Promise<void> | undefined;
   let wokenMeanwhile = false;
   let poller: ReturnType<typeof setInterval> | undefined;
 
-  /** Sends the oldest due message; false when none is due (or every due one is claimed elsewhere). */
-  const sendOne = (): Promise<boolean> =>
+  /** Takes the oldest due mail nobody holds, with a lease committed at once. */
+  const claim = () =>
     withSystem(db, async (tx) => {
-      const [mail] = await tx
-        .select({ id: outbox.id, to: outbox.recipient, subject: outbox.subject, body: outbox.body, attempts: outbox.attempts })
-        .from(outbox)
-        .where(and(isNull(outbox.sentAt), isNull(outbox.failedAt), lte(outbox.nextAttemptAt, sql`now()`)))
-        .orderBy(asc(outbox.nextAttemptAt))
-        .limit(1)
-        .for("update", { skipLocked: true });
-      if (!mail) return false;
-      const attempts = mail.attempts + 1;
-      try {
-        await transport.send(mail);
-        await tx.update(outbox).set({ sentAt: sql`now()`, attempts, lastError: null }).where(eq(outbox.id, mail.id));
-      } catch (error) {
-        onFailure?.();
-        const giveUp = attempts >= maxAttempts;
-        const reason = error instanceof Error ? error.message : String(error);
+      const [row] = await queryRows<Claimed>(
+        tx,
+        sql`update outbox set claimed_by = ${me}, claimed_until = now() + make_interval(secs => ${leaseSeconds})
+            where id = (
+              select id from outbox
+              where sent_at is null and failed_at is null and next_attempt_at <= now()
+                and (claimed_until is null or claimed_until < now())
+              order by next_attempt_at limit 1
+              for update skip locked)
+            returning id, kind, recipient, subject, body, attempts`,
+      );
+      return row;
+    });
+
+  const mine = (id: string) => and(eq(outbox.id, id), eq(outbox.claimedBy, me));
+  const released = { claimedBy: null, claimedUntil: null };
+
+  /** The mail to send for `row`: as queued, or composed now for a request (and kept sealed until sent). */
+  async function compose(row: Claimed): Promise<OutgoingMail | null> {
+    if (row.body !== null) return { id: row.id, to: row.recipient, subject: row.subject ?? "", body: box.open(row.body) };
+    const resolve = resolvers[row.kind];
+    if (!resolve) throw new Error(`no resolver for outbox kind ${row.kind}`);
+    return withSystem(db, async (tx) => {
+      const mail = await resolve(tx, row.recipient);
+      if (!mail) {
+        // Nothing to send (no such account): done, exactly as if sent, so the answer never differed.
         await tx
           .update(outbox)
-          .set({
-            attempts,
-            lastError: reason.slice(0, 500),
-            nextAttemptAt: sql`now() + make_interval(secs => ${backoffSeconds(attempts)})`,
-            failedAt: giveUp ? sql`now()` : null,
-          })
-          .where(eq(outbox.id, mail.id));
-        logger.warn(giveUp ? "mail could not be sent; giving up" : "mail could not be sent; will retry", {
-          outboxId: mail.id,
-          attempts,
-          error: reason,
-        });
+          .set({ sentAt: sql`now()`, ...released })
+          .where(mine(row.id));
+        return null;
       }
-      return true;
+      await tx
+        .update(outbox)
+        .set({ recipient: mail.to, subject: mail.subject, body: box.seal(mail.body) })
+        .where(mine(row.id));
+      return { id: row.id, to: mail.to, subject: mail.subject, body: mail.body };
     });
+  }
+
+  async function recordFailure(row: Claimed, error: unknown) {
+    onFailure?.();
+    const attempts = row.attempts + 1;
+    const reason = error instanceof Error ? error.message : String(error);
+    const backoff = Math.min(maxBackoffSeconds, 2 ** attempts);
+    const [marked] = await withSystem(db, (tx) =>
+      tx
+        .update(outbox)
+        .set({
+          attempts,
+          lastError: reason.slice(0, 500),
+          nextAttemptAt: sql`now() + make_interval(secs => ${backoff})`,
+          failedAt: sql`case when now() > ${outbox.queuedAt} + make_interval(secs => ${retryForSeconds}) then now() end`,
+          ...released,
+        })
+        .where(mine(row.id))
+        .returning({ failedAt: outbox.failedAt }),
+    );
+    const setAside = Boolean(marked?.failedAt);
+    logger.warn(setAside ? "mail could not be sent; set aside for an operator" : "mail could not be sent; will retry", {
+      outboxId: row.id,
+      attempts,
+      error: reason,
+    });
+  }
+
+  /** Sends the oldest due mail; false when none is due (or every due one is claimed elsewhere). */
+  async function sendOne(): Promise<boolean> {
+    const row = await claim();
+    if (!row) return false;
+    let mail: OutgoingMail | null;
+    try {
+      mail = await compose(row);
+      if (!mail) return true;
+      await transport.send(mail);
+    } catch (error) {
+      await recordFailure(row, error);
+      return true;
+    }
+    await withSystem(db, (tx) =>
+      tx
+        .update(outbox)
+        .set({ sentAt: sql`now()`, attempts: row.attempts + 1, lastError: null, body: null, ...released })
+        .where(mine(row.id)),
+    );
+    return true;
+  }
 
   async function drain() {
     do {
@@ -83,7 +165,9 @@ export function createOutboxSender(
       wokenMeanwhile = true;
       return;
     }
-    draining = drain().finally(() => (draining = undefined));
+    draining = drain().finally(() => {
+      draining = undefined;
+    });
   };
 
   return {
@@ -95,7 +179,7 @@ export function createOutboxSender(
       poller.unref();
       wake();
     },
-    /** Resolves once nothing is being sent; what is still queued waits for the next instance. */
+    /** Resolves once nothing is being sent; what is still queued waits in the table for the next sender. */
     async stop() {
       stopped = true;
       clearInterval(poller);

@@ -12,7 +12,7 @@ import type { UserSummary } from "../../lib/vocabulary.ts";
 import { recordActivity } from "../activity/index.ts";
 import type { AuthResult } from "../auth/index.ts";
 import { hasRoomFor, lockSeats, organisationSummaryColumns, seatLimitMessage } from "../organisations/index.ts";
-import type { SessionService } from "../sessions/index.ts";
+import type { Proof, SessionService } from "../sessions/index.ts";
 import { assertAcceptable, inviteTokenHasher } from "./invite-tokens.ts";
 import type { AcceptInviteInput } from "./members.schemas.ts";
 
@@ -27,7 +27,7 @@ type Deps = {
 type FoundInvite = { id: string; organisationId: string; email: string };
 type Account = UserSummary & { passwordHash: string };
 /** Who is joining: an account that proved itself, or one to create. */
-type Joiner = { kind: "existing"; user: UserSummary } | { kind: "new"; name: string; passwordHash: string };
+type Joiner = { kind: "existing"; user: UserSummary; passwordHash: string } | { kind: "new"; name: string; passwordHash: string };
 
 const JOIN_REFUSED = "Could not join: give the password of the invited email's account, or a name and a new password to create one";
 
@@ -75,7 +75,8 @@ export function createAcceptInviteService({ db, config, passwords, attempts, ses
       return passwords.verifyNobody(input.password);
     });
     if (!proven) throw new UnauthorizedError(JOIN_REFUSED, "INVALID_CREDENTIALS");
-    if (account) return { kind: "existing", user: { id: account.id, name: account.name, email: account.email } };
+    if (account)
+      return { kind: "existing", user: { id: account.id, name: account.name, email: account.email }, passwordHash: account.passwordHash };
     return { kind: "new", name: input.name as string, passwordHash: await passwords.hash(input.password) };
   }
 
@@ -120,7 +121,9 @@ export function createAcceptInviteService({ db, config, passwords, attempts, ses
         { orgId: invite.organisationId, userId: user.id, name: user.name, email: user.email, origin },
         { type: "USER_JOINED", payload: { userId: user.id, name: user.name, email: user.email, role: current.role }, target: user },
       );
-      const tokens = await sessions.start(tx, { userId: user.id, orgId: invite.organisationId, role: current.role }, origin);
+      // An existing account proved its password before this transaction: the session opens only if it is still that password.
+      const proof: Proof = joiner.kind === "existing" ? { kind: "password", passwordHash: joiner.passwordHash } : { kind: "new-account" };
+      const tokens = await sessions.start(tx, { userId: user.id, orgId: invite.organisationId, role: current.role }, origin, proof);
       const [organisation] = await tx
         .select(organisationSummaryColumns)
         .from(organisations)

@@ -4,13 +4,14 @@ import type { Db, Tx } from "../../db/client.ts";
 import { invites, memberships, organisations, users } from "../../db/schema/index.ts";
 import { afterTimeKey, sameEmail } from "../../db/sql.ts";
 import { withOrg } from "../../db/tenant.ts";
+import type { AttemptLimiter } from "../../lib/attempts.ts";
 import type { AuthContext } from "../../lib/auth-context.ts";
 import { cutPage, decodeTimeKey, encodeTimeKey, type TimeKey } from "../../lib/cursor.ts";
 import { ConflictError, LimitExceededError, NotFoundError } from "../../lib/errors.ts";
 import type { PageInput } from "../../lib/schemas.ts";
 import { generateToken } from "../../lib/tokens.ts";
 import { recordActivity, summaryOf } from "../activity/index.ts";
-import { inviteMail, queueMail } from "../mail/index.ts";
+import { createOutbox, inviteMail } from "../mail/index.ts";
 import { hasRoomFor, lockOrganisation, lockSeats, seatLimitMessage } from "../organisations/index.ts";
 import { inviteTokenHasher } from "./invite-tokens.ts";
 import type { CreatedInvite, Invite, InviteInput } from "./members.schemas.ts";
@@ -39,15 +40,29 @@ export const pendingInvitesPageQuery = (tx: Tx, organisationId: string, limit: n
     .orderBy(asc(invites.createdAt), asc(invites.id))
     .limit(limit + 1);
 
+type Deps = {
+  db: Db;
+  config: Config;
+  /** Invitation emails per recipient address per hour, from every organisation together. */
+  inviteEmails: AttemptLimiter;
+  /** Invitations per organisation per day. */
+  organisationInvites: AttemptLimiter;
+};
+
 /** Inviting, listing and withdrawing invites; accepting one is accept-invite.service.ts. */
-export function createInviteService({ db, config }: { db: Db; config: Config }) {
+export function createInviteService({ db, config, inviteEmails, organisationInvites }: Deps) {
   const hashInvite = inviteTokenHasher(config);
+  const outbox = createOutbox(config.JWT_REFRESH_SECRET);
 
   return {
     /**
      * Invites `email` with `role`. Under the organisation lock: not already a member, no other
      * pending invite, and a free seat on the plan — members plus pending invites never exceed it.
      * The invitation email is queued in the same transaction; the token is also returned once.
+     *
+     * Two budgets keep invitations from becoming an inbox flood or a relay: an address gets a few
+     * invitation emails an hour whoever sends them (shared by every instance, like the reset
+     * budget), and an organisation sends a bounded number a day. Either spent is a 429.
      */
     invite: (auth: AuthContext, { email, role }: InviteInput): Promise<CreatedInvite> =>
       withOrg(db, auth.orgId, async (tx) => {
@@ -71,6 +86,8 @@ export function createInviteService({ db, config }: { db: Db; config: Config }) 
         if (pending) throw new ConflictError(`${email} already has a pending invite`);
 
         if (!hasRoomFor(seats.plan, seats.members + seats.pendingInvites)) throw new LimitExceededError(seatLimitMessage(seats.plan));
+        await organisationInvites.take(auth.orgId, "This organisation has sent as many invitations as it may today");
+        await inviteEmails.take(email, "This address has been sent too many invitations recently");
 
         const token = generateToken();
         const [invite] = await tx
@@ -86,7 +103,7 @@ export function createInviteService({ db, config }: { db: Db; config: Config }) 
           .returning({ id: invites.id, expiresAt: invites.expiresAt });
         if (!invite) throw new Error("invite insert returned no row");
         const [organisation] = await tx.select({ name: organisations.name }).from(organisations).where(eq(organisations.id, auth.orgId));
-        await queueMail(
+        await outbox.queue(
           tx,
           inviteMail({
             to: email,

@@ -1,19 +1,14 @@
-import { and, desc, eq, exists, isNotNull, isNull, ne, sql } from "drizzle-orm";
+import { and, desc, eq, exists, isNull, sql } from "drizzle-orm";
 import type { Config } from "../../config/env.ts";
-import type { Db, Tx } from "../../db/client.ts";
-import type { AuthChange } from "../../db/notifications.ts";
+import type { Db } from "../../db/client.ts";
 import { organisations, refreshTokens, sessions } from "../../db/schema/index.ts";
-import { queryRows } from "../../db/sql.ts";
 import { withSystem } from "../../db/tenant.ts";
-import type { ClientOrigin } from "../../lib/auth-context.ts";
 import { NotFoundError, UnauthorizedError } from "../../lib/errors.ts";
-import { signAccessToken } from "../../lib/jwt.ts";
-import { generateToken, hashToken } from "../../lib/tokens.ts";
-import type { Role } from "../../lib/vocabulary.ts";
-import { announceAuthChange, revokeSessions } from "./revocations.ts";
-import type { LogoutScope, SessionInfo, TokenPair } from "./sessions.schemas.ts";
-
-type SessionOwner = { userId: string; orgId: string; role: Role };
+import { createSessionOpener } from "./opening.ts";
+import { revokeSession, revokeUser } from "./revocations.ts";
+import { createRotation } from "./rotation.ts";
+import { sessionTokens } from "./session-tokens.ts";
+import type { LogoutScope, SessionInfo } from "./sessions.schemas.ts";
 
 /** A session whose refresh-token family can still be used: it has an unspent, unexpired token. */
 const liveFamily = exists(
@@ -21,91 +16,15 @@ const liveFamily = exists(
        and ${refreshTokens.usedAt} is null and ${refreshTokens.expiresAt} > now())`,
 );
 
-/**
- * Sessions and their refresh-token families (RFC 9700 §4.14.2): every refresh spends its
- * token and mints the successor; presenting a spent token again means it was stolen or
- * replayed, and the whole family dies.
- */
+/** Sessions: opened by sign-in flows, rotated by refresh, listed and ended by their owner. */
 export function createSessionService({ db, config }: { db: Db; config: Config }) {
-  const hashRefresh = (token: string) => hashToken(config.JWT_REFRESH_SECRET, "refresh", token);
-  const refreshExpiry = () => new Date(Date.now() + config.JWT_REFRESH_EXPIRES_IN * 1000);
-  const accessToken = (owner: SessionOwner, sessionId: string) =>
-    signAccessToken({ ...owner, sessionId }, config.JWT_ACCESS_SECRET, config.JWT_ACCESS_EXPIRES_IN);
-
-  async function revokeUserInTx(tx: Tx, userId: string, except?: string): Promise<void> {
-    await revokeSessions(tx, and(eq(sessions.userId, userId), except ? ne(sessions.id, except) : undefined));
-    const change: AuthChange = { kind: "user", userId, ...(except ? { exceptSessionId: except } : {}) };
-    await announceAuthChange(tx, change);
-  }
-
-  async function revokeInTx(tx: Tx, sessionId: string): Promise<void> {
-    await revokeSessions(tx, eq(sessions.id, sessionId));
-    await announceAuthChange(tx, { kind: "session", sessionId });
-  }
-
+  const tokens = sessionTokens(config);
   return {
-    /** Opens a session for `owner` inside the caller's transaction and returns its first tokens. */
-    async start(tx: Tx, owner: SessionOwner, origin: ClientOrigin): Promise<TokenPair> {
-      const refreshToken = generateToken();
-      const [session] = await tx
-        .insert(sessions)
-        .values({ userId: owner.userId, organisationId: owner.orgId, ip: origin.ip, userAgent: origin.userAgent?.slice(0, 512) })
-        .returning({ id: sessions.id });
-      if (!session) throw new Error("session insert returned no row");
-      await tx.insert(refreshTokens).values({ sessionId: session.id, tokenHash: hashRefresh(refreshToken), expiresAt: refreshExpiry() });
-      return { accessToken: accessToken(owner, session.id), refreshToken };
-    },
+    /** Opens a session for `owner` inside the caller's transaction, once `proof` still holds (opening.ts), and returns its first tokens. */
+    start: createSessionOpener(tokens),
 
-    /**
-     * Spends `presented` and returns the next pair. One statement marks the token used and
-     * inserts its successor, so of N concurrent refreshes exactly one matches `used_at is
-     * null`: the others wait on the row lock, re-check, and find it spent. The new access
-     * token carries the member's role as it is now, not as it was at login.
-     */
-    async rotate(presented: string): Promise<TokenPair> {
-      const next = generateToken();
-      const outcome = await withSystem(db, async (tx) => {
-        const [rotated] = await queryRows<{ session_id: string; user_id: string; organisation_id: string; role: Role }>(
-          tx,
-          sql`
-            with used as (
-              update refresh_tokens as rt set used_at = now()
-              from sessions as s, memberships as m
-              where rt.token_hash = ${hashRefresh(presented)}
-                and rt.used_at is null
-                and rt.expires_at > now()
-                and s.id = rt.session_id and s.revoked_at is null
-                and m.organisation_id = s.organisation_id and m.user_id = s.user_id
-              returning rt.session_id, s.user_id, s.organisation_id, m.role
-            ), successor as (
-              insert into refresh_tokens (session_id, token_hash, expires_at)
-              select session_id, ${hashRefresh(next)}, ${refreshExpiry().toISOString()}::timestamptz from used
-            ), touched as (
-              update sessions set last_used_at = now() where id = (select session_id from used)
-            )
-            select session_id, user_id, organisation_id, role from used`,
-        );
-        if (rotated) return { rotated };
-
-        const [spent] = await tx
-          .select({ sessionId: refreshTokens.sessionId })
-          .from(refreshTokens)
-          .where(and(eq(refreshTokens.tokenHash, hashRefresh(presented)), isNotNull(refreshTokens.usedAt)));
-        if (spent) await revokeInTx(tx, spent.sessionId);
-        return { revoked: Boolean(spent) };
-      });
-
-      if ("revoked" in outcome) {
-        throw new UnauthorizedError(
-          outcome.revoked ? "Refresh token was already used; the session has been revoked" : "Invalid or expired refresh token",
-        );
-      }
-      const { rotated } = outcome;
-      return {
-        accessToken: accessToken({ userId: rotated.user_id, orgId: rotated.organisation_id, role: rotated.role }, rotated.session_id),
-        refreshToken: next,
-      };
-    },
+    /** Spends a refresh token and returns the next pair (rotation.ts). */
+    rotate: createRotation({ db, config, tokens }),
 
     /**
      * Signs out: `local` ends the session that `presented` belongs to, `others` every other
@@ -119,10 +38,10 @@ export function createSessionService({ db, config }: { db: Db; config: Config })
           .select({ sessionId: refreshTokens.sessionId })
           .from(refreshTokens)
           .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
-          .where(and(eq(refreshTokens.tokenHash, hashRefresh(presented)), eq(sessions.userId, userId)));
+          .where(and(eq(refreshTokens.tokenHash, tokens.hashRefresh(presented)), eq(sessions.userId, userId)));
         if (!owned) throw new UnauthorizedError("Invalid refresh token");
-        if (scope === "local") return revokeInTx(tx, owned.sessionId);
-        return revokeUserInTx(tx, userId, scope === "others" ? owned.sessionId : undefined);
+        if (scope === "local") return revokeSession(tx, owned.sessionId);
+        return revokeUser(tx, userId, scope === "others" ? owned.sessionId : undefined);
       });
     },
 
@@ -160,12 +79,12 @@ export function createSessionService({ db, config }: { db: Db; config: Config })
           .from(sessions)
           .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt), liveFamily));
         if (!owned) throw new NotFoundError("Session not found");
-        return revokeInTx(tx, sessionId);
+        return revokeSession(tx, sessionId);
       });
     },
 
     /** Inside the caller's transaction: revokes every session of `userId` but `except`, and announces it. */
-    endAllInTx: revokeUserInTx,
+    endAllInTx: revokeUser,
   };
 }
 

@@ -1,0 +1,72 @@
+import { and, eq, isNull } from "drizzle-orm";
+import type { Tx } from "../../db/client.ts";
+import { refreshTokens, sessions, users } from "../../db/schema/index.ts";
+import type { ClientOrigin } from "../../lib/auth-context.ts";
+import { isForeignKeyViolation, UnauthorizedError } from "../../lib/errors.ts";
+import { generateToken } from "../../lib/tokens.ts";
+import type { SessionOwner, SessionTokens } from "./session-tokens.ts";
+import type { TokenPair } from "./sessions.schemas.ts";
+
+/**
+ * What a flow proved before it asks for a session. Proving (bcrypt, a code) runs with no lock
+ * held, so by the time the session opens the proof may be stale: the password changed, the
+ * parent session was revoked. `open` re-checks the proof under a share lock in the transaction
+ * that inserts the session, so whatever revokes concurrently either waits for the new session
+ * (and then revokes it too) or is seen and refuses it. One rule for every flow that opens a
+ * session: a new flow adds a kind here, never a copy of the check.
+ */
+export type Proof =
+  /** The user's password matched this stored hash. */
+  | { kind: "password"; passwordHash: string }
+  /** A live session of the same user (switch-organisation): the new session is its descendant. */
+  | { kind: "session"; sessionId: string }
+  /** The account was created in this very transaction (register, accept-invite as a new account). */
+  | { kind: "new-account" };
+
+const STALE = "Your credentials changed while signing in; sign in again";
+
+async function recheck(tx: Tx, userId: string, proof: Proof): Promise<string | null> {
+  switch (proof.kind) {
+    case "password": {
+      const [user] = await tx.select({ hash: users.passwordHash }).from(users).where(eq(users.id, userId)).for("share");
+      if (user?.hash !== proof.passwordHash) throw new UnauthorizedError(STALE, "INVALID_CREDENTIALS");
+      return null;
+    }
+    case "session": {
+      const [parent] = await tx
+        .select({ id: sessions.id })
+        .from(sessions)
+        .where(and(eq(sessions.id, proof.sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt)))
+        .for("share");
+      if (!parent) throw new UnauthorizedError("This session has been revoked");
+      return parent.id;
+    }
+    case "new-account":
+      return null;
+  }
+}
+
+/** Opens sessions: re-checks the proof, inserts the session and its first refresh token, returns the pair. */
+export function createSessionOpener(tokens: SessionTokens) {
+  return async function open(tx: Tx, owner: SessionOwner, origin: ClientOrigin, proof: Proof): Promise<TokenPair> {
+    const parentId = await recheck(tx, owner.userId, proof);
+    const refreshToken = generateToken();
+    try {
+      const [session] = await tx
+        .insert(sessions)
+        .values({ userId: owner.userId, organisationId: owner.orgId, parentId, ip: origin.ip, userAgent: origin.userAgent?.slice(0, 512) })
+        .returning({ id: sessions.id });
+      if (!session) throw new Error("session insert returned no row");
+      await tx
+        .insert(refreshTokens)
+        .values({ sessionId: session.id, tokenHash: tokens.hashRefresh(refreshToken), expiresAt: tokens.refreshExpiry() });
+      return { accessToken: tokens.accessToken(owner, session.id), refreshToken };
+    } catch (error) {
+      // The account or the organisation was deleted while this sign-in was in flight.
+      if (isForeignKeyViolation(error)) throw new UnauthorizedError("This account or organisation no longer exists");
+      throw error;
+    }
+  };
+}
+
+export type OpenSession = ReturnType<typeof createSessionOpener>;
