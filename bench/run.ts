@@ -14,6 +14,7 @@ import { feedDepthFigure } from "./scenarios/feed-depth.ts";
 import { httpFigures } from "./scenarios/http.ts";
 import { notifyWritesFigure } from "./scenarios/notify-writes.ts";
 import { realtimeFigures } from "./scenarios/realtime.ts";
+import { revocationLagFigure } from "./scenarios/revocation.ts";
 import { rlsFigure } from "./scenarios/rls.ts";
 import { prepareDataset } from "./support/dataset.ts";
 import type { Figure } from "./support/figures.ts";
@@ -51,6 +52,7 @@ try {
   if (wanted("rls")) record([await rlsFigure(options)]);
   record(await realtimeFigures(options));
   if (wanted("notifyWrites")) record([await notifyWritesFigure(options)]);
+  if (wanted("revocationLag")) record([await revocationLagFigure(options)]);
 } finally {
   await dataset.drop();
 }
