@@ -132,6 +132,7 @@ export function createApp({ config, logger, services, rateLimits, realtime, devM
       app.getOpenAPI31Document({
         openapi: "3.1.0",
         info: { title: "SaaS backend API", version: "1.0.0", description: apiDescription(lifetimes) },
+        servers: [{ url: "/", description: "This server" }],
       }),
     );
     return c.json(spec);

@@ -34,13 +34,30 @@ export const passwordField = text()
   .refine((value) => byteLength(value) <= 72, "Must be at most 72 bytes")
   .openapi({ type: "string", maxLength: 72, example: "correct-horse-battery" });
 
+/**
+ * A regex as JSON Schema reads `pattern`: its source alone. The zod conversion appends the
+ * flags ("…$/u"), which no validator built from the document can match. JSON Schema patterns
+ * are ECMA-262 with Unicode semantics (what the `u` flag gives), so `\p{Cc}` means the same there.
+ */
+const patternOf = (regex: RegExp) => ({ pattern: regex.source });
+
 /** A human-readable single-line name. */
 export const nameField = (max = 100) =>
-  text().trim().min(1, "Must not be empty").max(max).regex(NO_CONTROL_CHARACTERS, "Must not contain control characters");
+  text()
+    .trim()
+    .min(1, "Must not be empty")
+    .max(max)
+    .regex(NO_CONTROL_CHARACTERS, "Must not contain control characters")
+    .openapi({ ...patternOf(NO_CONTROL_CHARACTERS), example: "Zoë Ångström 🚀" });
 
 /** Free text that may span lines. */
 export const messageField = (max: number) =>
-  text().trim().min(1, "Must not be empty").max(max).regex(NO_CONTROL_CHARACTERS_EXCEPT_LINE_BREAKS, "Must not contain control characters");
+  text()
+    .trim()
+    .min(1, "Must not be empty")
+    .max(max)
+    .regex(NO_CONTROL_CHARACTERS_EXCEPT_LINE_BREAKS, "Must not contain control characters")
+    .openapi(patternOf(NO_CONTROL_CHARACTERS_EXCEPT_LINE_BREAKS));
 
 /**
  * An instant as ISO 8601 (`2026-01-31T12:00:00Z`), from year 0001 to 9999: JavaScript and zod

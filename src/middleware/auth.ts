@@ -38,8 +38,8 @@ export const requireRole = (role: Role) =>
 /** The per-address credential budget (RATE_LIMIT_AUTH_MAX), ahead of everything the route does. */
 const credentialBudget = createMiddleware<AppEnv>((c, next) => c.var.credentialBudget(c, next));
 
-/** Spread into a createRoute() that anyone may call and that checks a password or a token. */
-export const checksCredentials = () => ({ middleware: [credentialBudget] });
+/** Spread into a createRoute() that anyone may call and that checks a password or a token (no bearer token: `security: []`). */
+export const checksCredentials = () => ({ security: [], middleware: [credentialBudget] });
 
 /**
  * Spread into a createRoute(): the route needs a bearer token (documented in the spec and

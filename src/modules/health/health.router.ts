@@ -10,6 +10,7 @@ export const health = createRoute({
   path: "/health",
   operationId: "health",
   tags: ["Health"],
+  security: [],
   summary: "Liveness: the process answers",
   responses: { 200: jsonContent(Status, "Alive") },
 });
@@ -19,6 +20,7 @@ export const ready = createRoute({
   path: "/ready",
   operationId: "ready",
   tags: ["Health"],
+  security: [],
   summary: "Readiness: the database answers",
   responses: { 200: jsonContent(Status, "Ready"), 503: jsonContent(ErrorEnvelope, "Database unreachable") },
 });
