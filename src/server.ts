@@ -5,6 +5,7 @@ import type { Config } from "./config/env.ts";
 import { createDatabase, type Database } from "./db/client.ts";
 import { runMigrations } from "./db/migrate.ts";
 import { CHANNELS } from "./db/notifications.ts";
+import { checkDatabaseRole } from "./db/role-safety.ts";
 import { observePool } from "./db/tenant.ts";
 import { createLogger, type Logger } from "./lib/logger.ts";
 import { createMetrics, metricsAreExposed } from "./lib/metrics.ts";
@@ -52,7 +53,7 @@ export async function startServer({
   if (tracing)
     logger.info(`tracing: spans sent ${spanExporter ? "to the given exporter" : `over OTLP to ${config.OTEL_EXPORTER_OTLP_ENDPOINT}`}`);
   const database = shared ?? (await createDatabase(config, logger));
-  await runMigrations(database, logger);
+  await runMigrations(database, logger, { first: () => checkDatabaseRole(database, config.NODE_ENV === "production", logger) });
   const db = database.handle();
 
   const metrics = createMetrics({ outboxDepth: () => outboxDepth(db), exposed: metricsAreExposed(config) });

@@ -239,3 +239,62 @@ async function tcpRelay(port: number, hostname: string, targetPort: number) {
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   return { stop: () => server.close() };
 }
+
+describe("the database role", () => {
+  const onServer = !!process.env.DATABASE_URL;
+  if (!onServer)
+    console.log("skipped: the superuser and BYPASSRLS start checks need a PostgreSQL server (the embedded database has one user)");
+  /** The run's database, reached as `user` (trust auth on the test server, as in CI). */
+  const as = async (user: string) => {
+    const url = new URL((await testDatabase()).url as string);
+    url.username = user;
+    url.password = "";
+    return url.toString();
+  };
+  /** The server's superuser (DATABASE_URL's server, user postgres). */
+  const admin = async () => {
+    const { default: pg } = await import("pg");
+    const client = new pg.Client({ connectionString: await as("postgres") });
+    await client.connect();
+    return client;
+  };
+
+  test.if(onServer)(
+    "production refuses to start as a superuser, or as a role with BYPASSRLS, naming the fix",
+    async () => {
+      const client = await admin();
+      const bypasser = `bypass_${Date.now()}`;
+      await client.query(`create role ${bypasser} login bypassrls`);
+      try {
+        for (const user of ["postgres", bypasser]) {
+          const child = await spawnApi({ ...TEST_SECRETS, NODE_ENV: "production", DATABASE_URL: await as(user) });
+          expect(await child.exited, user).not.toBe(0);
+          const stderr = await new Response(child.stderr as ReadableStream).text();
+          expect(stderr, user).toContain(`DATABASE_URL connects as ${user}`);
+          expect(stderr, user).toContain(user === "postgres" ? "a superuser" : "BYPASSRLS");
+          expect(stderr, user).toContain("connect as an ordinary role that owns the database");
+          expect(stderr.trim().split("\n"), user).toHaveLength(1);
+        }
+      } finally {
+        await client.query(`drop role if exists ${bypasser}`);
+        await client.end();
+      }
+    },
+    30_000,
+  );
+
+  test.if(onServer)(
+    "development starts as a superuser, with a warning",
+    async () => {
+      const child = await spawnApi({ ...TEST_SECRETS, NODE_ENV: "development", DATABASE_URL: await as("postgres") });
+      const output = watchOutput(child);
+      try {
+        await output.waitFor(/DATABASE_URL connects as postgres, a superuser[^"]*refused in production/);
+        await output.waitFor(/listening on http/);
+      } finally {
+        child.kill("SIGKILL");
+      }
+    },
+    30_000,
+  );
+});

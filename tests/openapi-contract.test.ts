@@ -5,8 +5,8 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
-import { type ApiResponse, parseWith } from "./support/client.ts";
 import * as authRoutes from "../src/modules/auth/auth.routes.ts";
+import { type ApiResponse, parseWith } from "./support/client.ts";
 import { uniqueEmail } from "./support/fixtures.ts";
 import { fetchSpec } from "./support/routes.ts";
 import { useTestServer } from "./support/server.ts";
@@ -35,20 +35,35 @@ function expectValidRequest(method: string, path: string, body: unknown) {
 }
 
 function expectValidResponse(method: string, path: string, response: ApiResponse) {
-  const result = validate(pointer("paths", path, method, "responses", String(response.status), "content", "application/json", "schema"), response.body);
+  const result = validate(
+    pointer("paths", path, method, "responses", String(response.status), "content", "application/json", "schema"),
+    response.body,
+  );
   expect(result.errors, `${method.toUpperCase()} ${path} ${response.status}`).toBe("No errors");
 }
 
 describe("real traffic validates against /docs/spec", () => {
   test("a name with accents and an emoji, an organisation, a broadcast, an invite, the feed and the members list", async () => {
-    const registration = { name: "Zoë Ångström 🚀", email: uniqueEmail("unicode"), password: "correct-horse-battery", organisationName: "Café Ñandú 🎉" };
+    const registration = {
+      name: "Zoë Ångström 🚀",
+      email: uniqueEmail("unicode"),
+      password: "correct-horse-battery",
+      organisationName: "Café Ñandú 🎉",
+    };
     expectValidRequest("post", "/api/auth/register", registration);
     const registered = await api.post("/api/auth/register", { body: registration });
     expectValidResponse("post", "/api/auth/register", registered);
     const { data } = parseWith(authRoutes.register, 201, registered);
     const token = data.accessToken;
 
-    for (const path of ["/api/auth/me", "/api/organisations", "/api/users", "/api/users/invites", "/api/activities", "/api/auth/sessions"]) {
+    for (const path of [
+      "/api/auth/me",
+      "/api/organisations",
+      "/api/users",
+      "/api/users/invites",
+      "/api/activities",
+      "/api/auth/sessions",
+    ]) {
       expectValidResponse("get", path, await api.get(path, { token }));
     }
     const broadcast = { message: "Déploiement à 17 h 🛠️\nmerci" };
@@ -66,7 +81,11 @@ describe("real traffic validates against /docs/spec", () => {
   test("refusals validate as the error envelope, with their code", async () => {
     expectValidResponse("get", "/api/organisations", await api.get("/api/organisations"));
     expectValidResponse("post", "/api/auth/register", await api.post("/api/auth/register", { body: { name: "" } }));
-    expectValidResponse("post", "/api/auth/login", await api.post("/api/auth/login", { body: { email: uniqueEmail("nobody"), password: "whatever-it-is" } }));
+    expectValidResponse(
+      "post",
+      "/api/auth/login",
+      await api.post("/api/auth/login", { body: { email: uniqueEmail("nobody"), password: "whatever-it-is" } }),
+    );
   });
 
   test("the document refuses what the API refuses: a control character in a name", () => {

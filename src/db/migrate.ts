@@ -18,12 +18,18 @@ const NOT_YET_REACHABLE = new Set([
 
 /**
  * Brings the schema up to date; safe to call from several instances at once. Waits up to
- * `waitMs` for a server that cannot be reached yet.
+ * `waitMs` for a server that cannot be reached yet. `first` runs once the server answers and
+ * before anything is migrated (the role check: a refused role must not have created tables).
  */
-export async function runMigrations(database: Database, logger: Logger, { waitMs = 60_000 } = {}): Promise<void> {
+export async function runMigrations(
+  database: Database,
+  logger: Logger,
+  { waitMs = 60_000, first }: { waitMs?: number; first?: () => Promise<void> } = {},
+): Promise<void> {
   const started = performance.now();
   for (let attempt = 1; ; attempt++) {
     try {
+      await first?.();
       await database.migrate(MIGRATIONS_FOLDER);
       break;
     } catch (error) {

@@ -13,6 +13,7 @@ import { createLogger } from "../../src/lib/logger.ts";
 export type TestDatabase = { url: string | undefined; database: Database; drop(): Promise<void> };
 
 const silent = createLogger("silent");
+const TEST_OWNER = "saas_test_owner";
 
 /** A brand-new, empty database beside the run's (nothing migrated): for tests of the migrations themselves. */
 export async function createScratchDatabase(): Promise<TestDatabase> {
@@ -26,11 +27,24 @@ export async function createScratchDatabase(): Promise<TestDatabase> {
   const name = `saas_test_${Date.now()}_${randomBytes(3).toString("hex")}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
+  // The suite runs as production should: an ordinary role that owns its database. Given a
+  // superuser (a developer's postgres), it makes one, as CI and the bench do; given an ordinary
+  // role, it uses that.
+  const { rows } = await admin.query<{ superuser: boolean }>("select rolsuper as superuser from pg_roles where rolname = current_user");
+  if (rows[0]?.superuser) {
+    const password = randomBytes(12).toString("hex");
+    await admin.query(`do $$ begin create role ${TEST_OWNER} login createrole; exception when duplicate_object then null; end $$`);
+    await admin.query(`alter role ${TEST_OWNER} password '${password}'`);
+    await admin.query(`create database ${name} owner ${TEST_OWNER}`);
+    url.username = TEST_OWNER;
+    url.password = password;
+  } else {
+    await admin.query(`create database ${name}`);
+  }
+  await admin.end();
+
   const { config } = loadConfig({ NODE_ENV: "test", DATABASE_URL: url.toString(), DATABASE_POOL_SIZE: "5" });
   const database = await createDatabase(config, silent);
   return {
