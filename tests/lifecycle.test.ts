@@ -298,3 +298,33 @@ describe("the database role", () => {
     30_000,
   );
 });
+
+describe("one process per embedded database", () => {
+  test("a second server, or db:migrate, on a directory in use exits with one line naming the first; a stale lock is taken over", async () => {
+    const root = mkdtempSync(join(tmpdir(), "saas-lock-"));
+    const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", PORT: "0", PGLITE_DATA_DIR: join(root, "pglite"), LOG_LEVEL: "info" };
+    const spawn = (entry: string) => Bun.spawn(["bun", entry], { env, stdout: "pipe", stderr: "pipe" });
+    const first = spawn(ENTRY);
+    let third: ReturnType<typeof Bun.spawn> | undefined;
+    try {
+      await watchOutput(first).waitFor(/listening on http/, 20_000);
+      for (const entry of [ENTRY, fileURLToPath(new URL("../src/db/migrate-cli.ts", import.meta.url))]) {
+        const second = spawn(entry);
+        expect(await second.exited, entry).toBe(1);
+        const stderr = (await new Response(second.stderr as ReadableStream).text()).trim();
+        expect(stderr.split("\n"), entry).toHaveLength(1);
+        expect(stderr, entry).toContain(`in use by process ${first.pid}`);
+        expect(stderr, entry).toContain("PGLITE_DATA_DIR");
+      }
+      first.kill("SIGKILL"); // leaves its lock behind
+      await first.exited;
+      third = spawn(ENTRY);
+      await watchOutput(third).waitFor(/listening on http/, 20_000);
+    } finally {
+      first.kill("SIGKILL");
+      third?.kill("SIGKILL");
+      await third?.exited;
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -10,6 +10,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
 import type { Config } from "../config/env.ts";
 import type { Logger } from "../lib/logger.ts";
+import { lockDataDir } from "./data-dir-lock.ts";
 import * as schema from "./schema/index.ts";
 
 export type Schema = typeof schema;
@@ -98,7 +99,11 @@ function createServerDatabase(url: string, poolSize: number, logger: Logger): Da
 async function createEmbeddedDatabase(dataDir: string, logger: Logger): Promise<Database> {
   const inMemory = dataDir.startsWith("memory://");
   if (!inMemory) mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir);
+  const release = inMemory ? () => {} : lockDataDir(dataDir);
+  const client = await PGlite.create(dataDir).catch((error) => {
+    release();
+    throw error;
+  });
   logger.info(`database: embedded PostgreSQL (PGlite) in ${inMemory ? "memory" : dataDir}`);
   const db = drizzlePglite(client, options) as unknown as Db;
 
@@ -119,6 +124,9 @@ async function createEmbeddedDatabase(dataDir: string, logger: Logger): Promise<
       };
     },
     migrate: (folder) => migratePglite(drizzlePglite(client, options), { migrationsFolder: folder }),
-    close: () => client.close(),
+    close: async () => {
+      await client.close();
+      release();
+    },
   };
 }
