@@ -24,6 +24,7 @@ import { healthRouter } from "./modules/health/health.router.ts";
 import { type DevMailbox, mailboxPage } from "./modules/mail/index.ts";
 import { membersRouter } from "./modules/members/members.router.ts";
 import { organisationsRouter } from "./modules/organisations/organisations.router.ts";
+import { pagesRouter } from "./modules/pages/pages.router.ts";
 import { realtimeRouter } from "./realtime/ws.router.ts";
 import type { Services } from "./services.ts";
 
@@ -41,6 +42,9 @@ export type AppDeps = {
 };
 
 const BODY_LIMIT_BYTES = 100 * 1024;
+
+const PAGE_PATHS = new Set(["/", "/docs", "/accept-invite", "/reset-password", "/verify-email"]);
+const isPage = (path: string) => PAGE_PATHS.has(path) || path.startsWith("/docs/") || path.startsWith("/pages/");
 
 const humanDuration = (seconds: number) => {
   for (const [unit, size] of [
@@ -85,9 +89,8 @@ export function createApp({ config, logger, services, rateLimits, realtime, devM
   });
   app.use(clientIp(config.TRUST_PROXY));
   app.use(requestLog(logger));
-  app.use("/docs", documentSecurityHeaders);
-  app.use("/docs/*", documentSecurityHeaders);
-  app.use(async (c, next) => (c.req.path === "/docs" || c.req.path.startsWith("/docs/") ? next() : apiSecurityHeaders(c, next)));
+  // Pages a person opens get the document headers; everything else is the API's JSON.
+  app.use(async (c, next) => (isPage(c.req.path) ? documentSecurityHeaders(c, next) : apiSecurityHeaders(c, next)));
   if (corsOrigins.length > 0) {
     // Bearer tokens, never cookies: no credentials mode, so a listed origin is all it takes.
     app.use(
@@ -138,6 +141,7 @@ export function createApp({ config, logger, services, rateLimits, realtime, devM
     return c.json(spec);
   });
   app.route("/", docsRouter);
+  app.route("/", pagesRouter);
   if (devMailbox) app.get("/dev/mailbox", (c) => c.html(mailboxPage(devMailbox)));
   if (metricsToken) {
     app.get("/metrics", bearerAuth({ token: metricsToken }), async (c) =>

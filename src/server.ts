@@ -11,6 +11,7 @@ import { createLogger, type Logger } from "./lib/logger.ts";
 import { createMetrics, metricsAreExposed } from "./lib/metrics.ts";
 import { serveMetrics } from "./lib/metrics-server.ts";
 import { createPasswordHasher, type PasswordHasher } from "./lib/passwords.ts";
+import { createPublicUrl } from "./lib/public-url.ts";
 import { createRateLimits } from "./middleware/rate-limit.ts";
 import { createRetention } from "./modules/activity/index.ts";
 import { createMailDelivery, outboxDepth } from "./modules/mail/index.ts";
@@ -61,9 +62,11 @@ export async function startServer({
   const guard = createSessionGuard(db);
   const organisationCache = createOrganisationCache(db);
   const rateLimits = await createRateLimits(config, logger, metrics);
+  const links = createPublicUrl(config.APP_URL);
   const services = createServices({
     db,
     config,
+    links,
     logger,
     guard,
     organisationCache,
@@ -110,6 +113,7 @@ export async function startServer({
   });
   fanOut.bind(server);
   const port = server.port ?? config.PORT;
+  links.listening(port);
   logger.info(`listening on http://localhost:${port} (docs at /docs)`);
   const metricsServer = config.METRICS_PORT === undefined ? undefined : serveMetrics(metrics, config.METRICS_PORT);
   if (metricsServer) logger.info(`metrics on http://localhost:${metricsServer.port}/metrics`);

@@ -3,6 +3,7 @@ import type { Db } from "./db/client.ts";
 import type { AttemptLimiter } from "./lib/attempts.ts";
 import type { Logger } from "./lib/logger.ts";
 import type { PasswordHasher } from "./lib/passwords.ts";
+import type { PublicUrl } from "./lib/public-url.ts";
 import { createAccountService, createPasswordResetService } from "./modules/account/index.ts";
 import { createActivityService } from "./modules/activity/index.ts";
 import { createAuthService } from "./modules/auth/index.ts";
@@ -15,6 +16,8 @@ export type ServiceDeps = {
   /** This instance's handle: what commits through it, this instance hears at once. */
   db: Db;
   config: Config;
+  /** Where links in emails point (APP_URL, else this server). */
+  links: PublicUrl;
   logger: Logger;
   passwords: PasswordHasher;
   /** Whether a session is alive, cached per instance. */

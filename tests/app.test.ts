@@ -89,6 +89,12 @@ describe("envelope and plumbing", () => {
     expect(ids[0]).not.toBe(ids[1]);
   });
 
+  test("GET / sends a browser to the documentation", async () => {
+    const response = await fetch(`${server().base}/`, { redirect: "manual" });
+    expect(response.status).toBe(302);
+    expect(response.headers.get("location")).toBe("/docs");
+  });
+
   test("/health and /ready answer", async () => {
     expect((await api.get("/health")).body).toMatchObject({ success: true, data: { status: "ok" } });
     expect((await api.get("/ready")).body).toMatchObject({ success: true, data: { status: "ready" } });

@@ -41,10 +41,11 @@ describe.skipIf(!chromiumInstalled)("in a browser", () => {
   /** A page in a fresh profile; `elsewhere` lists every request it tried to make off this server. */
   async function openPage() {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const ours = new URL(server().base).host;
+    const { port } = new URL(server().base);
+    const ours = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
     const elsewhere: string[] = [];
     await context.route(
-      (url) => url.protocol !== "data:" && url.host !== ours,
+      (url) => url.protocol !== "data:" && !ours.has(url.host),
       (route) => {
         elsewhere.push(route.request().url());
         return route.abort();
@@ -122,6 +123,67 @@ describe.skipIf(!chromiumInstalled)("in a browser", () => {
       expect((await api.delete(`/api/users/${member.user.id}`, { token: admin.accessToken })).status).toBe(200);
       await page.locator("#status", { hasText: "closed (4003" }).waitFor({ timeout: 10_000 });
       await page.screenshot({ path: join(ARTIFACTS, "ws-tester.png"), fullPage: true });
+      expect(elsewhere).toEqual([]);
+      expect(problems).toEqual([]);
+    } finally {
+      await close();
+    }
+  }, 30_000);
+
+  /** The link the development mailbox holds for `to`, the way its recipient would open it. */
+  async function emailedLink(to: string, path: string) {
+    await server().mail.sender?.flush();
+    const body =
+      server()
+        .mail.mailbox?.messages()
+        .find((mail) => mail.to === to && mail.body.includes(path))?.body ?? "";
+    const link = new RegExp(`https?://\\S+${path}\\?token=\\S+`).exec(body)?.[0];
+    if (!link) throw new Error(`no ${path} link mailed to ${to}`);
+    return link;
+  }
+
+  test("an invitation accepted by clicking its emailed link: the page joins through the API, and the token leaves the address bar", async () => {
+    const admin = await registerOrg(api);
+    const email = `clicker-${Date.now()}@example.com`;
+    expect((await api.post("/api/users/invite", { token: admin.accessToken, body: { email, role: "MEMBER" } })).status).toBe(201);
+    const link = await emailedLink(email, "/accept-invite");
+    expect(new URL(link).origin).toBe(`http://localhost:${new URL(server().base).port}`); // APP_URL unset: the server's own pages
+    const { page, elsewhere, problems, close } = await openPage();
+    try {
+      await page.goto(link);
+      expect(page.url()).not.toContain("token=");
+      await page.getByLabel("Your name").fill("Clicky McClickface");
+      await page.getByLabel("Password").fill("a-password-by-click");
+      await page.getByRole("button", { name: "Join" }).click();
+      await page
+        .getByRole("status")
+        .filter({ hasText: `You have joined ${admin.organisation.name}` })
+        .waitFor({ timeout: 10_000 });
+      await page.screenshot({ path: join(ARTIFACTS, "accept-invite.png"), fullPage: true });
+      const login = await api.post("/api/auth/login", { body: { email, password: "a-password-by-click" } });
+      expect(login.status).toBe(200);
+      expect(elsewhere).toEqual([]);
+      expect(problems).toEqual([]);
+    } finally {
+      await close();
+    }
+  }, 30_000);
+
+  test("a password reset by clicking its emailed link: the new password works, the old one does not", async () => {
+    const admin = await registerOrg(api);
+    expect((await api.post("/api/auth/forgot-password", { body: { email: admin.email } })).status).toBe(202);
+    const link = await emailedLink(admin.email, "/reset-password");
+    const { page, elsewhere, problems, close } = await openPage();
+    try {
+      await page.goto(link);
+      expect(page.url()).not.toContain("token=");
+      await page.getByLabel("New password").fill("the-clicked-password");
+      await page.getByLabel("The same again").fill("the-clicked-password");
+      await page.getByRole("button", { name: "Set the new password" }).click();
+      await page.getByRole("status").filter({ hasText: "Your password is changed" }).waitFor({ timeout: 10_000 });
+      await page.screenshot({ path: join(ARTIFACTS, "reset-password.png"), fullPage: true });
+      expect((await api.post("/api/auth/login", { body: { email: admin.email, password: "the-clicked-password" } })).status).toBe(200);
+      expect((await api.post("/api/auth/login", { body: { email: admin.email, password: admin.password } })).status).toBe(401);
       expect(elsewhere).toEqual([]);
       expect(problems).toEqual([]);
     } finally {

@@ -302,7 +302,13 @@ describe("the database role", () => {
 describe("one process per embedded database", () => {
   test("a second server, or db:migrate, on a directory in use exits with one line naming the first; a stale lock is taken over", async () => {
     const root = mkdtempSync(join(tmpdir(), "saas-lock-"));
-    const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", PORT: "0", PGLITE_DATA_DIR: join(root, "pglite"), LOG_LEVEL: "info" };
+    const env = {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      PORT: "0",
+      PGLITE_DATA_DIR: join(root, "pglite"),
+      LOG_LEVEL: "info",
+    };
     const spawn = (entry: string) => Bun.spawn(["bun", entry], { env, stdout: "pipe", stderr: "pipe" });
     const first = spawn(ENTRY);
     let third: ReturnType<typeof Bun.spawn> | undefined;

@@ -272,6 +272,31 @@ describe("shared counters in Redis", () => {
   );
 });
 
+describe("what a 429 says", () => {
+  test("in development it names the setting that raises the limit; elsewhere it does not", async () => {
+    for (const [mode, hinted] of [
+      ["development", true],
+      ["production", false],
+      ["test", false],
+    ] as const) {
+      const api = await serverWith({
+        NODE_ENV: mode,
+        RATE_LIMIT_AUTH_MAX: "1",
+        RATE_LIMIT_ACCOUNT_MAX: "1",
+        SMTP_URL: "smtp://127.0.0.1:1",
+      });
+      await login(api);
+      const perAddress = refusalOf(429, await login(api), "RATE_LIMITED").message;
+      expect(perAddress.includes("RATE_LIMIT_AUTH_MAX"), mode).toBe(hinted);
+    }
+    const api = await serverWith({ NODE_ENV: "development", RATE_LIMIT_AUTH_MAX: "100", RATE_LIMIT_ACCOUNT_MAX: "1" });
+    const email = uniqueEmail("hinted");
+    await api.post("/api/auth/login", { body: { email, password: "wrong-one-1" } });
+    const perAccount = refusalOf(429, await api.post("/api/auth/login", { body: { email, password: "wrong-one-2" } }), "RATE_LIMITED");
+    expect(perAccount.message).toContain("RATE_LIMIT_ACCOUNT_MAX");
+  });
+});
+
 describe("invitation mail budgets", () => {
   test("an address gets a few invitation emails an hour, whoever sends them: then 429, and nothing is created", async () => {
     const api = await serverWith({ INVITE_EMAILS_PER_HOUR: "3" });

@@ -56,11 +56,8 @@ const envSchema = z.object({
     )
     .pipe(z.array(z.url("each origin must be a URL such as https://app.example.com"))),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
-  /** Where people open the product: links in emails point here. */
-  APP_URL: z
-    .url()
-    .default("http://localhost:3000")
-    .transform((value) => value.replace(/\/+$/, "")),
+  /** Where people open the product: links in emails point here. Unset: this server itself, which serves minimal pages for them. */
+  APP_URL: optionalUrl,
   SMTP_URL: optionalUrl,
   MAIL_FROM: z.string().min(3).default("SaaS backend <no-reply@localhost>"),
   PASSWORD_RESET_EXPIRES_IN: duration.default(3600),

@@ -21,7 +21,18 @@ export type AttemptLimiter = ReturnType<typeof createAttemptLimiter>;
  */
 export function createAttemptLimiter(
   store: AttemptStore,
-  { limit, windowMs, onRejected }: { limit: number; windowMs: number; onRejected?: () => void },
+  {
+    limit,
+    windowMs,
+    onRejected,
+    setting,
+  }: {
+    limit: number;
+    windowMs: number;
+    onRejected?: () => void;
+    /** Named in the refusal (development only), so whoever hits the wall knows what raises it. */
+    setting?: string;
+  },
 ) {
   const secondsUntil = (resetTime: Date | undefined) =>
     Math.max(1, Math.ceil(((resetTime?.getTime() ?? Date.now() + windowMs) - Date.now()) / 1000));
@@ -32,7 +43,8 @@ export function createAttemptLimiter(
     if (totalHits <= limit) return;
     onRejected?.();
     const seconds = secondsUntil(resetTime);
-    throw new TooManyAttemptsError(`${refusal}; try again in ${seconds} seconds`, seconds);
+    const raise = setting ? ` (development: ${setting} raises this limit)` : "";
+    throw new TooManyAttemptsError(`${refusal}; try again in ${seconds} seconds${raise}`, seconds);
   }
 
   return {

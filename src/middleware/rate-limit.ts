@@ -119,20 +119,25 @@ export async function createRateLimits(config: Config, logger: Logger, metrics?:
     }) as MiddlewareHandler<AppEnv>;
 
   // Not behind a limiter middleware, so nothing else initialises them with their windows.
-  const counter = async (name: string, limit: number, windowMs: number, budget = name) => {
+  const counter = async (name: string, limit: number, windowMs: number, setting: string, budget = name) => {
     const store = storeFor(name);
     await store.init?.({ windowMs } as Parameters<NonNullable<Store<AppEnv>["init"]>>[0]);
     const counted = { increment: (key: string) => store.increment(key), decrement: (key: string) => store.decrement(key) };
-    return createAttemptLimiter(counted, { limit, windowMs, onRejected: rejected(budget) });
+    return createAttemptLimiter(counted, {
+      limit,
+      windowMs,
+      onRejected: rejected(budget),
+      ...(config.NODE_ENV === "development" ? { setting } : {}),
+    });
   };
   const HOUR = 3_600_000;
   return {
     everywhere: limiter("general", config.RATE_LIMIT_MAX, userOrAddressOf, "RATE_LIMIT_MAX"),
     credentials: limiter("credentials", config.RATE_LIMIT_AUTH_MAX, addressOf, "RATE_LIMIT_AUTH_MAX"),
-    accountAttempts: await counter("account", config.RATE_LIMIT_ACCOUNT_MAX, config.RATE_LIMIT_ACCOUNT_WINDOW_MS),
-    resetRequests: await counter("reset", config.RESET_EMAILS_PER_HOUR, HOUR, "reset-emails"),
-    inviteEmails: await counter("invite-emails", config.INVITE_EMAILS_PER_HOUR, HOUR),
-    organisationInvites: await counter("organisation-invites", config.INVITES_PER_DAY, 24 * HOUR),
+    accountAttempts: await counter("account", config.RATE_LIMIT_ACCOUNT_MAX, config.RATE_LIMIT_ACCOUNT_WINDOW_MS, "RATE_LIMIT_ACCOUNT_MAX"),
+    resetRequests: await counter("reset", config.RESET_EMAILS_PER_HOUR, HOUR, "RESET_EMAILS_PER_HOUR", "reset-emails"),
+    inviteEmails: await counter("invite-emails", config.INVITE_EMAILS_PER_HOUR, HOUR, "INVITE_EMAILS_PER_HOUR"),
+    organisationInvites: await counter("organisation-invites", config.INVITES_PER_DAY, 24 * HOUR, "INVITES_PER_DAY"),
     close: () => link?.close(),
   };
 }

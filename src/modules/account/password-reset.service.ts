@@ -7,6 +7,7 @@ import { withSystem } from "../../db/tenant.ts";
 import type { AttemptLimiter } from "../../lib/attempts.ts";
 import { BadRequestError, GoneError } from "../../lib/errors.ts";
 import type { PasswordHasher } from "../../lib/passwords.ts";
+import type { PublicUrl } from "../../lib/public-url.ts";
 import { generateToken, hashToken } from "../../lib/tokens.ts";
 import { createOutbox, type Mail, passwordResetMail } from "../mail/index.ts";
 import type { SessionService } from "../sessions/index.ts";
@@ -15,6 +16,7 @@ import type { ResetPasswordInput } from "./account.schemas.ts";
 type Deps = {
   db: Db;
   config: Config;
+  links: PublicUrl;
   passwords: PasswordHasher;
   /** Reset emails per address per hour: a few, so nobody can flood an inbox through us. */
   resetRequests: AttemptLimiter;
@@ -25,7 +27,7 @@ type Deps = {
  * A forgotten password: the request is queued durably, its link minted only when the mail is
  * sent, and redeemed once. Every session of the account ends, on every instance.
  */
-export function createPasswordResetService({ db, config, passwords, resetRequests, sessions }: Deps) {
+export function createPasswordResetService({ db, config, links, passwords, resetRequests, sessions }: Deps) {
   const hashReset = (token: string) => hashToken(config.JWT_REFRESH_SECRET, "reset", token);
   const outbox = createOutbox(config.JWT_REFRESH_SECRET);
 
@@ -52,7 +54,7 @@ export function createPasswordResetService({ db, config, passwords, resetRequest
       });
       return passwordResetMail({
         to: user.email,
-        link: `${config.APP_URL}/reset-password?token=${encodeURIComponent(token)}`,
+        link: links.to("/reset-password", { token }),
         minutes: Math.round(config.PASSWORD_RESET_EXPIRES_IN / 60),
       });
     },

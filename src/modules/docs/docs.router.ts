@@ -1,6 +1,8 @@
+import { swaggerUI } from "@hono/swagger-ui";
 import { Hono } from "hono";
+import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../app-env.ts";
-import { SWAGGER_ASSETS, SWAGGER_INIT, SWAGGER_PAGE } from "./swagger-ui.ts";
+import { SWAGGER_ASSETS, SWAGGER_BODY, SWAGGER_INIT } from "./swagger-ui.ts";
 import { WS_TESTER_PAGE, WS_TESTER_SCRIPT } from "./ws-tester.ts";
 
 /**
@@ -8,7 +10,7 @@ import { WS_TESTER_PAGE, WS_TESTER_SCRIPT } from "./ws-tester.ts";
  * cannot be made to load or send to a third party. Swagger UI sets inline styles, hence
  * 'unsafe-inline' for styles only; its icons are data: URIs.
  */
-const PAGE_POLICY = [
+export const PAGE_POLICY = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",
@@ -22,9 +24,16 @@ const PAGE_POLICY = [
 const page = (body: string, type: string) =>
   new Response(body, { headers: { "content-type": type, "content-security-policy": PAGE_POLICY, "cache-control": "no-cache" } });
 
+/** The page policy on a response some other middleware builds (@hono/swagger-ui's). */
+export const pagePolicy = createMiddleware(async (c, next) => {
+  await next();
+  c.res.headers.set("content-security-policy", PAGE_POLICY);
+  c.res.headers.set("cache-control", "no-cache");
+});
+
 /** /docs (Swagger UI over /docs/spec) and /docs/ws (the realtime tester), all served locally. */
 export const docsRouter = new Hono<AppEnv>()
-  .get("/docs", () => page(SWAGGER_PAGE, "text/html; charset=utf-8"))
+  .get("/docs", pagePolicy, swaggerUI({ url: "/docs/spec", title: "SaaS backend API", manuallySwaggerUIHtml: () => SWAGGER_BODY }))
   .get("/docs/init.js", () => page(SWAGGER_INIT, "text/javascript; charset=utf-8"))
   .get("/docs/assets/:name", (c) => {
     const asset = SWAGGER_ASSETS[c.req.param("name")];

@@ -14,21 +14,17 @@ export const SWAGGER_ASSETS: Record<string, { file: string; type: string }> = {
   "favicon-32x32.png": { file: join(distDir, "favicon-32x32.png"), type: "image/png" },
 };
 
-export const SWAGGER_PAGE = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>SaaS backend API</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" type="image/png" href="/docs/assets/favicon-32x32.png">
+/**
+ * The page's body, for @hono/swagger-ui's own page around it (`manuallySwaggerUIHtml`): its
+ * default loads the assets from a CDN and starts Swagger UI from an inline script, and this
+ * page's policy allows neither. Here every file comes from this origin and the start-up script
+ * is /docs/init.js.
+ */
+export const SWAGGER_BODY = `<link rel="icon" type="image/png" href="/docs/assets/favicon-32x32.png">
 <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
-</head>
-<body>
 <div id="swagger-ui"></div>
 <script src="/docs/assets/swagger-ui-bundle.js"></script>
-<script src="/docs/init.js"></script>
-</body>
-</html>`;
+<script src="/docs/init.js"></script>`;
 
 /** validatorUrl: null, or Swagger UI would send the spec to validator.swagger.io. */
 export const SWAGGER_INIT = `window.ui = SwaggerUIBundle({

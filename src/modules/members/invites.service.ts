@@ -8,6 +8,7 @@ import type { AttemptLimiter } from "../../lib/attempts.ts";
 import type { AuthContext } from "../../lib/auth-context.ts";
 import { cutPage, decodeTimeKey, encodeTimeKey, type TimeKey } from "../../lib/cursor.ts";
 import { ConflictError, LimitExceededError, NotFoundError } from "../../lib/errors.ts";
+import type { PublicUrl } from "../../lib/public-url.ts";
 import type { PageInput } from "../../lib/schemas.ts";
 import { generateToken } from "../../lib/tokens.ts";
 import { recordActivity, summaryOf } from "../activity/index.ts";
@@ -43,6 +44,7 @@ export const pendingInvitesPageQuery = (tx: Tx, organisationId: string, limit: n
 type Deps = {
   db: Db;
   config: Config;
+  links: PublicUrl;
   /** Invitation emails per recipient address per hour, from every organisation together. */
   inviteEmails: AttemptLimiter;
   /** Invitations per organisation per day. */
@@ -50,7 +52,7 @@ type Deps = {
 };
 
 /** Inviting, listing and withdrawing invites; accepting one is accept-invite.service.ts. */
-export function createInviteService({ db, config, inviteEmails, organisationInvites }: Deps) {
+export function createInviteService({ db, config, links, inviteEmails, organisationInvites }: Deps) {
   const hashInvite = inviteTokenHasher(config);
   const outbox = createOutbox(config.JWT_REFRESH_SECRET);
 
@@ -111,7 +113,7 @@ export function createInviteService({ db, config, inviteEmails, organisationInvi
             organisationName: organisation?.name ?? "an organisation",
             inviterName: auth.name,
             role,
-            link: `${config.APP_URL}/accept-invite?token=${encodeURIComponent(token)}`,
+            link: links.to("/accept-invite", { token }),
           }),
         );
         await recordActivity(tx, auth, {
