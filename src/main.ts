@@ -26,7 +26,7 @@ async function main() {
     exitWith(error);
   }
   const { config, warnings } = loaded;
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = createLogger(config.LOG_LEVEL, undefined, { pretty: config.NODE_ENV === "development" && process.stdout.isTTY === true });
   for (const warning of warnings) logger.warn(warning);
   const kept = Object.keys(keptSecrets);
   if (kept.length > 0) logger.info(`${kept.join(" and ")}: kept in ${secretsFileFor(config.PGLITE_DATA_DIR)} beside the embedded database`);

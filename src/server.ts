@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { SpanExporter } from "@opentelemetry/sdk-trace";
 import { createApp } from "./app.ts";
 import type { Config } from "./config/env.ts";
-import { createDatabase, type Database } from "./db/client.ts";
+import { createDatabase, type Database, type NotificationHandler } from "./db/client.ts";
 import { runMigrations } from "./db/migrate.ts";
 import { CHANNELS } from "./db/notifications.ts";
 import { checkDatabaseRole } from "./db/role-safety.ts";
@@ -33,6 +33,8 @@ export type ServerOptions = {
   passwords?: PasswordHasher;
   /** Tests wrap the realtime rooms' reads to force a race deterministically. */
   wrapRealtimeReads?: (reads: HubDeps["reads"]) => HubDeps["reads"];
+  /** Tests slow the notifications down, as a loaded network would. */
+  wrapNotifications?: (deliver: NotificationHandler) => NotificationHandler;
   /** Where spans go instead of OTLP (tests use the SDK's in-memory exporter). */
   spanExporter?: SpanExporter;
 };
@@ -44,6 +46,7 @@ export async function startServer({
   database: shared,
   passwords,
   wrapRealtimeReads = (reads) => reads,
+  wrapNotifications = (deliver) => deliver,
   spanExporter,
 }: ServerOptions) {
   const tracing = await startTracing({
@@ -80,7 +83,7 @@ export async function startServer({
 
   const fanOut = createFanOut(metrics, { counted: metricsAreExposed(config) });
   const { hub, bus } = createRealtime({
-    database,
+    database: { ...database, listen: (channels, deliver) => database.listen(channels, wrapNotifications(deliver)) },
     db,
     logger,
     sessionCache: guard,

@@ -88,7 +88,7 @@ describe("graceful shutdown", () => {
       await socket.next((m) => m.type === "CONNECTED");
 
       const slowLogin = api.post("/api/auth/login", { body: { email, password: PASSWORD } });
-      await output.waitFor(/"msg":"request started"[^\n]*"path":"\/api\/auth\/login"/);
+      await output.waitFor(/"path":"\/api\/auth\/login"[^\n]*"msg":"request started"/);
       child.kill("SIGTERM");
 
       expect((await slowLogin).status).toBe(200);

@@ -130,3 +130,30 @@ test("a failed query is described by its SQL and the database's names for things
     expect(String(described.query)).toContain("select $1");
   }
 });
+
+test("every line a request leads to carries its request id; a secret-bearing field that slips into a line is redacted", async () => {
+  const captured: string[] = [];
+  const logger = createLogger("info", (line) => captured.push(line));
+  const { withLogContext } = await import("../src/lib/logger.ts");
+  withLogContext({ requestId: "req-1", traceId: "trace-1" }, () => {
+    logger.warn("something in the middle of a request", {
+      password: "hunter2-hunter2",
+      nested: { refreshToken: "r-secret" },
+      kept: "visible",
+    });
+  });
+  logger.info("outside any request");
+  const [inside, outside] = captured.map((line) => JSON.parse(line));
+  expect(inside).toMatchObject({
+    level: "warn",
+    msg: "something in the middle of a request",
+    requestId: "req-1",
+    traceId: "trace-1",
+    kept: "visible",
+  });
+  expect(inside.password).toBe("[redacted]");
+  expect(inside.nested.refreshToken).toBe("[redacted]");
+  expect(captured.join("\n")).not.toContain("hunter2");
+  expect(outside.requestId).toBeUndefined();
+  expect(typeof inside.time).toBe("string");
+});

@@ -1,26 +1,33 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env.ts";
-import type { Logger } from "../lib/logger.ts";
+import { type Logger, withLogContext } from "../lib/logger.ts";
 
 /**
- * One line per request (and, at debug level, one as it starts, to find a request that hangs).
- * It logs the path without its query string and never a header or a body, so `?token=…`,
- * `Authorization`, passwords and refresh or invite tokens cannot reach the log by construction
- * rather than by a redaction list that must stay complete.
+ * One line per request (and, at debug level, one as it starts, to find a request that hangs),
+ * and the request's id and trace id on every other line logged while it is handled. It logs the
+ * path without its query string and never a header or a body, so `?token=…`, `Authorization`,
+ * passwords and refresh or invite tokens cannot reach the log by construction; the logger's
+ * redaction list (lib/logger.ts) is the second line of defence.
  */
 export const requestLog = (logger: Logger) =>
-  createMiddleware<AppEnv>(async (c, next) => {
-    const started = performance.now();
-    logger.debug("request started", { requestId: c.var.requestId, method: c.req.method, path: c.req.path });
-    await next();
-    logger.info("request", {
-      requestId: c.var.requestId,
-      method: c.req.method,
-      path: c.req.path,
-      status: c.res.status,
-      durationMs: Math.round((performance.now() - started) * 10) / 10,
-      organisationId: c.var.auth?.orgId,
-      traceId: c.var.traceId,
-      ...(c.var.forwardedRequestId ? { forwardedRequestId: c.var.forwardedRequestId } : {}),
-    });
-  });
+  createMiddleware<AppEnv>((c, next) =>
+    withLogContext(
+      {
+        requestId: c.var.requestId,
+        ...(c.var.traceId ? { traceId: c.var.traceId } : {}),
+        ...(c.var.forwardedRequestId ? { forwardedRequestId: c.var.forwardedRequestId } : {}),
+      },
+      async () => {
+        const started = performance.now();
+        logger.debug("request started", { method: c.req.method, path: c.req.path });
+        await next();
+        logger.info("request", {
+          method: c.req.method,
+          path: c.req.path,
+          status: c.res.status,
+          durationMs: Math.round((performance.now() - started) * 10) / 10,
+          organisationId: c.var.auth?.orgId,
+        });
+      },
+    ),
+  );

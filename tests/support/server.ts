@@ -33,7 +33,7 @@ export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 export async function startTestServer(
   overrides: Record<string, string> = {},
   logger?: Logger,
-  options: Pick<ServerOptions, "wrapRealtimeReads" | "spanExporter" | "passwords"> = {},
+  options: Pick<ServerOptions, "wrapRealtimeReads" | "wrapNotifications" | "spanExporter" | "passwords"> = {},
 ) {
   const { url, database } = await testDatabase();
   const { config } = loadConfig(testEnv({ ...(url ? { DATABASE_URL: url } : {}), ...overrides }));
