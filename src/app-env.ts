@@ -1,6 +1,6 @@
 import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import type { AuthContext } from "./lib/auth-context.ts";
+import type { AccountContext, AuthContext } from "./lib/auth-context.ts";
 import type { SocketData } from "./realtime/socket.ts";
 import type { Services } from "./services.ts";
 
@@ -22,7 +22,10 @@ export type AppEnv = {
     forwardedRequestId?: string;
     /** The request's trace, when tracing is on. */
     traceId?: string;
+    /** The caller as a member of their session's organisation (routes that need one). */
     auth: AuthContext;
+    /** The caller as an account, in an organisation or none (every signed-in route). */
+    account: AccountContext;
     services: Services;
     /** The per-address credential budget, for the routes that check a password or token to run first. */
     credentialBudget: MiddlewareHandler<AppEnv>;

@@ -79,7 +79,10 @@ export async function startServer({
     inviteEmails: rateLimits.inviteEmails,
     organisationInvites: rateLimits.organisationInvites,
   });
-  const mail = createMailDelivery(db, config, logger, metrics, { password_reset: services.passwordReset.resetMailFor });
+  const mail = createMailDelivery(db, config, logger, metrics, {
+    password_reset: services.passwordReset.resetMailFor,
+    email_verification: services.emailVerification.verificationMailFor,
+  });
 
   const fanOut = createFanOut(metrics, { counted: metricsAreExposed(config) });
   const { hub, bus } = createRealtime({
@@ -88,7 +91,7 @@ export async function startServer({
     logger,
     sessionCache: guard,
     organisationCache,
-    authenticate: (token) => services.auth.authenticate(token),
+    authenticate: (token) => services.auth.authenticateMember(token),
     publish: fanOut.publish,
     reads: wrapRealtimeReads({
       messagesAfter: (organisationId, afterId, limit) => services.activities.messagesAfter(organisationId, afterId, limit),

@@ -4,7 +4,7 @@ import type { AttemptLimiter } from "./lib/attempts.ts";
 import type { Logger } from "./lib/logger.ts";
 import type { PasswordHasher } from "./lib/passwords.ts";
 import type { PublicUrl } from "./lib/public-url.ts";
-import { createAccountService, createPasswordResetService } from "./modules/account/index.ts";
+import { createAccountService, createEmailVerificationService, createPasswordResetService } from "./modules/account/index.ts";
 import { createActivityService } from "./modules/activity/index.ts";
 import { createAuthService } from "./modules/auth/index.ts";
 import { createHealthService } from "./modules/health/index.ts";
@@ -39,7 +39,7 @@ export function createServices(deps: ServiceDeps) {
   const sessions = createSessionService(deps);
   return {
     auth: createAuthService({ ...deps, sessions }),
-    organisations: createOrganisationService(deps),
+    organisations: createOrganisationService({ ...deps, sessions }),
     members: createMemberService(deps),
     invites: createInviteService(deps),
     acceptInvite: createAcceptInviteService({ ...deps, sessions }),
@@ -47,6 +47,7 @@ export function createServices(deps: ServiceDeps) {
     health: createHealthService(deps),
     account: createAccountService({ ...deps, sessions }),
     passwordReset: createPasswordResetService({ ...deps, sessions }),
+    emailVerification: createEmailVerificationService(deps),
   };
 }
 

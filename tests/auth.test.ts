@@ -33,11 +33,11 @@ describe("happy paths", () => {
       await api.post("/api/auth/login", { body: { email: admin.email, password: PASSWORD } }),
     ).data;
     expect(session.user.id).toBe(admin.user.id);
-    expect(session.organisation.id).toBe(admin.organisation.id);
+    expect(session.organisation?.id).toBe(admin.organisation.id);
 
     const { data } = parseWith(routes.me, 200, await me(session.accessToken));
     expect(data.user).toMatchObject({ id: admin.user.id, email: admin.email, role: "ADMIN" });
-    expect(data.organisation.id).toBe(admin.organisation.id);
+    expect(data.organisation?.id).toBe(admin.organisation.id);
     expect(data.role).toBe("ADMIN");
     expect(data.memberships).toEqual([{ organisationId: admin.organisation.id, name: admin.organisation.name, role: "ADMIN" }]);
   });
@@ -65,7 +65,7 @@ describe("happy paths", () => {
       body: { organisationId: other.organisation.id },
     });
     const { data } = parseWith(routes.switchOrganisation, 200, response);
-    expect(data.organisation.id).toBe(other.organisation.id);
+    expect(data.organisation?.id).toBe(other.organisation.id);
     expect((await me(data.accessToken)).status).toBe(200);
   });
 

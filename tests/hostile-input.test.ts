@@ -84,6 +84,19 @@ const BODY_ROUTES: BodyRoute[] = [
     fields: { token: "token", newPassword: "newPassword" },
   },
   {
+    method: "POST",
+    path: () => "/api/auth/verify-email",
+    valid: () => ({ token: "a-verification-token-that-does-not-exist" }),
+    fields: { token: "token" },
+  },
+  {
+    method: "POST",
+    path: () => "/api/organisations",
+    token: (f) => f.member.accessToken,
+    valid: () => ({ name: "A second organisation" }),
+    fields: { name: "name" },
+  },
+  {
     method: "DELETE",
     path: () => "/api/auth/me",
     token: (f) => f.member.accessToken,

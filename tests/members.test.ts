@@ -162,7 +162,7 @@ describe("an existing account joining a second organisation", () => {
     const inB = parseWith(organisationsRoutes.getOrganisation, 200, await api.get("/api/organisations", { token: switched.accessToken }));
     expect(inB.data.id).toBe(b.organisation.id);
     // and login can pick the membership
-    expect((await login(api, a.email, PASSWORD, b.organisation.id)).organisation.id).toBe(b.organisation.id);
+    expect((await login(api, a.email, PASSWORD, b.organisation.id)).organisation?.id).toBe(b.organisation.id);
   });
 
   test("with a wrong password: 401 and nothing is created", async () => {

@@ -106,6 +106,14 @@ const ROUTES: RouteCase[] = [
     }),
   },
   { method: "get", path: "/api/auth/sessions", access: "member", request: () => ({ path: "/api/auth/sessions" }) },
+  { method: "post", path: "/api/auth/verify-email", access: "public", request: () => ({ path: "/api/auth/verify-email" }) },
+  { method: "post", path: "/api/auth/verify-email/resend", access: "member", request: () => ({ path: "/api/auth/verify-email/resend" }) },
+  {
+    method: "post",
+    path: "/api/organisations",
+    access: "member",
+    request: () => ({ path: "/api/organisations", body: { name: "Another one" } }),
+  },
   {
     method: "delete",
     path: "/api/auth/sessions/{id}",

@@ -66,6 +66,9 @@ const envSchema = z.object({
   INVITE_EMAILS_PER_HOUR: positiveInt.default(5),
   /** Invitations one organisation may send a day. */
   INVITES_PER_DAY: positiveInt.default(100),
+  /** optional: verification mail goes out and `emailVerified` shows, nothing is gated. required: no invitations or plan changes until verified. */
+  EMAIL_VERIFICATION: z.enum(["optional", "required"]).default("optional"),
+  EMAIL_VERIFICATION_EXPIRES_IN: duration.default(86_400),
   /** How long a mail is retried before it is set aside for an operator. */
   MAIL_RETRY_FOR: duration.default(86_400),
   /** /metrics on its own port (never the public one). */

@@ -1,10 +1,14 @@
 import type { Role } from "./vocabulary.ts";
 
-/** The verified caller: from the access token, with the role as it stands now. */
-export type AuthContext = {
+/**
+ * The verified caller of a route that needs an account but no organisation (its sessions, its
+ * password, creating an organisation): from the access token, as it stands now. `orgId` and
+ * `role` are null for a session of an account that belongs to no organisation.
+ */
+export type AccountContext = {
   userId: string;
-  orgId: string;
-  role: Role;
+  orgId: string | null;
+  role: Role | null;
   sessionId: string;
   /** When the access token expires (ms since epoch); sockets close then. */
   expiresAt: number;
@@ -13,6 +17,9 @@ export type AuthContext = {
   /** The request acting for them, when there is one: what the audit log records. */
   origin?: ClientOrigin;
 };
+
+/** The verified caller as a member of the organisation of their session, with the role as it stands now. */
+export type AuthContext = AccountContext & { orgId: string; role: Role };
 
 /**
  * Where a request came from, as sessions and the audit log record it: its request id, the

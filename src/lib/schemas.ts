@@ -31,5 +31,23 @@ export const cursorQuery = z
 /** `?limit=&cursor=` of a keyset-paginated list. */
 export const PageQuery = z.object({ limit: limitQuery, cursor: cursorQuery });
 
+/** The tokens of a session: what every sign-in, refresh and switch hands back. */
+export const TokenPairSchema = z
+  .object({
+    accessToken: z.string().openapi({ description: "JWT (HS256); lives JWT_ACCESS_EXPIRES_IN (see the API description)" }),
+    refreshToken: z.string().openapi({ description: "Opaque, single use; rotate it with /api/auth/refresh" }),
+  })
+  .openapi("TokenPair");
+
+export const UserSchema = z.object({ id: z.uuid(), name: z.string(), email: z.string(), role: RoleSchema }).openapi("User");
+
+/** What every flow that opens a session in an organisation answers: its tokens, who, and where. */
+export const AuthResultSchema = TokenPairSchema.extend({
+  user: UserSchema,
+  organisation: OrganisationSummarySchema,
+}).openapi("AuthResult");
+
+export type TokenPair = z.infer<typeof TokenPairSchema>;
+export type AuthResult = z.infer<typeof AuthResultSchema>;
 export type PageInput = z.infer<typeof PageQuery>;
 export type OrganisationSummary = z.infer<typeof OrganisationSummarySchema>;

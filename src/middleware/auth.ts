@@ -21,10 +21,23 @@ export const protocolToken = (header: string | undefined): string | undefined =>
 export const presentedToken = (request: HonoRequest): string | undefined =>
   bearerToken(request.header("authorization")) ?? protocolToken(request.header("sec-websocket-protocol")) ?? request.query("token");
 
-/** Puts the verified caller on `c.var.auth`, or answers 401. */
-export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
-  const auth = await c.var.services.auth.authenticate(bearerToken(c.req.header("authorization")));
-  c.set("auth", { ...auth, origin: originOf(c) });
+/** Puts the verified caller on `c.var.account` (any live session, in an organisation or none), or answers 401. */
+const requireAccount = createMiddleware<AppEnv>(async (c, next) => {
+  const account = await c.var.services.auth.authenticate(bearerToken(c.req.header("authorization")));
+  c.set("account", { ...account, origin: originOf(c) });
+  await next();
+});
+
+/** After requireAccount: the caller as a member of their session's organisation on `c.var.auth`, or 403 NO_ORGANISATION. */
+const requireMembership = createMiddleware<AppEnv>(async (c, next) => {
+  const { account } = c.var;
+  if (account.orgId === null || account.role === null) {
+    throw new ForbiddenError(
+      "This session belongs to no organisation: create one, accept an invitation, or switch to one",
+      "NO_ORGANISATION",
+    );
+  }
+  c.set("auth", { ...account, orgId: account.orgId, role: account.role });
   await next();
 });
 
@@ -41,12 +54,35 @@ const credentialBudget = createMiddleware<AppEnv>((c, next) => c.var.credentialB
 /** Spread into a createRoute() that anyone may call and that checks a password or a token (no bearer token: `security: []`). */
 export const checksCredentials = () => ({ security: [], middleware: [credentialBudget] });
 
+type SignedInOptions = {
+  /** Also under the per-address credential budget: the route verifies a password or a refresh token. */
+  checksCredentials?: boolean;
+  /** A session of no organisation may call it too (`c.var.account`): the account's own routes. */
+  anyOrganisation?: boolean;
+  /** With EMAIL_VERIFICATION=required, only once the caller's email is verified (403 EMAIL_NOT_VERIFIED). */
+  verifiedEmail?: boolean;
+};
+
+const requireVerifiedEmail = createMiddleware<AppEnv>(async (c, next) => {
+  await c.var.services.emailVerification.requireVerified(c.var.account);
+  await next();
+});
+
 /**
  * Spread into a createRoute(): the route needs a bearer token (documented in the spec and
- * enforced), and with `role`, at least that role. `checksCredentials` puts the credential
- * budget in front, for routes that also verify a password or a refresh token.
+ * enforced) of a member of the session's organisation (`c.var.auth`), and with `role`, at least
+ * that role; with `anyOrganisation`, any live session will do (`c.var.account`).
  */
-export const signedIn = (role?: Role, options: { checksCredentials?: boolean } = {}) => ({
+export const signedIn = (
+  role?: Role,
+  { checksCredentials = false, anyOrganisation = false, verifiedEmail = false }: SignedInOptions = {},
+) => ({
   security: [{ bearerAuth: [] }],
-  middleware: [...(options.checksCredentials ? [credentialBudget] : []), requireAuth, ...(role ? [requireRole(role)] : [])],
+  middleware: [
+    ...(checksCredentials ? [credentialBudget] : []),
+    requireAccount,
+    ...(anyOrganisation ? [] : [requireMembership]),
+    ...(role ? [requireRole(role)] : []),
+    ...(verifiedEmail ? [requireVerifiedEmail] : []),
+  ],
 });

@@ -18,6 +18,10 @@ export const CLOSE = {
   authExpired: 4001,
   /** No longer a member of the organisation: do not reconnect. */
   removed: 4003,
+  /** The session belongs to no organisation: create or join one and switch to it first; reconnecting will not help. */
+  noOrganisation: 4004,
+  /** The organisation is suspended by the operators (see the platform administration docs): do not reconnect. */
+  suspended: 4005,
 } as const;
 
 /** How many missed activities a resuming socket is sent; older ones are in GET /api/activities. */

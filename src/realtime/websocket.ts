@@ -1,9 +1,9 @@
-import type { WebSocketHandler } from "bun";
+import type { ServerWebSocket, WebSocketHandler } from "bun";
 import type { Metrics } from "../lib/metrics.ts";
 import { CLOSE } from "./events.ts";
 import type { Hub } from "./hub.ts";
 import type { Publish } from "./room.ts";
-import type { SocketData } from "./socket.ts";
+import type { AdmittedSocketData, RefusedSocketData, SocketData } from "./socket.ts";
 
 /**
  * A slow consumer is closed (and can resume with `since`) once this much is queued for it,
@@ -18,16 +18,21 @@ export const closeCodeLabel = (code: number) => (COUNTED_CLOSE_CODES.has(code) ?
 
 /** Bun's WebSocket handlers for /ws: each socket joins its organisation's room on this instance. */
 export function socketHandlers(hub: Hub, metrics: Metrics): WebSocketHandler<SocketData> {
+  const admitted = (socket: ServerWebSocket<SocketData>): socket is ServerWebSocket<AdmittedSocketData> => !("refusal" in socket.data);
   return {
     open: (socket) => {
       metrics.socketsOpen.inc();
-      hub.join(socket);
+      if (admitted(socket)) return hub.join(socket);
+      const { refusal } = socket.data as RefusedSocketData;
+      socket.close(refusal.code, refusal.reason);
     },
-    message: (socket, raw) => hub.receive(socket, raw),
+    message: (socket, raw) => {
+      if (admitted(socket)) hub.receive(socket, raw);
+    },
     close: (socket, code) => {
       metrics.socketsOpen.dec();
       metrics.socketsClosed.inc({ code: closeCodeLabel(code) });
-      hub.leave(socket);
+      if (admitted(socket)) hub.leave(socket);
     },
     backpressureLimit: SOCKET_BACKPRESSURE_LIMIT,
     closeOnBackpressureLimit: true,

@@ -1,11 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import type { AppEnv, AppRouteHandler } from "../app-env.ts";
 import { parseActivityId } from "../lib/activity-id.ts";
+import type { AccountContext, AuthContext } from "../lib/auth-context.ts";
 import { BadRequestError } from "../lib/errors.ts";
 import { errorResponses } from "../lib/response.ts";
 import { createRouter } from "../lib/router.ts";
 import { BEARER_PROTOCOL, presentedToken, protocolToken } from "../middleware/auth.ts";
-import { REPLAY_LIMIT } from "./events.ts";
+import { CLOSE, REPLAY_LIMIT } from "./events.ts";
+import type { SocketData } from "./socket.ts";
 
 const WsQuery = z.object({
   token: z
@@ -50,16 +53,31 @@ export const connect = createRoute({
   },
 });
 
-const connectHandler: AppRouteHandler<typeof connect> = async (c) => {
-  const { since } = c.req.valid("query");
-  const auth = await c.var.services.auth.authenticate(presentedToken(c.req));
+/** What the socket will be: admitted into its organisation's room, or accepted only to be closed with a code a browser can read. */
+async function socketDataFor(c: Context<AppEnv>, account: AccountContext | "expired", since: string | undefined): Promise<SocketData> {
+  if (account === "expired")
+    return { refusal: { code: CLOSE.authExpired, reason: "Access token expired or session revoked: refresh, then reconnect" } };
+  if (account.orgId === null || account.role === null) {
+    return { refusal: { code: CLOSE.noOrganisation, reason: "This session belongs to no organisation" } };
+  }
+  const auth: AuthContext = { ...account, orgId: account.orgId, role: account.role };
   c.set("auth", auth);
   // Where the socket starts is fixed before it exists: after the newest activity now, or after
   // its `since`. Everything later reaches it, however late its room starts listening. An open
   // room here already knows a safe start; only the first socket of an organisation reads it.
   const latestId = c.var.realtime.publishedUpTo(auth.orgId) ?? (await c.var.services.activities.latestId(auth.orgId));
+  return { auth, latestId, since: since === undefined ? latestId : (parseActivityId(since) as bigint) };
+}
+
+const connectHandler: AppRouteHandler<typeof connect> = async (c) => {
+  const { since } = c.req.valid("query");
+  // Only an upgrade can be accepted to be closed with a code; a plain request is answered as any other.
+  const upgrading = c.req.header("upgrade")?.toLowerCase() === "websocket";
+  const token = presentedToken(c.req);
+  const account = upgrading ? await c.var.services.auth.authenticateSocket(token) : await c.var.services.auth.authenticate(token);
+  const data = await socketDataFor(c, account, since);
   const upgraded = c.env?.upgrade(c.req.raw, {
-    data: { auth, latestId, since: since === undefined ? latestId : (parseActivityId(since) as bigint) },
+    data,
     // A client that offered the bearer protocol must hear it chosen, or it drops the socket.
     headers: protocolToken(c.req.header("sec-websocket-protocol")) ? { "sec-websocket-protocol": BEARER_PROTOCOL } : undefined,
   });

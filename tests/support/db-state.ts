@@ -13,6 +13,7 @@ const TABLES = [
   "activities",
   "outbox",
   "password_resets",
+  "email_verifications",
 ] as const;
 
 /**
@@ -27,11 +28,16 @@ export async function snapshotDatabase(): Promise<Record<(typeof TABLES)[number]
   // The outbox's delivery bookkeeping (attempts, claims, sent_at, the body cleared once sent, a
   // reset request resolved) moves on its own as senders work: what a request may or may not
   // have written is which messages exist.
+  // Senders also mint reset and verification tokens as they send (the account is resolved then):
+  // what a request may change of those is whether a token was spent.
   const digestOf = (table: string) =>
     table === "outbox"
       ? "count(*) || ':' || coalesce(md5(string_agg((t.id, t.organisation_id, t.kind)::text, ',' order by t.id)), '')"
       : "count(*) || ':' || coalesce(max(t.xmin::text::bigint), 0)";
-  const columns = TABLES.map((table) => `(select ${digestOf(table)} from ${table} t) as ${table}`);
+  const spentOnly = new Set(["password_resets", "email_verifications"]);
+  const columns = TABLES.map(
+    (table) => `(select ${digestOf(table)} from ${table} t${spentOnly.has(table) ? " where t.used_at is not null" : ""}) as ${table}`,
+  );
   const [row] = await withSystem(db, (tx) => queryRows<Record<string, string>>(tx, sql.raw(`select ${columns.join(", ")}`)));
   return Object.fromEntries(TABLES.map((table) => [table, String(row?.[table])])) as never;
 }

@@ -3,7 +3,7 @@ import { check, index, integer, pgTable, text, uuid } from "drizzle-orm/pg-core"
 import { createdAt, id, timestampTz } from "./columns.ts";
 import { organisations } from "./organisations.ts";
 
-export const OUTBOX_KINDS = ["mail", "password_reset"] as const;
+export const OUTBOX_KINDS = ["mail", "password_reset", "email_verification"] as const;
 export type OutboxKind = (typeof OUTBOX_KINDS)[number];
 
 /**

@@ -20,3 +20,19 @@ export const passwordResets = pgTable(
   },
   (table) => [index("password_resets_user_idx").on(table.userId)],
 );
+
+/** An email-verification token, stored only as its HMAC; single use, like a reset token. */
+export const emailVerifications = pgTable(
+  "email_verifications",
+  {
+    id: id(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    tokenHash: text().notNull().unique(),
+    expiresAt: timestampTz().notNull(),
+    usedAt: timestampTz(),
+    createdAt: createdAt(),
+  },
+  (table) => [index("email_verifications_user_idx").on(table.userId)],
+);

@@ -5,8 +5,9 @@ import { organisations } from "./organisations.ts";
 import { users } from "./users.ts";
 
 /**
- * A session is one login in one organisation: the `sid` of its access tokens and the family
- * of its refresh tokens. Revoking it kills both at once.
+ * A session is one login in one organisation (or in none: an account with no organisation can
+ * still sign in, to create one, accept an invitation or close the account): the `sid` of its
+ * access tokens and the family of its refresh tokens. Revoking it kills both at once.
  *
  * A session made from another one (switch-organisation) is its descendant (`parentId`):
  * revoking a session as a credential — logout, ending it, a reused refresh token — revokes its
@@ -19,9 +20,8 @@ export const sessions = pgTable(
     userId: uuid()
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    organisationId: uuid()
-      .notNull()
-      .references(() => organisations.id, { onDelete: "cascade" }),
+    /** Null for a session of an account that belongs to no organisation (yet, or any more). */
+    organisationId: uuid().references(() => organisations.id, { onDelete: "cascade" }),
     createdAt: createdAt(),
     /** When its tokens were last issued (sign-in, each refresh): "last used" to within an access token's life. */
     lastUsedAt: timestampTz().notNull().defaultNow(),

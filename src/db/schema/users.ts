@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
-import { createdAt, id } from "./columns.ts";
+import { createdAt, id, timestampTz } from "./columns.ts";
 
 export const users = pgTable(
   "users",
@@ -11,6 +11,8 @@ export const users = pgTable(
     // rows written some other way.
     email: text().notNull(),
     passwordHash: text().notNull(),
+    /** When the address was proven to be theirs: a verification link, or an emailed invitation or reset link used. */
+    emailVerifiedAt: timestampTz(),
     createdAt: createdAt(),
   },
   (table) => [uniqueIndex("users_email_lower_key").on(sql`lower(${table.email})`)],

@@ -3,7 +3,7 @@ import { ok } from "../../lib/response.ts";
 import type * as routes from "./account.routes.ts";
 
 export const changePassword: AppRouteHandler<typeof routes.changePassword> = async (c) => {
-  await c.var.services.account.changePassword(c.var.auth, c.req.valid("json"));
+  await c.var.services.account.changePassword(c.var.account, c.req.valid("json"));
   return c.json(ok("Password changed; your other sessions are signed out", null), 200);
 };
 
@@ -18,6 +18,16 @@ export const resetPassword: AppRouteHandler<typeof routes.resetPassword> = async
 };
 
 export const deleteAccount: AppRouteHandler<typeof routes.deleteAccount> = async (c) => {
-  await c.var.services.account.deleteAccount(c.var.auth, c.req.valid("json").password);
+  await c.var.services.account.deleteAccount(c.var.account, c.req.valid("json").password);
   return c.json(ok("Account deleted", null), 200);
+};
+
+export const verifyEmail: AppRouteHandler<typeof routes.verifyEmail> = async (c) => {
+  await c.var.services.emailVerification.verify(c.req.valid("json").token);
+  return c.json(ok("Email verified", null), 200);
+};
+
+export const resendVerification: AppRouteHandler<typeof routes.resendVerification> = async (c) => {
+  await c.var.services.emailVerification.resend(c.var.account);
+  return c.json(ok("A verification link is on its way", null), 202);
 };

@@ -7,4 +7,6 @@ export const accountRouter = createRouter<AppEnv>()
   .openapi(routes.changePassword, handlers.changePassword)
   .openapi(routes.forgotPassword, handlers.forgotPassword)
   .openapi(routes.resetPassword, handlers.resetPassword)
-  .openapi(routes.deleteAccount, handlers.deleteAccount);
+  .openapi(routes.deleteAccount, handlers.deleteAccount)
+  .openapi(routes.verifyEmail, handlers.verifyEmail)
+  .openapi(routes.resendVerification, handlers.resendVerification);

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { envelopeOf, errorResponses, jsonBody, jsonContent } from "../../lib/response.ts";
 import { checksCredentials, signedIn } from "../../middleware/auth.ts";
-import { ChangePasswordBody, DeleteAccountBody, ForgotPasswordBody, ResetPasswordBody } from "./account.schemas.ts";
+import { ChangePasswordBody, DeleteAccountBody, ForgotPasswordBody, ResetPasswordBody, VerifyEmailBody } from "./account.schemas.ts";
 
 const tags = ["Account"];
 
@@ -13,7 +13,7 @@ export const changePassword = createRoute({
   summary: "Change the password (the current one required); every other session is signed out",
   description:
     "This session stays signed in; every other session of the account, in every organisation, is revoked and its sockets close with 4001.",
-  ...signedIn(undefined, { checksCredentials: true }),
+  ...signedIn(undefined, { checksCredentials: true, anyOrganisation: true }),
   request: jsonBody(ChangePasswordBody),
   responses: {
     200: jsonContent(envelopeOf(z.null()), "Password changed"),
@@ -65,10 +65,39 @@ export const deleteAccount = createRoute({
     "Refused (409, naming them) while the caller is the last ADMIN of any organisation. Each organisation's feed records that they",
     "left; its entries keep their name.",
   ].join(" "),
-  ...signedIn(undefined, { checksCredentials: true }),
+  ...signedIn(undefined, { checksCredentials: true, anyOrganisation: true }),
   request: jsonBody(DeleteAccountBody),
   responses: {
     200: jsonContent(envelopeOf(z.null()), "Account deleted"),
     ...errorResponses(401, 409, 422),
+  },
+});
+
+export const verifyEmail = createRoute({
+  ...checksCredentials(),
+  method: "post",
+  path: "/api/auth/verify-email",
+  operationId: "verifyEmail",
+  tags,
+  summary: "Confirm an email address with the token from its verification link",
+  description: "Single use; expires after EMAIL_VERIFICATION_EXPIRES_IN. A used or unknown token is a 400, an expired one a 410.",
+  request: jsonBody(VerifyEmailBody),
+  responses: {
+    200: jsonContent(envelopeOf(z.null()), "Email verified"),
+    ...errorResponses(410, 422),
+  },
+});
+
+export const resendVerification = createRoute({
+  method: "post",
+  path: "/api/auth/verify-email/resend",
+  operationId: "resendVerificationEmail",
+  tags,
+  summary: "Send another verification link to the caller's address (a few an hour at most)",
+  description: "409 once the address is verified. With EMAIL_VERIFICATION=required, inviting and changing the plan wait for it.",
+  ...signedIn(undefined, { anyOrganisation: true }),
+  responses: {
+    202: jsonContent(envelopeOf(z.null()), "A link is on its way"),
+    ...errorResponses(401, 409),
   },
 });

@@ -9,6 +9,8 @@ export const ForgotPasswordBody = z.strictObject({ email: emailField }).openapi(
 
 export const ResetPasswordBody = z.strictObject({ token: opaqueTokenField, newPassword: newPasswordField }).openapi("ResetPasswordBody");
 
+export const VerifyEmailBody = z.strictObject({ token: opaqueTokenField }).openapi("VerifyEmailBody");
+
 export const DeleteAccountBody = z.strictObject({ password: passwordField }).openapi("DeleteAccountBody");
 
 export type ChangePasswordInput = z.infer<typeof ChangePasswordBody>;

@@ -4,7 +4,7 @@ import { memberships, organisations, outbox, passwordResets, users } from "../..
 import { sameEmail } from "../../db/sql.ts";
 import { withSystem } from "../../db/tenant.ts";
 import type { AttemptLimiter } from "../../lib/attempts.ts";
-import type { AuthContext } from "../../lib/auth-context.ts";
+import type { AccountContext } from "../../lib/auth-context.ts";
 import { ConflictError, UnauthorizedError } from "../../lib/errors.ts";
 import type { PasswordHasher } from "../../lib/passwords.ts";
 import { recordActivity, summaryOf } from "../activity/index.ts";
@@ -22,7 +22,7 @@ type Deps = { db: Db; passwords: PasswordHasher; attempts: AttemptLimiter; sessi
  */
 export function createAccountService({ db, passwords, attempts, sessions }: Deps) {
   /** The account's stored hash, checked against `password` under the account's failed-attempt budget. */
-  async function provePassword(auth: AuthContext, password: string, refusal: string): Promise<void> {
+  async function provePassword(auth: AccountContext, password: string, refusal: string): Promise<void> {
     const [account] = await withSystem(db, (tx) => tx.select({ hash: users.passwordHash }).from(users).where(eq(users.id, auth.userId)));
     const proven = await attempts.check(auth.email, () =>
       account ? passwords.verify(password, account.hash) : passwords.verifyNobody(password),
@@ -32,7 +32,7 @@ export function createAccountService({ db, passwords, attempts, sessions }: Deps
 
   return {
     /** A new password for the caller; every other session of theirs ends, this one stays. */
-    async changePassword(auth: AuthContext, { currentPassword, newPassword }: ChangePasswordInput): Promise<void> {
+    async changePassword(auth: AccountContext, { currentPassword, newPassword }: ChangePasswordInput): Promise<void> {
       await provePassword(auth, currentPassword, "The current password is wrong");
       const passwordHash = await passwords.hash(newPassword);
       await withSystem(db, async (tx) => {
@@ -50,7 +50,7 @@ export function createAccountService({ db, passwords, attempts, sessions }: Deps
      * Deletes the caller's account, unless they are the last ADMIN of an organisation (409,
      * naming it). Each organisation's feed records that they left; entries keep their name.
      */
-    async deleteAccount(auth: AuthContext, password: string): Promise<void> {
+    async deleteAccount(auth: AccountContext, password: string): Promise<void> {
       await provePassword(auth, password, "The password is wrong");
       await withSystem(db, async (tx) => {
         const joined = await tx

@@ -39,7 +39,7 @@ export function createPasswordResetService({ db, config, links, passwords, reset
      */
     async forgotPassword(email: string): Promise<void> {
       if (!(await resetRequests.allow(email))) return;
-      await withSystem(db, (tx) => outbox.queueResetRequest(tx, email));
+      await withSystem(db, (tx) => outbox.queueRequest(tx, "password_reset", email));
     },
 
     /** The reset mail for `email`, minted as it is sent (the outbox's resolver); null when no account has it. */
@@ -85,7 +85,11 @@ export function createPasswordResetService({ db, config, links, passwords, reset
           .where(and(eq(passwordResets.tokenHash, tokenHash), isNull(passwordResets.usedAt), gt(passwordResets.expiresAt, sql`now()`)))
           .returning({ userId: passwordResets.userId });
         if (!redeemed) throw new BadRequestError("This reset link has already been used", "RESET_LINK_INVALID");
-        await tx.update(users).set({ passwordHash }).where(eq(users.id, redeemed.userId));
+        // The link came by email: whoever used it reads that inbox.
+        await tx
+          .update(users)
+          .set({ passwordHash, emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())` })
+          .where(eq(users.id, redeemed.userId));
         await tx
           .update(passwordResets)
           .set({ usedAt: sql`now()` })

@@ -20,26 +20,26 @@ export const refresh: AppRouteHandler<typeof routes.refresh> = async (c) => {
 
 export const logout: AppRouteHandler<typeof routes.logout> = async (c) => {
   const body = c.req.valid("json");
-  await c.var.services.auth.logout(c.var.auth, body);
+  await c.var.services.auth.logout(c.var.account, body);
   return c.json(ok(body.scope === "local" ? "Logged out" : `Logged out (${body.scope})`, null), 200);
 };
 
 export const me: AppRouteHandler<typeof routes.me> = async (c) => {
-  const me = await c.var.services.auth.me(c.var.auth);
+  const me = await c.var.services.auth.me(c.var.account);
   return c.json(ok("Current user", me), 200);
 };
 
 export const switchOrganisation: AppRouteHandler<typeof routes.switchOrganisation> = async (c) => {
-  const result = await c.var.services.auth.switchOrganisation(c.var.auth, c.req.valid("json").organisationId, originOf(c));
+  const result = await c.var.services.auth.switchOrganisation(c.var.account, c.req.valid("json").organisationId, originOf(c));
   return c.json(ok("Switched organisation", result), 200);
 };
 
 export const listSessions: AppRouteHandler<typeof routes.listSessions> = async (c) => {
-  const sessions = await c.var.services.auth.listSessions(c.var.auth);
+  const sessions = await c.var.services.auth.listSessions(c.var.account);
   return c.json(ok("Sessions", { sessions }), 200);
 };
 
 export const endSession: AppRouteHandler<typeof routes.endSession> = async (c) => {
-  await c.var.services.auth.endSession(c.var.auth, c.req.valid("param").id);
+  await c.var.services.auth.endSession(c.var.account, c.req.valid("param").id);
   return c.json(ok("Session ended", null), 200);
 };

@@ -1,11 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { IdParam } from "../../lib/fields.ts";
 import { envelopeOf, errorResponses, jsonBody, jsonContent } from "../../lib/response.ts";
+import { TokenPairSchema } from "../../lib/schemas.ts";
 import { checksCredentials, signedIn } from "../../middleware/auth.ts";
-import { SessionsSchema, TokenPairSchema } from "../sessions/index.ts";
+import { SessionsSchema } from "../sessions/index.ts";
 import {
   AuthResultSchema,
   LoginBody,
+  LoginResultSchema,
   LogoutBody,
   MeSchema,
   RefreshTokenBody,
@@ -42,7 +44,7 @@ export const login = createRoute({
   summary: "Sign in; `organisationId` picks the membership",
   request: jsonBody(LoginBody),
   responses: {
-    200: jsonContent(envelopeOf(AuthResultSchema), "Signed in"),
+    200: jsonContent(envelopeOf(LoginResultSchema), "Signed in (to no organisation when the account belongs to none)"),
     ...errorResponses(401, 403, 422),
   },
 });
@@ -72,7 +74,7 @@ export const logout = createRoute({
     "The refresh token must be one of the caller's. Revoked sessions' access tokens are refused on their next request on every",
     "instance, and their sockets close with 4001.",
   ].join(" "),
-  ...signedIn(undefined, { checksCredentials: true }),
+  ...signedIn(undefined, { checksCredentials: true, anyOrganisation: true }),
   request: jsonBody(LogoutBody),
   responses: {
     200: jsonContent(envelopeOf(z.null()), "Signed out"),
@@ -86,7 +88,7 @@ export const me = createRoute({
   operationId: "getMe",
   tags,
   summary: "The caller, the active organisation and role, and every membership",
-  ...signedIn(),
+  ...signedIn(undefined, { anyOrganisation: true }),
   responses: {
     200: jsonContent(envelopeOf(MeSchema), "The caller"),
     ...errorResponses(401),
@@ -99,11 +101,11 @@ export const switchOrganisation = createRoute({
   operationId: "switchOrganisation",
   tags,
   summary: "Tokens for another organisation the caller belongs to",
-  ...signedIn(),
+  ...signedIn(undefined, { anyOrganisation: true }),
   request: jsonBody(SwitchOrganisationBody),
   responses: {
     200: jsonContent(envelopeOf(AuthResultSchema), "Signed in to the other organisation"),
-    ...errorResponses(401, 403, 422),
+    ...errorResponses(401, 403, 409, 422),
   },
 });
 
@@ -113,7 +115,7 @@ export const listSessions = createRoute({
   operationId: "listSessions",
   tags,
   summary: "The caller's live sessions, in every organisation, with the current one marked",
-  ...signedIn(),
+  ...signedIn(undefined, { anyOrganisation: true }),
   responses: {
     200: jsonContent(envelopeOf(SessionsSchema), "Live sessions, most recently used first"),
     ...errorResponses(401),
@@ -127,7 +129,7 @@ export const endSession = createRoute({
   tags,
   summary: "End one of the caller's sessions (a lost laptop); another user's is a 404",
   description: "Its access tokens are refused on their next request on every instance, and its sockets close with 4001.",
-  ...signedIn(),
+  ...signedIn(undefined, { anyOrganisation: true }),
   request: { params: IdParam },
   responses: {
     200: jsonContent(envelopeOf(z.null()), "Session ended"),

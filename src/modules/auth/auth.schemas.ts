@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { emailField, nameField, newPasswordField, opaqueTokenField, passwordField, uuidField } from "../../lib/fields.ts";
-import { OrganisationSummarySchema, RoleSchema } from "../../lib/schemas.ts";
-import { LOGOUT_SCOPES, TokenPairSchema } from "../sessions/index.ts";
+import { OrganisationSummarySchema, RoleSchema, TokenPairSchema } from "../../lib/schemas.ts";
+import { LOGOUT_SCOPES } from "../sessions/index.ts";
 
 export const RegisterBody = z
   .strictObject({
@@ -33,23 +33,36 @@ export const LogoutBody = z
 
 export const SwitchOrganisationBody = z.strictObject({ organisationId: uuidField }).openapi("SwitchOrganisationBody");
 
-export const UserSchema = z.object({ id: z.uuid(), name: z.string(), email: z.string(), role: RoleSchema }).openapi("User");
+/** The user as an account-level answer sees them: no role when the session belongs to no organisation. */
+export const AccountUserSchema = z
+  .object({ id: z.uuid(), name: z.string(), email: z.string(), role: RoleSchema.nullable() })
+  .openapi("AccountUser");
 
-export const AuthResultSchema = TokenPairSchema.extend({
-  user: UserSchema,
-  organisation: OrganisationSummarySchema,
-}).openapi("AuthResult");
+/**
+ * What sign-in answers: like every token response, except that an account in no organisation
+ * (its last one was deleted) signs in to none — `organisation` null — and can then create one,
+ * accept an invitation, or close the account.
+ */
+export const LoginResultSchema = TokenPairSchema.extend({
+  user: AccountUserSchema,
+  organisation: OrganisationSummarySchema.nullable().openapi({ description: "null: the account belongs to no organisation" }),
+}).openapi("LoginResult");
 
 export const MeSchema = z
   .object({
-    user: UserSchema,
-    organisation: OrganisationSummarySchema,
-    role: RoleSchema,
+    user: AccountUserSchema,
+    organisation: OrganisationSummarySchema.nullable().openapi({ description: "The organisation of this session; null when it has none" }),
+    role: RoleSchema.nullable(),
+    emailVerified: z
+      .boolean()
+      .openapi({ description: "Whether the address is proven (a verification link, or an emailed invitation or reset used)" }),
     memberships: z.array(z.object({ organisationId: z.uuid(), name: z.string(), role: RoleSchema })),
   })
   .openapi("Me");
 
 export type RegisterInput = z.infer<typeof RegisterBody>;
 export type LoginInput = z.infer<typeof LoginBody>;
-export type AuthResult = z.infer<typeof AuthResultSchema>;
+export type LoginResult = z.infer<typeof LoginResultSchema>;
 export type Me = z.infer<typeof MeSchema>;
+
+export { type AuthResult, AuthResultSchema, UserSchema } from "../../lib/schemas.ts";

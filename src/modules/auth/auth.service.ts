@@ -5,13 +5,14 @@ import { memberships, organisations, users } from "../../db/schema/index.ts";
 import { sameEmail } from "../../db/sql.ts";
 import { withSystem } from "../../db/tenant.ts";
 import type { AttemptLimiter } from "../../lib/attempts.ts";
-import type { AuthContext, ClientOrigin } from "../../lib/auth-context.ts";
+import type { AccountContext, AuthContext, ClientOrigin } from "../../lib/auth-context.ts";
 import { ConflictError, ForbiddenError, UnauthorizedError } from "../../lib/errors.ts";
-import { type AccessClaims, createAccessTokenVerifier } from "../../lib/jwt.ts";
+import { type AccessClaims, createAccessTokenVerifier, verifyAccessToken } from "../../lib/jwt.ts";
 import type { PasswordHasher } from "../../lib/passwords.ts";
-import { createOrganisationWithUniqueSlug, organisationSummaryColumns } from "../organisations/index.ts";
+import { createOutbox } from "../mail/index.ts";
+import { foundOrganisation, organisationSummaryColumns } from "../organisations/index.ts";
 import type { LogoutScope, SessionGuard, SessionInfo, SessionService, TokenPair } from "../sessions/index.ts";
-import type { AuthResult, LoginInput, Me, RegisterInput } from "./auth.schemas.ts";
+import type { AuthResult, LoginInput, LoginResult, Me, RegisterInput } from "./auth.schemas.ts";
 
 type Deps = {
   db: Db;
@@ -35,11 +36,12 @@ const membershipsOf = (tx: Tx, userId: string) =>
 
 export function createAuthService({ db, config, passwords, attempts, guard, sessions }: Deps) {
   const verify = createAccessTokenVerifier(config.JWT_ACCESS_SECRET);
+  const outbox = createOutbox(config.JWT_REFRESH_SECRET);
   return {
     /** The claims of a valid access token (signature and expiry only; no session check), or null. */
     claimsOf: (token: string | undefined): AccessClaims | null => (token ? verify(token) : null),
 
-    /** A new organisation with its first member, an ADMIN, signed in. */
+    /** A new organisation with its first member, an ADMIN, signed in; a link to verify the email goes out. */
     async register(input: RegisterInput, origin: ClientOrigin): Promise<AuthResult> {
       const passwordHash = await passwords.hash(input.password);
       return withSystem(db, async (tx) => {
@@ -50,8 +52,8 @@ export function createAuthService({ db, config, passwords, attempts, guard, sess
           .returning({ id: users.id, name: users.name, email: users.email });
         if (!user) throw new ConflictError("An account with this email already exists");
 
-        const organisation = await createOrganisationWithUniqueSlug(tx, input.organisationName);
-        await tx.insert(memberships).values({ organisationId: organisation.id, userId: user.id, role: "ADMIN" });
+        const organisation = await foundOrganisation(tx, input.organisationName, user.id);
+        await outbox.queueRequest(tx, "email_verification", user.email);
         const tokens = await sessions.start(tx, { userId: user.id, orgId: organisation.id, role: "ADMIN" }, origin, {
           kind: "new-account",
         });
@@ -62,9 +64,11 @@ export function createAuthService({ db, config, passwords, attempts, guard, sess
     /**
      * Unknown email and wrong password take the same path and the same time: both spend one
      * bcrypt verification, count against the email's failed-attempt budget and answer with
-     * the same 401.
+     * the same 401. An account that belongs to no organisation (its last one was deleted)
+     * signs in to a session of no organisation: enough to create one, accept an invitation,
+     * or close the account — never stranded.
      */
-    async login(input: LoginInput, origin: ClientOrigin): Promise<AuthResult> {
+    async login(input: LoginInput, origin: ClientOrigin): Promise<LoginResult> {
       const account = await withSystem(db, async (tx) => {
         const [user] = await tx
           .select({ id: users.id, name: users.name, email: users.email, passwordHash: users.passwordHash })
@@ -80,38 +84,43 @@ export function createAuthService({ db, config, passwords, attempts, guard, sess
       const membership = input.organisationId
         ? account.memberships.find((candidate) => candidate.organisation.id === input.organisationId)
         : account.memberships[0];
-      if (!membership) throw new ForbiddenError("You are not a member of this organisation");
+      if (input.organisationId && !membership) throw new ForbiddenError("You are not a member of this organisation");
 
       const { id, name, email } = account.user;
+      const role = membership?.role ?? null;
       const tokens = await withSystem(db, (tx) =>
-        sessions.start(tx, { userId: id, orgId: membership.organisation.id, role: membership.role }, origin, {
+        sessions.start(tx, { userId: id, orgId: membership?.organisation.id ?? null, role }, origin, {
           kind: "password",
           passwordHash: account.user.passwordHash,
         }),
       );
-      return { ...tokens, user: { id, name, email, role: membership.role }, organisation: membership.organisation };
+      return { ...tokens, user: { id, name, email, role }, organisation: membership?.organisation ?? null };
     },
 
     refresh: (refreshToken: string): Promise<TokenPair> => sessions.rotate(refreshToken),
 
-    logout: (auth: AuthContext, { refreshToken, scope }: { refreshToken: string; scope: LogoutScope }): Promise<void> =>
+    logout: (auth: AccountContext, { refreshToken, scope }: { refreshToken: string; scope: LogoutScope }): Promise<void> =>
       sessions.logout(auth.userId, refreshToken, scope),
 
     /** The caller's live sessions, the current one marked. */
-    listSessions: (auth: AuthContext): Promise<SessionInfo[]> => sessions.list(auth.userId, auth.sessionId),
+    listSessions: (auth: AccountContext): Promise<SessionInfo[]> => sessions.list(auth.userId, auth.sessionId),
 
     /** Ends one of the caller's sessions (another user's is a 404). */
-    endSession: (auth: AuthContext, sessionId: string): Promise<void> => sessions.end(auth.userId, sessionId),
+    endSession: (auth: AccountContext, sessionId: string): Promise<void> => sessions.end(auth.userId, sessionId),
 
-    /** The caller, the organisation of this session, and every organisation they belong to. */
-    async me(auth: AuthContext): Promise<Me> {
-      const all = await withSystem(db, (tx) => membershipsOf(tx, auth.userId));
-      const current = all.find((membership) => membership.organisation.id === auth.orgId);
-      if (!current) throw new UnauthorizedError("Your membership of this organisation has ended");
+    /** The caller, the organisation of this session (null: none), every organisation they belong to, and whether their email is verified. */
+    async me(auth: AccountContext): Promise<Me> {
+      const { all, verifiedAt } = await withSystem(db, async (tx) => {
+        const [user] = await tx.select({ verifiedAt: users.emailVerifiedAt }).from(users).where(eq(users.id, auth.userId));
+        return { all: await membershipsOf(tx, auth.userId), verifiedAt: user?.verifiedAt ?? null };
+      });
+      const current = auth.orgId === null ? undefined : all.find((membership) => membership.organisation.id === auth.orgId);
+      if (auth.orgId !== null && !current) throw new UnauthorizedError("Your membership of this organisation has ended");
       return {
         user: { id: auth.userId, name: auth.name, email: auth.email, role: auth.role },
-        organisation: current.organisation,
+        organisation: current?.organisation ?? null,
         role: auth.role,
+        emailVerified: verifiedAt !== null,
         memberships: all.map(({ organisation, role }) => ({ organisationId: organisation.id, name: organisation.name, role })),
       };
     },
@@ -121,7 +130,7 @@ export function createAuthService({ db, config, passwords, attempts, guard, sess
      * session, checked alive in the database (never the cache), so it dies whenever its parent
      * is revoked as a credential. Switching to the organisation already signed in to is a 409.
      */
-    async switchOrganisation(auth: AuthContext, organisationId: string, origin: ClientOrigin): Promise<AuthResult> {
+    async switchOrganisation(auth: AccountContext, organisationId: string, origin: ClientOrigin): Promise<AuthResult> {
       if (organisationId === auth.orgId) throw new ConflictError("You are already signed in to this organisation");
       return withSystem(db, async (tx) => {
         const target = (await membershipsOf(tx, auth.userId)).find((m) => m.organisation.id === organisationId);
@@ -136,23 +145,39 @@ export function createAuthService({ db, config, passwords, attempts, guard, sess
       });
     },
 
+    /** The caller as a member of their session's organisation (a socket's AUTH): a session of no organisation is refused. */
+    async authenticateMember(bearer: string | undefined): Promise<AuthContext> {
+      const account = await this.authenticate(bearer);
+      if (account.orgId === null || account.role === null)
+        throw new ForbiddenError("This session belongs to no organisation", "NO_ORGANISATION");
+      return { ...account, orgId: account.orgId, role: account.role };
+    },
+
+    /**
+     * For a socket's upgrade: a token we signed that has expired, or whose session was revoked,
+     * is told apart from one that is missing or forged, so the socket can be accepted and closed
+     * with 4001 (which a browser can read) instead of refused with a 401 (which it cannot).
+     */
+    async authenticateSocket(token: string | undefined): Promise<AccountContext | "expired"> {
+      try {
+        return await this.authenticate(token);
+      } catch (error) {
+        if (token && verifyAccessToken(token, config.JWT_ACCESS_SECRET, { ignoreExpiration: true })) return "expired";
+        throw error;
+      }
+    },
+
     /**
      * The caller behind a bearer token: a valid signature is not enough, the session must be
      * alive and the membership current. The role is today's, not the one in the token.
      */
-    async authenticate(bearer: string | undefined): Promise<AuthContext> {
+    async authenticate(bearer: string | undefined): Promise<AccountContext> {
       if (!bearer) throw new UnauthorizedError("Missing bearer token");
       const claims = verify(bearer);
       if (!claims) throw new UnauthorizedError("Invalid or expired access token");
-      const member = await guard.activeMember(claims);
-      if (!member) throw new UnauthorizedError("This session has been revoked");
-      return {
-        userId: claims.userId,
-        orgId: claims.orgId,
-        sessionId: claims.sessionId,
-        expiresAt: claims.expiresAt,
-        ...member,
-      };
+      const holder = await guard.holderOf(claims);
+      if (!holder) throw new UnauthorizedError("This session has been revoked");
+      return { userId: claims.userId, orgId: claims.orgId, sessionId: claims.sessionId, expiresAt: claims.expiresAt, ...holder };
     },
   };
 }

@@ -11,7 +11,13 @@ import { devMailbox, smtpTransport } from "./transports.ts";
  * it, into the dev mailbox (GET /dev/mailbox). In production without SMTP it waits in the
  * outbox — queued, not lost — until an instance with SMTP_URL starts.
  */
-export function createMailDelivery(db: Db, config: Config, logger: Logger, metrics: Metrics, resolvers: { password_reset: ResolveMail }) {
+export function createMailDelivery(
+  db: Db,
+  config: Config,
+  logger: Logger,
+  metrics: Metrics,
+  resolvers: { password_reset: ResolveMail; email_verification: ResolveMail },
+) {
   const mailbox = !config.SMTP_URL && config.NODE_ENV !== "production" ? devMailbox() : undefined;
   const transport = config.SMTP_URL ? smtpTransport(config.SMTP_URL, config.MAIL_FROM) : mailbox;
   if (!transport) logger.warn("mail: SMTP_URL is not set; emails wait in the outbox until it is");

@@ -35,6 +35,18 @@ export const inviteMail = ({
   ].join("\n"),
 });
 
+export const verificationMail = ({ to, link, hours }: { to: string; link: string; hours: number }): Mail => ({
+  to,
+  subject: "Confirm your email address",
+  body: [
+    "Confirm that this address is yours:",
+    "",
+    link,
+    "",
+    `The link works once and expires in ${hours} hours. If you did not sign up, ignore this email.`,
+  ].join("\n"),
+});
+
 export const passwordResetMail = ({ to, link, minutes }: { to: string; link: string; minutes: number }): Mail => ({
   to,
   subject: "Reset your password",

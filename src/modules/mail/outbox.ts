@@ -2,7 +2,7 @@ import { and, count, isNotNull, isNull } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client.ts";
 import { CHANNELS } from "../../db/notifications.ts";
 import { notify } from "../../db/notify.ts";
-import { outbox } from "../../db/schema/index.ts";
+import { type OutboxKind, outbox } from "../../db/schema/index.ts";
 import { withSystem } from "../../db/tenant.ts";
 import { createSealer } from "../../lib/sealed.ts";
 
@@ -30,11 +30,12 @@ export function createOutbox(secret: string) {
     },
 
     /**
-     * Queues a request for a password-reset link to `email`, in one insert whether or not the
-     * email has an account: the sender resolves the account, and mints the link, when it sends.
+     * Queues a request for a mail of `kind` to `email` (a password-reset link, a verification
+     * link), in one insert whether or not the email has an account: the sender resolves the
+     * account, and mints the link, when it sends — so no live link waits here.
      */
-    async queueResetRequest(tx: Tx, email: string): Promise<void> {
-      await tx.insert(outbox).values({ kind: "password_reset", recipient: email });
+    async queueRequest(tx: Tx, kind: Exclude<OutboxKind, "mail">, email: string): Promise<void> {
+      await tx.insert(outbox).values({ kind, recipient: email });
       await notify(tx, CHANNELS.outbox, "");
     },
 

@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Config } from "../../config/env.ts";
 import type { Db, Tx } from "../../db/client.ts";
 import { invites, memberships, organisations, users } from "../../db/schema/index.ts";
@@ -8,9 +8,9 @@ import type { AttemptLimiter } from "../../lib/attempts.ts";
 import type { ClientOrigin } from "../../lib/auth-context.ts";
 import { ConflictError, LimitExceededError, NotFoundError, UnauthorizedError } from "../../lib/errors.ts";
 import type { PasswordHasher } from "../../lib/passwords.ts";
+import type { AuthResult } from "../../lib/schemas.ts";
 import type { UserSummary } from "../../lib/vocabulary.ts";
 import { recordActivity } from "../activity/index.ts";
-import type { AuthResult } from "../auth/index.ts";
 import { hasRoomFor, lockSeats, organisationSummaryColumns, seatLimitMessage } from "../organisations/index.ts";
 import type { Proof, SessionService } from "../sessions/index.ts";
 import { assertAcceptable, inviteTokenHasher } from "./invite-tokens.ts";
@@ -115,6 +115,11 @@ export function createAcceptInviteService({ db, config, passwords, attempts, ses
       if (!hasRoomFor(seats.plan, seats.members + seats.pendingInvites - 1)) throw new LimitExceededError(seatLimitMessage(seats.plan));
 
       await tx.insert(memberships).values({ organisationId: invite.organisationId, userId: user.id, role: current.role });
+      // The invitation's token came by email to this address: whoever holds it reads that inbox.
+      await tx
+        .update(users)
+        .set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())` })
+        .where(eq(users.id, user.id));
       await tx.update(invites).set({ status: "ACCEPTED" }).where(eq(invites.id, invite.id));
       await recordActivity(
         tx,

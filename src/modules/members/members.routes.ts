@@ -1,9 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { IdParam } from "../../lib/fields.ts";
 import { envelopeOf, errorResponses, jsonBody, jsonContent, listEnvelopeOf } from "../../lib/response.ts";
-import { PageQuery } from "../../lib/schemas.ts";
+import { AuthResultSchema, PageQuery } from "../../lib/schemas.ts";
 import { checksCredentials, signedIn } from "../../middleware/auth.ts";
-import { AuthResultSchema } from "../auth/index.ts";
 import { AcceptInviteBody, ChangeRoleBody, CreatedInviteSchema, InviteBody, InviteSchema, MemberSchema } from "./members.schemas.ts";
 
 const tags = ["Members"];
@@ -29,7 +28,7 @@ export const invite = createRoute({
   tags,
   summary: "Invite someone by email (ADMIN); returns the invite token once",
   description: "Single use; expires after INVITE_EXPIRES_IN. Members plus pending invites never exceed the plan's limit (403).",
-  ...signedIn("ADMIN"),
+  ...signedIn("ADMIN", { verifiedEmail: true }),
   request: jsonBody(InviteBody),
   responses: {
     201: jsonContent(envelopeOf(CreatedInviteSchema), "Invite created"),

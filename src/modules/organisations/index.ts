@@ -1,8 +1,8 @@
 // What other modules may use of the organisations module.
 
+export { foundOrganisation } from "./founding.ts";
 export { createOrganisationCache, type OrganisationCache } from "./organisation-cache.ts";
 export { createOrganisationService } from "./organisations.service.ts";
 export { hasRoomFor, memberLimitOf, seatLimitMessage } from "./plans.ts";
 export { adminCount, lockOrganisation, lockSeats } from "./seats.ts";
-export { createOrganisationWithUniqueSlug } from "./slug.ts";
 export { organisationSummaryColumns } from "./summary.ts";

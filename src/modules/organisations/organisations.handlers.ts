@@ -1,5 +1,6 @@
 import type { AppRouteHandler } from "../../app-env.ts";
 import { ok } from "../../lib/response.ts";
+import { originOf } from "../../middleware/client-ip.ts";
 import type * as routes from "./organisations.routes.ts";
 
 export const getOrganisation: AppRouteHandler<typeof routes.getOrganisation> = async (c) => {
@@ -30,4 +31,9 @@ export const leave: AppRouteHandler<typeof routes.leave> = async (c) => {
 export const deleteOrganisation: AppRouteHandler<typeof routes.deleteOrganisation> = async (c) => {
   await c.var.services.organisations.delete(c.var.auth, c.req.valid("json").confirmName);
   return c.json(ok("Organisation deleted", null), 200);
+};
+
+export const createOrganisation: AppRouteHandler<typeof routes.createOrganisation> = async (c) => {
+  const result = await c.var.services.organisations.create(c.var.account, c.req.valid("json").name, originOf(c));
+  return c.json(ok("Organisation created", result), 201);
 };

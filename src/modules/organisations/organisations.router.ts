@@ -5,6 +5,7 @@ import * as routes from "./organisations.routes.ts";
 
 export const organisationsRouter = createRouter<AppEnv>()
   .openapi(routes.getOrganisation, handlers.getOrganisation)
+  .openapi(routes.createOrganisation, handlers.createOrganisation)
   .openapi(routes.changePlan, handlers.changePlan)
   .openapi(routes.broadcast, handlers.broadcast)
   .openapi(routes.rename, handlers.rename)

@@ -1,8 +1,16 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { envelopeOf, errorResponses, jsonBody, jsonContent } from "../../lib/response.ts";
+import { AuthResultSchema } from "../../lib/schemas.ts";
 import { signedIn } from "../../middleware/auth.ts";
 import { ActivitySchema } from "../activity/index.ts";
-import { BroadcastBody, ChangePlanBody, DeleteOrganisationBody, OrganisationSchema, RenameBody } from "./organisations.schemas.ts";
+import {
+  BroadcastBody,
+  ChangePlanBody,
+  CreateOrganisationBody,
+  DeleteOrganisationBody,
+  OrganisationSchema,
+  RenameBody,
+} from "./organisations.schemas.ts";
 
 const tags = ["Organisations"];
 
@@ -26,7 +34,7 @@ export const changePlan = createRoute({
   tags,
   summary: "Change the subscription plan (ADMIN)",
   description: "Emits PLAN_UPGRADED or PLAN_DOWNGRADED. A downgrade below the members plus pending invites is refused (409).",
-  ...signedIn("ADMIN"),
+  ...signedIn("ADMIN", { verifiedEmail: true }),
   request: jsonBody(ChangePlanBody),
   responses: {
     200: jsonContent(envelopeOf(OrganisationSchema), "The organisation on its new plan"),
@@ -96,5 +104,23 @@ export const deleteOrganisation = createRoute({
   responses: {
     200: jsonContent(envelopeOf(z.null()), "Deleted"),
     ...errorResponses(401, 403, 422),
+  },
+});
+
+export const createOrganisation = createRoute({
+  method: "post",
+  path: "/api/organisations",
+  operationId: "createOrganisation",
+  tags,
+  summary: "Create another organisation, as its ADMIN; returns tokens for it",
+  description: [
+    "Any signed-in account may, including one in no organisation. The answer is a session in the new organisation, as",
+    "switch-organisation gives: a descendant of the caller's session, ended with it.",
+  ].join(" "),
+  ...signedIn(undefined, { anyOrganisation: true }),
+  request: jsonBody(CreateOrganisationBody),
+  responses: {
+    201: jsonContent(envelopeOf(AuthResultSchema), "Created, and signed in to it"),
+    ...errorResponses(401, 422),
   },
 });

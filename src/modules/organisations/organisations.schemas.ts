@@ -23,6 +23,8 @@ export const BroadcastBody = z
 
 export const RenameBody = z.strictObject({ name: nameField() }).openapi("RenameOrganisationBody");
 
+export const CreateOrganisationBody = z.strictObject({ name: nameField() }).openapi("CreateOrganisationBody");
+
 export const DeleteOrganisationBody = z
   .strictObject({ confirmName: z.string().max(200).openapi({ description: "The organisation's exact name, to confirm" }) })
   .openapi("DeleteOrganisationBody");

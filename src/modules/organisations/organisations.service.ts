@@ -2,20 +2,34 @@ import { eq } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
 import { organisations } from "../../db/schema/index.ts";
 import { withOrg, withSystem } from "../../db/tenant.ts";
-import type { AuthContext } from "../../lib/auth-context.ts";
+import type { AccountContext, AuthContext, ClientOrigin } from "../../lib/auth-context.ts";
 import { ConflictError, InvalidInputError, NotFoundError } from "../../lib/errors.ts";
+import type { AuthResult } from "../../lib/schemas.ts";
 import type { PlanName } from "../../lib/vocabulary.ts";
 import { type Activity, recordActivity, recordActivityInOwnTransaction, summaryOf } from "../activity/index.ts";
-import { announceAuthChange } from "../sessions/index.ts";
+import { announceAuthChange, type SessionService } from "../sessions/index.ts";
+import { foundOrganisation } from "./founding.ts";
 import type { OrganisationCache } from "./organisation-cache.ts";
 import type { Organisation } from "./organisations.schemas.ts";
 import { isUpgrade, memberLimitOf } from "./plans.ts";
 import { lockSeats } from "./seats.ts";
 
-type Deps = { db: Db; organisationCache: OrganisationCache };
+type Deps = { db: Db; organisationCache: OrganisationCache; sessions: SessionService };
 
-export function createOrganisationService({ db, organisationCache }: Deps) {
+export function createOrganisationService({ db, organisationCache, sessions }: Deps) {
   return {
+    /**
+     * Another organisation, founded by the caller as its ADMIN, and a session in it: a
+     * descendant of the caller's session (as switch-organisation makes), so it dies with it.
+     */
+    create: (account: AccountContext, name: string, origin: ClientOrigin): Promise<AuthResult> =>
+      withSystem(db, async (tx) => {
+        const organisation = await foundOrganisation(tx, name, account.userId);
+        const owner = { userId: account.userId, orgId: organisation.id, role: "ADMIN" as const };
+        const tokens = await sessions.start(tx, owner, origin, { kind: "session", sessionId: account.sessionId });
+        return { ...tokens, user: { id: account.userId, name: account.name, email: account.email, role: "ADMIN" }, organisation };
+      }),
+
     get: (auth: AuthContext): Promise<Organisation> => organisationCache.get(auth.orgId),
 
     /** Moves to `plan`. A downgrade that the current members and pending invites would not fit is refused. */

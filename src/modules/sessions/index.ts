@@ -1,7 +1,7 @@
 // Sessions: opening, rotating and ending them, the guard every request asks, and the revocations every instance hears.
 export type { Proof } from "./opening.ts";
 export { announceAuthChange, revokeSessions } from "./revocations.ts";
-export { type ActiveMember, createSessionGuard, type SessionGuard, type SessionState, sessionStatesOf } from "./session-guard.ts";
+export { createSessionGuard, type SessionGuard, type SessionHolder, type SessionState, sessionStatesOf } from "./session-guard.ts";
 export {
   LOGOUT_SCOPES,
   type LogoutScope,

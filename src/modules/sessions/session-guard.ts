@@ -1,13 +1,14 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
 import type { AuthChange } from "../../db/notifications.ts";
-import { statementInOrg } from "../../db/tenant.ts";
+import { queryRows } from "../../db/sql.ts";
+import { statementInOrg, withSystem } from "../../db/tenant.ts";
 import type { AccessClaims } from "../../lib/jwt.ts";
 import { createNotifiedCache } from "../../lib/notified-cache.ts";
 import type { Role } from "../../lib/vocabulary.ts";
 
-/** Who holds a live session, as they are now: what a request acts as. */
-export type ActiveMember = { role: Role; name: string; email: string };
+/** Who holds a live session, as they are now: what a request acts as. `role` is null for a session in no organisation. */
+export type SessionHolder = { role: Role | null; name: string; email: string };
 
 /**
  * A session of an organisation as the database has it: whether it was revoked, and its user's
@@ -38,7 +39,19 @@ export async function sessionStatesOf(db: Db, organisationId: string, sessionIds
   return new Map(rows.map(({ session_id, user_id, ...state }) => [session_id, { userId: user_id, ...state }]));
 }
 
-type Entry = { orgId: string; userId: string; member: ActiveMember | null };
+type Entry = { orgId: string | null; userId: string; holder: SessionHolder | null };
+
+/** A live session of an account in no organisation: only the system sees it (no tenant does). */
+async function accountSessionHolder(db: Db, sessionId: string, userId: string): Promise<SessionHolder | null> {
+  const [row] = await withSystem(db, (tx) =>
+    queryRows<{ name: string; email: string }>(
+      tx,
+      sql`select u.name, u.email from sessions s join users u on u.id = s.user_id
+          where s.id = ${sessionId} and s.user_id = ${userId} and s.organisation_id is null and s.revoked_at is null`,
+    ),
+  );
+  return row ? { role: null, ...row } : null;
+}
 
 /** Which cached sessions a change of many makes stale. */
 const stales = (change: Exclude<AuthChange, { kind: "session" }>) => (entry: Entry) => {
@@ -65,16 +78,18 @@ export function createSessionGuard(db: Db, { ttlMs = 30_000, maxEntries = 50_000
   const cache = createNotifiedCache<Entry>({ ttlMs, maxEntries });
 
   const lookup = async (claims: AccessClaims): Promise<Entry> => {
-    const found = (await sessionStatesOf(db, claims.orgId, [claims.sessionId])).get(claims.sessionId);
-    const live = found && !found.revoked && found.role && found.name !== null && found.email !== null && found.userId === claims.userId;
-    const member = live ? { role: found.role as Role, name: found.name as string, email: found.email as string } : null;
-    return { orgId: claims.orgId, userId: claims.userId, member };
+    const { userId, orgId, sessionId } = claims;
+    if (orgId === null) return { orgId, userId, holder: await accountSessionHolder(db, sessionId, userId) };
+    const found = (await sessionStatesOf(db, orgId, [sessionId])).get(sessionId);
+    const live = found && !found.revoked && found.role && found.name !== null && found.email !== null && found.userId === userId;
+    const holder = live ? { role: found.role as Role, name: found.name as string, email: found.email as string } : null;
+    return { orgId, userId, holder };
   };
 
   return {
-    /** The member behind a live session, or null when it was revoked or their membership ended. */
-    async activeMember(claims: AccessClaims): Promise<ActiveMember | null> {
-      return (await cache.get(claims.sessionId, () => lookup(claims))).member;
+    /** Who holds a live session now, or null when it was revoked or (for a member's session) their membership ended. */
+    async holderOf(claims: AccessClaims): Promise<SessionHolder | null> {
+      return (await cache.get(claims.sessionId, () => lookup(claims))).holder;
     },
 
     /** Forgets what `change` made stale: for every auth_changes notification, this instance's own included. */

@@ -4,7 +4,8 @@ import { signAccessToken } from "../../lib/jwt.ts";
 import { hashToken } from "../../lib/tokens.ts";
 import type { Role } from "../../lib/vocabulary.ts";
 
-export type SessionOwner = { userId: string; orgId: string; role: Role };
+/** Whose session: a user in an organisation with a role, or (orgId and role null) in none. */
+export type SessionOwner = { userId: string; orgId: string | null; role: Role | null };
 
 /** How a session's tokens are made, stored and derived: one place for the keys and lifetimes. */
 export function sessionTokens(

@@ -59,7 +59,7 @@ export function createSessionService({ db, config }: { db: Db; config: Config })
             ip: sessions.ip,
           })
           .from(sessions)
-          .innerJoin(organisations, eq(organisations.id, sessions.organisationId))
+          .leftJoin(organisations, eq(organisations.id, sessions.organisationId))
           .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), liveFamily))
           .orderBy(desc(sessions.lastUsedAt)),
       );
