@@ -214,3 +214,13 @@ test("the README lists every error code", async () => {
   const readme = await Bun.file(new URL("../README.md", import.meta.url)).text();
   for (const code of Object.keys(ERROR_CODES)) expect(readme, code).toContain(`\`${code}\``);
 });
+
+test("docs/configuration.md and .env.example list every setting", async () => {
+  const { CONFIG_KEYS } = await import("../src/config/env.ts");
+  const documentation = await Bun.file(new URL("../docs/configuration.md", import.meta.url)).text();
+  const example = await Bun.file(new URL("../.env.example", import.meta.url)).text();
+  for (const key of CONFIG_KEYS) {
+    expect(documentation, key).toContain(`\`${key}\``);
+    expect(example, key).toMatch(new RegExp(`^${key}=`, "m"));
+  }
+});

@@ -20,10 +20,17 @@ beforeAll(async () => {
 });
 afterAll(() => Promise.all(Object.values(servers).map(({ server }) => server.stop())));
 
-/** The token of the newest verification link mailed to `email` through `server`'s development mailbox. */
-async function verificationToken(server: TestServer, email: string) {
-  await server.mail.sender?.flush();
-  const body = server.mail.mailbox?.messages().find((mail) => mail.to === email && mail.body.includes("/verify-email"))?.body ?? "";
+/**
+ * The token of the newest verification link mailed to `email`. Both servers share one database
+ * and each runs a sender, so the mail is in whichever development mailbox took it.
+ */
+async function verificationToken(_server: TestServer, email: string) {
+  const mailboxes = Object.values(servers).map(({ server }) => server);
+  await Promise.all(mailboxes.map((server) => server.mail.sender?.flush()));
+  const body =
+    mailboxes
+      .flatMap((server) => server.mail.mailbox?.messages() ?? [])
+      .find((mail) => mail.to === email && mail.body.includes("/verify-email"))?.body ?? "";
   const token = /\/verify-email\?token=(\S+)/.exec(body)?.[1];
   if (!token) throw new Error(`no verification link mailed to ${email}`);
   return decodeURIComponent(token);

@@ -63,7 +63,7 @@ export async function notifyWritesFigure({ dataset, quick }: ScenarioOptions): P
       ours: `${round(withNotify, 0)} writes/s with pg_notify`,
       floor: `${round(without, 0)} writes/s without`,
       ratio: `${(withNotify / without).toFixed(2)}×`,
-      target: "report (README: the ceiling it puts on one database)",
+      target: "report (docs/performance.md: the ceiling it puts on one database)",
       met: true,
     };
   } finally {

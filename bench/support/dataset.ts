@@ -65,7 +65,7 @@ async function preparePostgres(adminUrl: string, sizes: typeof SIZES): Promise<D
   const password = randomBytes(12).toString("hex");
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
-  // The API runs as an ordinary role that owns its database, as the README asks of production.
+  // The API runs as an ordinary role that owns its database, as docs/deploy.md asks of production.
   await admin.query(`do $$ begin create role ${owner} login createrole; exception when duplicate_object then null; end $$`);
   await admin.query(`alter role ${owner} password '${password}'`);
   await admin.query(`create database ${name} owner ${owner}`);

@@ -87,6 +87,9 @@ const envSchema = z.object({
 
 type ParsedEnv = z.infer<typeof envSchema>;
 
+/** Every setting the server reads: the documentation and .env.example must list each one. */
+export const CONFIG_KEYS = Object.keys(envSchema.shape) as Array<keyof ParsedEnv>;
+
 export type Config = Omit<ParsedEnv, SecretKey> & {
   JWT_ACCESS_SECRET: string;
   JWT_REFRESH_SECRET: string;

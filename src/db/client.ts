@@ -50,7 +50,7 @@ export async function createDatabase(config: Config, logger: Logger): Promise<Da
 
 /**
  * PostgreSQL through Bun's built-in client: native protocol handling and pipelining, which
- * measured 1.6× node-postgres on the same reads (README, Performance). The LISTEN connection
+ * measured 1.6× node-postgres on the same reads (docs/performance.md). The LISTEN connection
  * stays on node-postgres, whose notification events Bun's client does not offer.
  */
 function createServerDatabase(url: string, poolSize: number, logger: Logger): Database {

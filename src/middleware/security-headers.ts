@@ -24,7 +24,7 @@ const jsonSecurityHeaders = secureHeaders({
  * `Cross-Origin-Resource-Policy: same-origin` (no cross-origin reads without CORS) and
  * `Cache-Control: no-store` (tokens and personal data stay out of every cache). The rest of the
  * document set — framing, the XSS auditor, opener and referrer policies, DNS prefetch — governs
- * pages, not JSON, and HSTS belongs to the TLS terminator in front (README, Deploy).
+ * pages, not JSON, and HSTS belongs to the TLS terminator in front (docs/deploy.md).
  *
  * Fewer headers is also measurably cheaper: Bun 1.4 writes a response that completes after an
  * await with one send() per header fragment, four per header (oven-sh/bun#41341). The full
