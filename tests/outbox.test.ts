@@ -6,7 +6,15 @@ import { eq, inArray, sql } from "drizzle-orm";
 import { outbox } from "../src/db/schema/index.ts";
 import { withSystem } from "../src/db/tenant.ts";
 import { createLogger } from "../src/lib/logger.ts";
-import { createOutbox, createOutboxSender, devMailbox, type MailTransport, type OutboxSender } from "../src/modules/mail/index.ts";
+import {
+  createOutbox,
+  createOutboxSender,
+  devMailbox,
+  type MailTransport,
+  type OutboxSender,
+  outboxDepth,
+  requeueSetAside,
+} from "../src/modules/mail/index.ts";
 import { testDatabase } from "./support/database.ts";
 import { inDatabase } from "./support/db-state.ts";
 import { uniqueEmail } from "./support/fixtures.ts";
@@ -126,6 +134,34 @@ describe("the outbox", () => {
     expect(row?.attempts).toBe(12);
   });
 
+  test("an operator queues set-aside mail again, and it leaves; outbox_set_aside counts it meanwhile", async () => {
+    const address = uniqueEmail("requeued");
+    await queue([address]);
+    await onlyDue([address]);
+    const refusing = await senderWith(recording([address], { failFirst: 100 }).transport, { retryForSeconds: 0 });
+    await refusing.flush();
+    await refusing.stop();
+    const [setAside] = await rowsFor([address]);
+    expect(setAside?.failedAt).toBeInstanceOf(Date);
+    expect((await outboxDepth(await db())).setAside).toBeGreaterThanOrEqual(1);
+    const [{ id }] = (await inDatabase((tx) => tx.select({ id: outbox.id }).from(outbox).where(eq(outbox.recipient, address)))) as [
+      { id: string },
+    ];
+    const script = Bun.spawnSync(["bun", "scripts/mail-requeue.ts", id], {
+      env: { ...process.env, DATABASE_URL: (await testDatabase()).url ?? "" },
+    });
+    if ((await testDatabase()).url) expect(script.stdout.toString()).toContain("1 mail queued again");
+    else expect(await requeueSetAside(await db(), [id])).toBe(1); // the embedded database is this process's alone
+    const { transport, accepted } = recording([address]);
+    const working = await senderWith(transport);
+    await working.flush();
+    await working.stop();
+    expect(accepted).toEqual([address]);
+    const [row] = await rowsFor([address]);
+    expect(row).toMatchObject({ failedAt: null, lastError: null });
+    expect(row?.sentAt).toBeInstanceOf(Date);
+  });
+
   test("a waiting mail's body is sealed at rest, and cleared once sent", async () => {
     const address = uniqueEmail("sealed");
     await queue([address]);
@@ -162,6 +198,54 @@ describe("the outbox", () => {
     expect(all.sort()).toEqual([...addresses].sort());
     expect(runs.every((run) => run.accepted.length > 0)).toBe(true); // both really took part
   });
+  test.if(!!process.env.DATABASE_URL)(
+    "a sender whose database connections die mid-send keeps its claim: no other sender sends the mail again",
+    async () => {
+      const address = uniqueEmail("leased");
+      await queue([address]);
+      await onlyDue([address]);
+      const { url } = await testDatabase();
+      const { createDatabase } = await import("../src/db/client.ts");
+      const { loadConfig } = await import("../src/config/env.ts");
+      const open = () => createDatabase(loadConfig({ DATABASE_URL: url as string }).config, silent);
+      const sent: string[] = [];
+      let sending = () => {};
+      let release = () => {};
+      const inFlight = new Promise<void>((resolve) => (sending = resolve));
+      const hold = new Promise<void>((resolve) => (release = resolve));
+      const slow: MailTransport = {
+        name: "slow",
+        async send(mail) {
+          sending();
+          await hold;
+          sent.push(`A:${mail.to}`);
+        },
+        close() {},
+      };
+      const poolA = await open();
+      const senderA = createOutboxSender({ db: poolA.db, outbox: box, transport: slow, logger: silent, resolvers: {} });
+      const drainingA = senderA.flush();
+      await inFlight;
+      // Every connection but this test's own dies, as when the sender's host loses the database.
+      await inDatabase((tx) =>
+        tx.execute(
+          sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`,
+        ),
+      );
+      const poolB = await open();
+      const { transport: fast, accepted } = recording([address]);
+      const senderB = createOutboxSender({ db: poolB.db, outbox: box, transport: fast, logger: silent, resolvers: {} });
+      await senderB.flush();
+      expect(accepted).toEqual([]); // the claim A committed still holds
+      release();
+      await drainingA;
+      await Promise.all([senderA.stop(), senderB.stop()]);
+      await Promise.all([poolA.close(), poolB.close()]);
+      expect(sent).toEqual([`A:${address}`]);
+      const [row] = await rowsFor([address]);
+      expect(row?.sentAt).toBeInstanceOf(Date);
+    },
+  );
   if (!process.env.DATABASE_URL) console.log("skipped: two concurrent senders need PostgreSQL (the embedded database is one connection)");
 });
 

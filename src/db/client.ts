@@ -11,6 +11,7 @@ import pg from "pg";
 import type { Config } from "../config/env.ts";
 import type { Logger } from "../lib/logger.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
+import { registerFreshConnection } from "./fresh-connection.ts";
 import * as schema from "./schema/index.ts";
 
 export type Schema = typeof schema;
@@ -57,12 +58,18 @@ function createServerDatabase(url: string, poolSize: number, logger: Logger): Da
   const client = new SQL({ url, max: poolSize, idleTimeout: 60, connectionTimeout: 10 });
   const where = new URL(url);
   logger.info(`database: PostgreSQL at ${where.host}${where.pathname} (pool of ${poolSize})`);
-  const db = drizzleBunSql({ client, ...options }) as unknown as Db;
+  const fresh = () => new SQL({ url, max: 1, connectionTimeout: 10 });
+  const handle = () => {
+    const db = drizzleBunSql({ client, ...options }) as unknown as Db;
+    registerFreshConnection(db, fresh);
+    return db;
+  };
+  const db = handle();
 
   return {
     driver: "pg",
     db,
-    handle: () => drizzleBunSql({ client, ...options }) as unknown as Db,
+    handle,
     async listen(channels, onNotification) {
       const listener = new pg.Client({ connectionString: url, application_name: "saas-listener" });
       const lost = new Promise<Error>((resolve) => {

@@ -1,8 +1,10 @@
 import { SQL as BunSql } from "bun";
 import { type SQL, sql } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
+import { isDatabaseUnavailable } from "../lib/errors.ts";
 import { traced } from "../lib/spans.ts";
 import type { Db, Tx } from "./client.ts";
+import { freshConnectionOf } from "./fresh-connection.ts";
 import { queryRows } from "./sql.ts";
 
 /** The non-owner role tenant transactions run as; its policies are in the RLS migration. */
@@ -97,6 +99,27 @@ async function unitOfWork<T>(db: Db, scope: "organisation" | "system", work: () 
 }
 
 /**
+ * statementInOrg for a read: when its connection was cut (a restart, a failover, a proxy or NAT
+ * that dropped it unnoticed), it is tried once more on a fresh connection of its own — not the
+ * pool's next one, which the same cut may have killed too. A read can be repeated without
+ * effect; a write is never retried, since it may have committed before the cut.
+ */
+export async function readInOrg<T>(db: Db, organisationId: string, query: SQL): Promise<T[]> {
+  try {
+    return await statementInOrg<T>(db, organisationId, query);
+  } catch (error) {
+    const fresh = freshConnectionOf(db);
+    if (!fresh || !isDatabaseUnavailable(error)) throw error;
+    const client = fresh();
+    try {
+      return await unitOfWork(db, "organisation", () => pipelinedInOrg<T>(client, organisationId, query));
+    } finally {
+      await client.close();
+    }
+  }
+}
+
+/**
  * One statement inside `organisationId` — a read, or a write that needs nothing else in its
  * transaction — under exactly the protection of withOrg (the same transaction-local role and
  * organisation, so row-level security binds), in one round trip. `committed` is its commit
@@ -123,23 +146,26 @@ export async function statementInOrg<T>(
       return rows;
     });
   }
-  const scope = dialect.sqlToQuery(scopeTo(organisationId));
-  const statement = dialect.sqlToQuery(query);
-  const rows = await unitOfWork(db, "organisation", async () => {
-    const connection = await client.reserve();
-    try {
-      const [begun, scoped, read, ended] = await Promise.allSettled([
-        connection`begin`,
-        connection.unsafe(scope.sql, scope.params as unknown[]),
-        connection.unsafe(statement.sql, statement.params as unknown[]),
-        connection`commit`,
-      ]);
-      for (const step of [begun, scoped, read, ended]) if (step.status === "rejected") throw step.reason;
-      return (read as PromiseFulfilledResult<T[]>).value;
-    } finally {
-      connection.release();
-    }
-  });
+  const rows = await unitOfWork(db, "organisation", () => pipelinedInOrg<T>(client, organisationId, query));
   await committed?.(rows);
   return rows;
+}
+
+/** BEGIN, the scope, `query` and COMMIT written at once on one reserved connection of `client`, answers read back together. */
+async function pipelinedInOrg<T>(client: BunSql, organisationId: string, query: SQL): Promise<T[]> {
+  const scope = dialect.sqlToQuery(scopeTo(organisationId));
+  const statement = dialect.sqlToQuery(query);
+  const connection = await client.reserve();
+  try {
+    const [begun, scoped, read, ended] = await Promise.allSettled([
+      connection`begin`,
+      connection.unsafe(scope.sql, scope.params as unknown[]),
+      connection.unsafe(statement.sql, statement.params as unknown[]),
+      connection`commit`,
+    ]);
+    for (const step of [begun, scoped, read, ended]) if (step.status === "rejected") throw step.reason;
+    return (read as PromiseFulfilledResult<T[]>).value;
+  } finally {
+    connection.release();
+  }
 }

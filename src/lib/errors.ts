@@ -104,6 +104,28 @@ const pgCode = (error: unknown): string | undefined => databaseErrorOf(error)?.s
 /** A row referred to by an insert was gone (deleted by a concurrent transaction). */
 export const isForeignKeyViolation = (error: unknown) => pgCode(error) === "23503";
 
+// The database is not there (restarting, unreachable, every connection cut), as opposed to a
+// query it refused: SQLSTATE class 08 (connection exception), 57P01–57P03 (shutdown, crash,
+// not yet accepting), 53300 (too many connections), and Bun's client's own connection codes.
+const UNAVAILABLE_STATES = new Set(["57P01", "57P02", "57P03", "53300"]);
+const UNAVAILABLE_CLIENT_CODE =
+  /^(ERR_POSTGRES_(CONNECTION_\w+|IDLE_TIMEOUT|LIFETIME_TIMEOUT|UNSUPPORTED_AUTHENTICATION_METHOD)|ECONNREFUSED|ECONNRESET|EPIPE)$/;
+
+/** Whether `error` means the database cannot be reached now (a 503 and a retry), not that a query is wrong. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current: unknown = error, depth = 0; current && depth < 4; current = (current as Error).cause, depth++) {
+    if (typeof current !== "object") return false;
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && UNAVAILABLE_CLIENT_CODE.test(code)) return true;
+    const state = sqlState(current);
+    if (state && (state.startsWith("08") || UNAVAILABLE_STATES.has(state))) return true;
+  }
+  return false;
+}
+
+/** How long a client is told to wait before retrying while the database is unavailable. */
+const DATABASE_RETRY_AFTER_SECONDS = 2;
+
 // What a database error may say in the log: names of things, never values. Its message and
 // detail are left out because PostgreSQL quotes the offending value in them ("invalid input
 // syntax for type uuid: \"…\"", "Key (email)=(…) already exists").
@@ -137,6 +159,11 @@ export function errorHandler<E extends { Variables: { requestId: string } }>(log
       if (error.status === 400 && error.message.startsWith("Malformed JSON")) return fail(c, "MALFORMED_BODY", error.message);
       // Hono's own (bearerAuth, bodyLimit…): their status, with the generic code of it.
       return c.json(failure(codeForStatus(error.status), error.message || "Request could not be processed", c.var.requestId), error.status);
+    }
+    if (isDatabaseUnavailable(error)) {
+      logger.warn("database unavailable", { error: describeError(error) });
+      c.header("retry-after", String(DATABASE_RETRY_AFTER_SECONDS));
+      return fail(c, "DATABASE_UNAVAILABLE", "The database cannot be reached right now; retry shortly");
     }
     // A race that the service's own checks could not see (two registrations of one email at
     // the same instant): the database's constraint decided, and the answer is a conflict.

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
-import { statementInOrg } from "../../db/tenant.ts";
+import { readInOrg } from "../../db/tenant.ts";
 import type { ExportQueryInput } from "./activity.schemas.ts";
 
 const BATCH = 1000;
@@ -71,7 +71,7 @@ export async function* exportChunks(db: Db, organisationId: string, query: Expor
   let afterId = 0n;
   let count = 0;
   for (;;) {
-    const rows = await statementInOrg<ExportRow>(db, organisationId, batchQuery(organisationId, afterId, query));
+    const rows = await readInOrg<ExportRow>(db, organisationId, batchQuery(organisationId, afterId, query));
     count += rows.length;
     const text =
       query.format === "csv"

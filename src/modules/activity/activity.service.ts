@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
-import { statementInOrg } from "../../db/tenant.ts";
+import { readInOrg } from "../../db/tenant.ts";
 import { parseActivityId } from "../../lib/activity-id.ts";
 import type { AuthContext } from "../../lib/auth-context.ts";
 import { chunkedStream } from "../../lib/chunked-stream.ts";
@@ -25,7 +25,7 @@ export function createActivityService({ db, logger }: { db: Db; logger: Logger }
       if (before === null) throw new BadRequestError("Invalid cursor");
       // Where an activity came from is for ADMINs: a member's feed shows what happened.
       const withContext = auth.role === "ADMIN";
-      const [row] = await statementInOrg<FeedPageRow>(db, auth.orgId, feedPage(auth.orgId, { limit, before, type, withContext }));
+      const [row] = await readInOrg<FeedPageRow>(db, auth.orgId, feedPage(auth.orgId, { limit, before, type, withContext }));
       return { itemsJson: row?.items ?? "[]", nextCursor: row?.more && row.last_id ? encodeCursor(row.last_id) : null };
     },
 
@@ -40,7 +40,7 @@ export function createActivityService({ db, logger }: { db: Db; logger: Logger }
 
     /** The id of the organisation's newest activity (0 before the first): where a new socket starts. */
     async latestId(organisationId: string): Promise<bigint> {
-      const [row] = await statementInOrg<{ id: string }>(
+      const [row] = await readInOrg<{ id: string }>(
         db,
         organisationId,
         sql`select last_activity_id::text as id from organisations where id = ${organisationId}`,
@@ -50,6 +50,6 @@ export function createActivityService({ db, logger }: { db: Db; logger: Logger }
 
     /** Up to `limit` activities with ids after `afterId`, oldest first, as socket messages: what the realtime rooms publish and replay. */
     messagesAfter: (organisationId: string, afterId: bigint, limit: number): Promise<ActivityMessageRow[]> =>
-      statementInOrg<ActivityMessageRow>(db, organisationId, activityMessagesAfter(organisationId, afterId, limit)),
+      readInOrg<ActivityMessageRow>(db, organisationId, activityMessagesAfter(organisationId, afterId, limit)),
   };
 }

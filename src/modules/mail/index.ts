@@ -2,6 +2,6 @@
 export { createMailDelivery, type MailDelivery } from "./delivery.ts";
 export { mailboxPage } from "./mailbox.page.ts";
 export { inviteMail, passwordResetMail, verificationMail } from "./messages.ts";
-export { createOutbox, type Mail, type Outbox, outboxDepth } from "./outbox.ts";
+export { createOutbox, type Mail, type Outbox, outboxDepth, requeueSetAside } from "./outbox.ts";
 export { createOutboxSender, type OutboxSender, type ResolveMail } from "./sender.ts";
 export { type DevMailbox, devMailbox, type MailTransport } from "./transports.ts";

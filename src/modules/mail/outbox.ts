@@ -1,4 +1,4 @@
-import { and, count, isNotNull, isNull } from "drizzle-orm";
+import { and, count, inArray, isNotNull, isNull, sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client.ts";
 import { CHANNELS } from "../../db/notifications.ts";
 import { notify } from "../../db/notify.ts";
@@ -46,6 +46,22 @@ export function createOutbox(secret: string) {
 }
 
 export type Outbox = ReturnType<typeof createOutbox>;
+
+/**
+ * Queues mail that was set aside (after MAIL_RETRY_FOR of refusals) again, as if new: all of it,
+ * or the ids given. Its retry clock starts over. Returns how many were queued.
+ */
+export async function requeueSetAside(db: Db, ids?: string[]): Promise<number> {
+  return withSystem(db, async (tx) => {
+    const requeued = await tx
+      .update(outbox)
+      .set({ failedAt: null, attempts: 0, lastError: null, nextAttemptAt: sql`now()`, queuedAt: sql`now()` })
+      .where(and(isNull(outbox.sentAt), isNotNull(outbox.failedAt), ids ? inArray(outbox.id, ids) : undefined))
+      .returning({ id: outbox.id });
+    if (requeued.length > 0) await notify(tx, CHANNELS.outbox, "");
+    return requeued.length;
+  });
+}
 
 /** Mail waiting to leave, and mail set aside after MAIL_RETRY_FOR of failures (waiting for an operator). */
 export async function outboxDepth(db: Db): Promise<{ waiting: number; setAside: number }> {

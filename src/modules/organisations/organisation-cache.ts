@@ -1,7 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client.ts";
 import { queryRows } from "../../db/sql.ts";
-import { statementInOrg } from "../../db/tenant.ts";
+import { readInOrg } from "../../db/tenant.ts";
 import { NotFoundError } from "../../lib/errors.ts";
 import { createNotifiedCache } from "../../lib/notified-cache.ts";
 import type { PlanName } from "../../lib/vocabulary.ts";
@@ -65,7 +65,7 @@ export function createOrganisationCache(db: Db, { ttlMs = 30_000, maxEntries = 1
     async get(organisationId: string): Promise<Organisation> {
       const cached = await cache.get(
         organisationId,
-        async () => toView((await statementInOrg<ViewRow>(db, organisationId, viewQuery(organisationId)))[0]),
+        async () => toView((await readInOrg<ViewRow>(db, organisationId, viewQuery(organisationId)))[0]),
         (value) => value.nextExpiry ?? undefined,
       );
       return cached.view;

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
 import type { AuthChange } from "../../db/notifications.ts";
 import { queryRows } from "../../db/sql.ts";
-import { statementInOrg, withSystem } from "../../db/tenant.ts";
+import { readInOrg, withSystem } from "../../db/tenant.ts";
 import type { AccessClaims } from "../../lib/jwt.ts";
 import { createNotifiedCache } from "../../lib/notified-cache.ts";
 import type { Role } from "../../lib/vocabulary.ts";
@@ -23,7 +23,7 @@ export type SessionState = { userId: string; revoked: boolean; role: Role | null
  */
 export async function sessionStatesOf(db: Db, organisationId: string, sessionIds: string[]): Promise<Map<string, SessionState>> {
   if (sessionIds.length === 0) return new Map();
-  const rows = await statementInOrg<Omit<SessionState, "userId"> & { session_id: string; user_id: string }>(
+  const rows = await readInOrg<Omit<SessionState, "userId"> & { session_id: string; user_id: string }>(
     db,
     organisationId,
     sql`select s.id as session_id, s.user_id, s.revoked_at is not null as revoked, m.role, u.name, u.email
