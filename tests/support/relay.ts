@@ -15,7 +15,7 @@ export async function startRelay(target: URL) {
   const listen = () =>
     new Promise<void>((resolve) => {
       if (server) return resolve();
-      server = createServer((client) => {
+      const listening = createServer((client) => {
         const upstream = connect(Number(target.port || 5432), target.hostname);
         for (const socket of [client, upstream]) {
           sockets.add(socket);
@@ -34,8 +34,9 @@ export async function startRelay(target: URL) {
         });
         upstream.pipe(client);
       });
-      server.listen(port, "127.0.0.1", () => {
-        port = (server?.address() as { port: number }).port;
+      server = listening;
+      listening.listen(port, "127.0.0.1", () => {
+        port = (listening.address() as { port: number }).port;
         resolve();
       });
     });
