@@ -9,8 +9,8 @@ const decodeQuotedPrintable = (text: string) =>
     "latin1",
   ).toString("utf8");
 
-/** A real SMTP server on a free port, in this process, keeping what it receives. */
-export async function startSmtpReceiver() {
+/** A real SMTP server in this process, on `port` (default: a free one), keeping what it receives. */
+export async function startSmtpReceiver(port = 0) {
   const received: ReceivedMail[] = [];
   const waiters = new Set<() => void>();
   const server = new SMTPServer({
@@ -38,10 +38,11 @@ export async function startSmtpReceiver() {
       });
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.server.address() as { port: number };
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  const bound = (server.server.address() as { port: number }).port;
   return {
-    url: `smtp://127.0.0.1:${port}`,
+    url: `smtp://127.0.0.1:${bound}`,
+    port: bound,
     received,
     /** The first mail to `address` that matches, once it has arrived. */
     mailTo(address: string, matches: (mail: ReceivedMail) => boolean = () => true, timeoutMs = 5000) {
