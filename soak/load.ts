@@ -92,7 +92,10 @@ export function startLoad(instances: Instance[], orgs: Org[], { perSecond }: { p
   const total = actions.reduce((sum, [weight]) => sum + weight, 0);
   const choose = () => {
     let at = Math.random() * total;
-    for (const [weight, run] of actions) if ((at -= weight) < 0) return run;
+    for (const [weight, run] of actions) {
+      at -= weight;
+      if (at < 0) return run;
+    }
     return (actions[0] as [number, (org: Org) => Promise<unknown>])[1];
   };
 
