@@ -11,7 +11,7 @@ import { createRouter } from "./lib/router.ts";
 import { tracingEnabled } from "./lib/spans.ts";
 import { clientIp } from "./middleware/client-ip.ts";
 import { measureRequests, traceRequests } from "./middleware/observe.ts";
-import type { RateLimits } from "./middleware/rate-limit.ts";
+import { type RateLimits, WEBHOOK_PATH } from "./middleware/rate-limit.ts";
 import { requestIds } from "./middleware/request-ids.ts";
 import { requestLog } from "./middleware/request-log.ts";
 import { apiSecurityHeaders, documentSecurityHeaders } from "./middleware/security-headers.ts";
@@ -19,6 +19,7 @@ import { utf8Body } from "./middleware/utf8-body.ts";
 import { accountRouter } from "./modules/account/account.router.ts";
 import { activityRouter } from "./modules/activity/activity.router.ts";
 import { authRouter } from "./modules/auth/auth.router.ts";
+import { billingRouter } from "./modules/billing/billing.router.ts";
 import { docsRouter } from "./modules/docs/docs.router.ts";
 import { healthRouter } from "./modules/health/health.router.ts";
 import { type DevMailbox, mailboxPage } from "./modules/mail/index.ts";
@@ -33,7 +34,7 @@ export type AppDeps = {
   config: Config;
   logger: Logger;
   services: Services;
-  rateLimits: Pick<RateLimits, "everywhere" | "credentials">;
+  rateLimits: Pick<RateLimits, "everywhere" | "credentials" | "webhooks">;
   /** This instance's rooms, for the /ws upgrade. */
   realtime: RealtimeView;
   /** In development without SMTP, where mail goes: shown at /dev/mailbox (never in production). */
@@ -42,6 +43,8 @@ export type AppDeps = {
 };
 
 const BODY_LIMIT_BYTES = 100 * 1024;
+/** Stripe's events run larger than ours (an invoice with many lines); still bounded. */
+const WEBHOOK_BODY_LIMIT_BYTES = 512 * 1024;
 
 const PAGE_PATHS = new Set(["/", "/docs", "/accept-invite", "/reset-password", "/verify-email"]);
 const isPage = (path: string) => PAGE_PATHS.has(path) || path.startsWith("/docs/") || path.startsWith("/pages/");
@@ -103,12 +106,12 @@ export function createApp({ config, logger, services, rateLimits, realtime, devM
     );
   }
   app.use(rateLimits.everywhere);
-  app.use(
-    bodyLimit({
-      maxSize: BODY_LIMIT_BYTES,
-      onError: (c) => fail(c, "PAYLOAD_TOO_LARGE", `Request body is larger than ${BODY_LIMIT_BYTES / 1024} KB`),
-    }),
-  );
+  app.use(WEBHOOK_PATH, rateLimits.webhooks);
+  const limitBodies = (maxSize: number) =>
+    bodyLimit({ maxSize, onError: (c) => fail(c, "PAYLOAD_TOO_LARGE", `Request body is larger than ${maxSize / 1024} KB`) });
+  const apiBodies = limitBodies(BODY_LIMIT_BYTES);
+  const webhookBodies = limitBodies(WEBHOOK_BODY_LIMIT_BYTES);
+  app.use((c, next) => (c.req.path === WEBHOOK_PATH ? webhookBodies(c, next) : apiBodies(c, next)));
   app.use(utf8Body);
   app.route("/", healthRouter);
   app.route("/", authRouter);
@@ -116,6 +119,7 @@ export function createApp({ config, logger, services, rateLimits, realtime, devM
   app.route("/", organisationsRouter);
   app.route("/", membersRouter);
   app.route("/", activityRouter);
+  app.route("/", billingRouter);
   app.route("/", realtimeRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

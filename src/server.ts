@@ -14,6 +14,7 @@ import { createPasswordHasher, type PasswordHasher } from "./lib/passwords.ts";
 import { createPublicUrl } from "./lib/public-url.ts";
 import { createRateLimits } from "./middleware/rate-limit.ts";
 import { createRetention } from "./modules/activity/index.ts";
+import { createBilling } from "./modules/billing/index.ts";
 import { createMailDelivery, outboxDepth } from "./modules/mail/index.ts";
 import { createOrganisationCache } from "./modules/organisations/index.ts";
 import { createSessionGuard, sessionStatesOf } from "./modules/sessions/index.ts";
@@ -66,7 +67,9 @@ export async function startServer({
   const organisationCache = createOrganisationCache(db);
   const rateLimits = await createRateLimits(config, logger, metrics);
   const links = createPublicUrl(config.APP_URL);
+  const billing = createBilling({ db, config, links, logger, onJobFailure: () => metrics.jobFailures.inc() });
   const services = createServices({
+    billing,
     db,
     config,
     links,
@@ -97,7 +100,10 @@ export async function startServer({
       messagesAfter: (organisationId, afterId, limit) => services.activities.messagesAfter(organisationId, afterId, limit),
       sessionStates: (organisationId, sessionIds) => sessionStatesOf(db, organisationId, sessionIds),
     }),
-    alsoListening: mail.sender ? [{ channel: CHANNELS.outbox, onNotification: mail.sender.wake, onConnected: mail.sender.wake }] : [],
+    alsoListening: [
+      ...(mail.sender ? [{ channel: CHANNELS.outbox, onNotification: mail.sender.wake, onConnected: mail.sender.wake }] : []),
+      ...(billing.jobs ? [{ channel: CHANNELS.jobs, onNotification: billing.jobs.wake, onConnected: billing.jobs.wake }] : []),
+    ],
     observer: {
       connected: (again) => {
         metrics.listenConnected.set(1);
@@ -110,6 +116,8 @@ export async function startServer({
 
   await bus.start();
   mail.sender?.start();
+  billing.jobs?.start();
+  billing.graceSweep?.start();
   const retention = config.ACTIVITY_RETENTION_DAYS ? createRetention(db, logger, { days: config.ACTIVITY_RETENTION_DAYS }) : undefined;
   retention?.start();
   const server = Bun.serve({
@@ -132,6 +140,7 @@ export async function startServer({
     hub,
     bus,
     mail,
+    billing,
     metrics,
     metricsPort: metricsServer?.port,
     retention,
@@ -146,6 +155,8 @@ export async function startServer({
         await Promise.race([drained, sleep(config.SHUTDOWN_TIMEOUT_MS)]);
         await server.stop(true);
         await mail.sender?.stop();
+        await billing.jobs?.stop();
+        await billing.graceSweep?.stop();
         await retention?.stop();
         await bus.stop();
         rateLimits.close();

@@ -7,6 +7,7 @@ import type { PublicUrl } from "./lib/public-url.ts";
 import { createAccountService, createEmailVerificationService, createPasswordResetService } from "./modules/account/index.ts";
 import { createActivityService } from "./modules/activity/index.ts";
 import { createAuthService } from "./modules/auth/index.ts";
+import type { Billing } from "./modules/billing/index.ts";
 import { createHealthService } from "./modules/health/index.ts";
 import { createAcceptInviteService, createInviteService, createMemberService } from "./modules/members/index.ts";
 import { createOrganisationService, type OrganisationCache } from "./modules/organisations/index.ts";
@@ -32,6 +33,8 @@ export type ServiceDeps = {
   inviteEmails: AttemptLimiter;
   /** Invitations per organisation per day. */
   organisationInvites: AttemptLimiter;
+  /** Checkout, portal and webhooks (BILLING_PROVIDER), built with their background work by the composition root. */
+  billing: Pick<Billing, "service" | "webhooks">;
 };
 
 /** Every service verb of the API, built once per app and handed to handlers on `c.var.services`. */
@@ -48,6 +51,8 @@ export function createServices(deps: ServiceDeps) {
     account: createAccountService({ ...deps, sessions }),
     passwordReset: createPasswordResetService({ ...deps, sessions }),
     emailVerification: createEmailVerificationService(deps),
+    billing: deps.billing.service,
+    billingWebhooks: deps.billing.webhooks,
   };
 }
 

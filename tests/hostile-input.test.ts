@@ -1,6 +1,6 @@
 // Hostile input over every route that reads a body, a path or a query: each must answer a 4xx
 // envelope that names the problem — never a 500 — and leave the database exactly as it was.
-import { beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ERROR_CODES } from "../src/lib/error-codes.ts";
 import { ErrorEnvelope } from "../src/lib/response.ts";
 import * as activityRoutes from "../src/modules/activity/activity.routes.ts";
@@ -9,9 +9,10 @@ import * as organisationsRoutes from "../src/modules/organisations/organisations
 import { type ApiResponse, parseWith } from "./support/client.ts";
 import { snapshotDatabase } from "./support/db-state.ts";
 import { addMember, invite, PASSWORD, registerOrg, type Session, uniqueEmail } from "./support/fixtures.ts";
-import { useTestServer } from "./support/server.ts";
+import { startTestServer, type TestServer, useTestServer } from "./support/server.ts";
+import { deliverEvent, type StripeStandin, startStripeStandin, stripeEvent } from "./support/stripe-standin.ts";
 
-type Kind = "email" | "password" | "newPassword" | "name" | "message" | "token" | "uuid" | "role" | "plan" | "scope";
+type Kind = "email" | "password" | "newPassword" | "name" | "message" | "token" | "uuid" | "role" | "plan" | "scope" | "paidPlan" | "url";
 type Fixtures = { admin: Session; member: Session; inviteToken: string };
 type BodyRoute = {
   method: "POST" | "PATCH" | "DELETE";
@@ -40,6 +41,16 @@ const INVALID: Record<Kind, unknown[]> = {
   role: ["SUPERADMIN", "admin", SQL, EMOJI],
   plan: ["PLATINUM", "free", SQL, EMOJI],
   scope: ["everywhere", "LOCAL", SQL, EMOJI],
+  paidPlan: ["FREE", "PLATINUM", "pro", SQL, EMOJI],
+  url: [
+    "not a url",
+    "javascript:alert(1)",
+    "ftp://example.com/x",
+    `https://example.com/${LONE_SURROGATE}`,
+    SQL,
+    EMOJI,
+    `https://${HUGE}.com`,
+  ],
 };
 const ANY_FIELD: unknown[] = [null, 42, 1e308, true, [], {}, ["a"], HUGE];
 
@@ -160,6 +171,23 @@ const BODY_ROUTES: BodyRoute[] = [
   },
 ];
 
+BODY_ROUTES.push(
+  {
+    method: "POST",
+    path: () => "/api/billing/checkout",
+    token: (f) => f.admin.accessToken,
+    valid: () => ({ plan: "PRO" }),
+    fields: { plan: "paidPlan", successUrl: "url", cancelUrl: "url" },
+  },
+  {
+    method: "POST",
+    path: () => "/api/billing/portal",
+    token: (f) => f.admin.accessToken,
+    valid: () => ({}),
+    fields: { returnUrl: "url" },
+  },
+);
+
 const BAD_IDS = [
   "not-a-uuid",
   encodeURIComponent("1 OR 1=1"),
@@ -256,7 +284,9 @@ describe.each(
       async () => {
         const response = await send("{}");
         const required = Object.keys(route.fields).filter(
-          (field) => !["organisationId", "scope"].includes(field) && !(route.path(fixtures).endsWith("accept-invite") && field === "name"),
+          (field) =>
+            !["organisationId", "scope", "successUrl", "cancelUrl", "returnUrl"].includes(field) &&
+            !(route.path(fixtures).endsWith("accept-invite") && field === "name"),
         );
         const { paths } = expectClearRefusal(response, "empty object");
         for (const field of required) expect(paths).toContain(field);
@@ -357,5 +387,75 @@ describe("free text is stored verbatim, never interpreted", () => {
     const feed = parseWith(activityRoutes.listActivities, 200, await api.get("/api/activities", { token }));
     expect(feed.data[0]?.message).toBe(text);
     expect(parseWith(authRoutes.me, 200, await api.get("/api/auth/me", { token })).data.user.name).toBe(name);
+  });
+});
+
+describe("POST /api/billing/webhook: hostile deliveries, with Stripe on", () => {
+  const secret = "whsec_hostile_input_suite";
+  let standin: StripeStandin;
+  let stripeServer: TestServer;
+  beforeAll(async () => {
+    standin = await startStripeStandin();
+    stripeServer = await startTestServer({
+      BILLING_PROVIDER: "stripe",
+      STRIPE_SECRET_KEY: "sk_test_hostile",
+      STRIPE_WEBHOOK_SECRET: secret,
+      STRIPE_API_URL: standin.url,
+      STRIPE_PRICE_PRO: "price_pro",
+      STRIPE_PRICE_ENTERPRISE: "price_enterprise",
+    });
+  });
+  afterAll(async () => {
+    await stripeServer?.stop();
+    standin?.stop();
+  });
+
+  const post = (body: string | Buffer, headers: Record<string, string>) =>
+    fetch(`${stripeServer.base}/api/billing/webhook`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body,
+    });
+  const answer = async (response: Response): Promise<ApiResponse> => ({
+    status: response.status,
+    body: await response.json(),
+    headers: response.headers,
+  });
+
+  test("junk, JSON that is not an event, invalid UTF-8 and forged signatures: 400 naming the signature, nothing stored", async () => {
+    await unchangedAfter([
+      ...['{"broken": ', "[]", "null", SQL, HTML, EMOJI, JSON.stringify(stripeEvent("customer.subscription.created", {}))].map(
+        (body) => async () => {
+          for (const signature of [undefined, "t=1,v1=00", `t=${Math.floor(Date.now() / 1000)},v1=${"a".repeat(64)}`]) {
+            const response = await answer(await post(body, signature ? { "stripe-signature": signature } : {}));
+            expect(expectClearRefusal(response, `${body.slice(0, 20)} signed ${signature}`).message).toMatch(/Stripe-Signature/);
+            expect(response.status).toBe(400);
+          }
+          const forged = await deliverEvent(stripeServer.base, body, "whsec_not_ours");
+          expect(forged.status).toBe(400);
+          expect(forged.body.code).toBe("WEBHOOK_SIGNATURE_INVALID");
+        },
+      ),
+      async () => {
+        const bytes = Buffer.concat([Buffer.from('{"id":"evt_1","type":"Ann'), Buffer.from([0x80, 0xc0]), Buffer.from('"}')]);
+        const response = await answer(await post(bytes, { "stripe-signature": "t=1,v1=00" }));
+        expect(response.status).toBe(400);
+        expect(expectClearRefusal(response, "invalid UTF-8").message).toMatch(/UTF-8/);
+      },
+    ]);
+  });
+
+  test("a body over 512 KB is a 413, even validly signed", async () => {
+    const payload = JSON.stringify({ ...stripeEvent("invoice.paid", { id: "in_1", customer: "cus_1" }), padding: "x".repeat(600 * 1024) });
+    const response = await deliverEvent(stripeServer.base, payload, secret);
+    expect(response.status).toBe(413);
+    expect(response.body.code).toBe("PAYLOAD_TOO_LARGE");
+  });
+
+  test("a validly signed event of the wrong shape is answered without a 500", async () => {
+    for (const object of [{}, { customer: 42 }, { customer: { nested: SQL } }, { customer: null }, { customer: "cus_nobody" }]) {
+      const response = await deliverEvent(stripeServer.base, stripeEvent("customer.subscription.updated", object), secret);
+      expect(response.status, JSON.stringify(object)).toBeLessThan(500);
+    }
   });
 });

@@ -140,6 +140,16 @@ const ROUTES: RouteCase[] = [
     access: "admin",
     request: (f) => ({ path: "/api/organisations", body: { confirmName: f.admin.organisation.name } }),
   },
+  { method: "get", path: "/api/billing", access: "admin", request: () => ({ path: "/api/billing" }) },
+  {
+    method: "post",
+    path: "/api/billing/checkout",
+    access: "admin",
+    request: () => ({ path: "/api/billing/checkout", body: { plan: "PRO" } }),
+  },
+  { method: "post", path: "/api/billing/portal", access: "admin", request: () => ({ path: "/api/billing/portal", body: {} }) },
+  // Stripe's, not a user's: its signature is its credential (attacked in tests/billing.test.ts and the hostile-input suite).
+  { method: "post", path: "/api/billing/webhook", access: "public", request: () => ({ path: "/api/billing/webhook" }) },
 ];
 
 const { api } = useTestServer();

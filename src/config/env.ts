@@ -14,6 +14,7 @@ const duration = z
 const positiveInt = z.coerce.number().int().positive();
 const flag = z.enum(["true", "false"]).transform((value) => value === "true");
 const optionalUrl = z.preprocess((value) => (value === "" ? undefined : value), z.url().optional());
+const optionalText = z.preprocess((value) => (value === "" ? undefined : value), z.string().min(1).optional());
 
 export const DEFAULT_PGLITE_DATA_DIR = ".data/pglite";
 const MIN_SECRET_LENGTH = 32;
@@ -83,6 +84,20 @@ const envSchema = z.object({
   /** Activities older than this many days are purged; unset keeps them forever. */
   ACTIVITY_RETENTION_DAYS: z.preprocess((value) => (value === "" ? undefined : value), z.coerce.number().int().positive().optional()),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
+  /** none: the plan route changes the plan (self-hosting, development). stripe: only a paid subscription does. */
+  BILLING_PROVIDER: z.enum(["none", "stripe"]).default("none"),
+  STRIPE_SECRET_KEY: optionalText,
+  STRIPE_WEBHOOK_SECRET: optionalText,
+  /** Where the Stripe adapter sends its requests: Stripe itself, or a stand-in in tests. */
+  STRIPE_API_URL: z.url().default("https://api.stripe.com"),
+  STRIPE_PRICE_PRO: optionalText,
+  STRIPE_PRICE_ENTERPRISE: optionalText,
+  /** Days of trial a first checkout starts with; 0 for none. */
+  STRIPE_TRIAL_DAYS: z.coerce.number().int().min(0).max(730).default(0),
+  /** flat: one of the plan's price a month. per_seat: the price times the member count, kept in step. */
+  STRIPE_SEAT_PRICING: z.enum(["flat", "per_seat"]).default("flat"),
+  /** How long a past_due subscription keeps its plan. */
+  BILLING_GRACE_DAYS: z.coerce.number().int().min(0).max(90).default(7),
 });
 
 type ParsedEnv = z.infer<typeof envSchema>;
@@ -130,5 +145,20 @@ export function loadConfig(env: Record<string, string | undefined>): { config: C
     warnings.push(`${key} ${problem}; ${value ? "using it anyway" : "generated a random one"} (development only)`);
   }
 
+  warnings.push(...billingProblems(parsed.data));
   return { config: { ...parsed.data, ...secrets }, warnings };
+}
+
+/** Stripe settings billing cannot run without: a ConfigError in production, warnings elsewhere. */
+function billingProblems(env: ParsedEnv): string[] {
+  if (env.BILLING_PROVIDER !== "stripe") return [];
+  const required = ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_PRICE_PRO", "STRIPE_PRICE_ENTERPRISE"] as const;
+  const missing = required.filter((key) => env[key] === undefined);
+  if (missing.length === 0) return [];
+  if (env.NODE_ENV === "production") {
+    throw new ConfigError(
+      `BILLING_PROVIDER=stripe needs ${missing.join(", ")}; set ${missing.length === 1 ? "it" : "them"} or use BILLING_PROVIDER=none`,
+    );
+  }
+  return missing.map((key) => `${key} is not set; billing through Stripe will refuse what needs it (development only)`);
 }

@@ -12,6 +12,8 @@ export const CHANNELS = {
   authChanges: "auth_changes",
   /** Mail was queued: wake a sender. */
   outbox: "outbox",
+  /** A job was queued (also by the database's own triggers, which spell the name out: drizzle/0011): wake a runner. */
+  jobs: "jobs",
 } as const;
 
 export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];

@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   MALFORMED_BODY: { status: 400, description: "The body is not valid JSON, or not valid UTF-8" },
   INVALID_PARAMETER: { status: 400, description: "A query or path parameter fails its schema; `errors` names each" },
   RESET_LINK_INVALID: { status: 400, description: "The password-reset link is unknown or already used" },
+  WEBHOOK_SIGNATURE_INVALID: { status: 400, description: "The webhook's signature is missing, wrong or stale; nothing was changed" },
   VERIFICATION_LINK_INVALID: { status: 400, description: "The email-verification link is unknown or already used" },
   UNAUTHENTICATED: { status: 401, description: "No valid credentials: a missing, malformed, expired or revoked token" },
   INVALID_CREDENTIALS: { status: 401, description: "The email, password or other credential given does not match" },
@@ -17,6 +18,10 @@ export const ERROR_CODES = {
   PLAN_LIMIT_REACHED: { status: 403, description: "The plan's member limit, members plus pending invites, is reached" },
   NOT_FOUND: { status: 404, description: "Not found in your organisation (another tenant's ids look exactly like missing ones)" },
   CONFLICT: { status: 409, description: "Conflicts with the current state (already a member, already on that plan, a duplicate)" },
+  BILLING_MANAGED: { status: 409, description: "Plans are paid for through billing here: use checkout or the billing portal" },
+  BILLING_DISABLED: { status: 409, description: "Billing is off on this server (BILLING_PROVIDER=none)" },
+  ALREADY_SUBSCRIBED: { status: 409, description: "The organisation already has a subscription: change it in the billing portal" },
+  NO_BILLING_ACCOUNT: { status: 409, description: "The organisation has no billing account yet: start a checkout first" },
   LAST_ADMIN: { status: 409, description: "The organisation would be left without an ADMIN" },
   INVITE_EXPIRED: { status: 410, description: "The invitation has expired" },
   RESET_LINK_EXPIRED: { status: 410, description: "The password-reset link has expired" },
@@ -26,7 +31,12 @@ export const ERROR_CODES = {
   VALIDATION_FAILED: { status: 422, description: "The body fails its schema; `errors` names each field" },
   RATE_LIMITED: { status: 429, description: "A rate limit or credential budget is spent; see `retry-after`" },
   INTERNAL_ERROR: { status: 500, description: "A fault of ours, logged with the request id; nothing about it is leaked" },
+  BILLING_PROVIDER_ERROR: { status: 502, description: "The billing provider refused or failed the request; nothing was changed here" },
   DATABASE_UNAVAILABLE: { status: 503, description: "The database cannot be reached; retry after `retry-after`" },
+  BILLING_UNAVAILABLE: {
+    status: 503,
+    description: "The billing provider cannot be reached (or is not configured); retry after `retry-after`",
+  },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -52,6 +52,12 @@ export class GoneError extends DomainError {
     super(message, code);
   }
 }
+/** A dependency answered, but not with what we asked for: nothing was changed here. */
+export class BadGatewayError extends DomainError {
+  constructor(message: string, code: CodeOfStatus<502>) {
+    super(message, code);
+  }
+}
 /** A dependency we cannot do without is down; the caller may try again after `retryAfterSeconds`. */
 export class UnavailableError extends DomainError {
   constructor(

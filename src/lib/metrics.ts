@@ -106,6 +106,11 @@ export function createMetrics({ outboxDepth, exposed = true }: { outboxDepth?: O
       help: "Mail the transport refused (each attempt)",
       registers: [registry],
     }),
+    jobFailures: new Counter({
+      name: "billing_job_failures_total",
+      help: "Billing jobs (seat counts, cancellations) Stripe refused or could not be reached for (each attempt)",
+      registers: [registry],
+    }),
     /** Tracks the database pool: call around each transaction or reserved statement. */
     poolOf(size: number) {
       let inFlight = 0;

@@ -89,6 +89,8 @@ const ERROR_DESCRIPTIONS = {
   413: "Body over the size limit",
   422: "Body fails its schema; `errors` names each field",
   429: "Rate limited; see `retry-after`",
+  502: "A provider we depend on refused the request; nothing was changed",
+  503: "A dependency cannot be reached; retry after `retry-after`",
 } as const;
 
 export type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;

@@ -13,9 +13,16 @@ import { presentedToken } from "./auth.ts";
 /** Probes are never throttled: a 429 on a liveness check would get a healthy instance killed. */
 const UNLIMITED_PATHS = new Set(["/health", "/ready"]);
 
+/** Stripe's deliveries: outside the user budget, under one of their own. */
+export const WEBHOOK_PATH = "/api/billing/webhook";
+/** Per sending address a minute: Stripe delivers dozens a second in a burst (a renewal run, a backlog after an outage). */
+const WEBHOOK_LIMIT_PER_MINUTE = 6000;
+
 export type RateLimits = {
-  /** Every route: RATE_LIMIT_MAX per client (its user when signed in, else its address) per window. */
+  /** Every route but the webhook: RATE_LIMIT_MAX per client (its user when signed in, else its address) per window. */
   everywhere: MiddlewareHandler<AppEnv>;
+  /** The billing webhook: WEBHOOK_LIMIT_PER_MINUTE per address. */
+  webhooks: MiddlewareHandler<AppEnv>;
   /**
    * Routes that check a password or a token: RATE_LIMIT_AUTH_MAX per address per window, on top
    * of the above, whatever credentials the request carries.
@@ -100,17 +107,23 @@ export async function createRateLimits(config: Config, logger: Logger, metrics?:
     return claims ? `user:${claims.userId}` : addressOf(c);
   };
 
-  const limiter = (name: string, limit: number, keyGenerator: (c: Context<AppEnv>) => string, hint: string) =>
+  const limiter = (
+    name: string,
+    limit: number,
+    keyGenerator: (c: Context<AppEnv>) => string,
+    hint: string,
+    { windowMs = config.RATE_LIMIT_WINDOW_MS, skip = (c: Context<AppEnv>) => UNLIMITED_PATHS.has(c.req.path) } = {},
+  ) =>
     rateLimiter<AppEnv>({
-      windowMs: config.RATE_LIMIT_WINDOW_MS,
+      windowMs,
       limit,
       standardHeaders: "draft-6",
       keyGenerator,
-      skip: (c) => UNLIMITED_PATHS.has(c.req.path),
+      skip,
       store: storeFor(name),
       handler: (c) => {
         rejected(name)();
-        const resetAt = c.var.rateLimit.resetTime?.getTime() ?? Date.now() + config.RATE_LIMIT_WINDOW_MS;
+        const resetAt = c.var.rateLimit.resetTime?.getTime() ?? Date.now() + windowMs;
         const seconds = Math.max(1, Math.ceil((resetAt - Date.now()) / 1000));
         // In development, say which setting raised the wall: a developer hitting it should not have to search.
         const raise = config.NODE_ENV === "development" ? ` (development: ${hint} raises this limit)` : "";
@@ -132,7 +145,13 @@ export async function createRateLimits(config: Config, logger: Logger, metrics?:
   };
   const HOUR = 3_600_000;
   return {
-    everywhere: limiter("general", config.RATE_LIMIT_MAX, userOrAddressOf, "RATE_LIMIT_MAX"),
+    everywhere: limiter("general", config.RATE_LIMIT_MAX, userOrAddressOf, "RATE_LIMIT_MAX", {
+      skip: (c) => UNLIMITED_PATHS.has(c.req.path) || c.req.path === WEBHOOK_PATH,
+    }),
+    webhooks: limiter("webhooks", WEBHOOK_LIMIT_PER_MINUTE, addressOf, "WEBHOOK_LIMIT_PER_MINUTE in src/middleware/rate-limit.ts", {
+      windowMs: 60_000,
+      skip: () => false,
+    }),
     credentials: limiter("credentials", config.RATE_LIMIT_AUTH_MAX, addressOf, "RATE_LIMIT_AUTH_MAX"),
     accountAttempts: await counter("account", config.RATE_LIMIT_ACCOUNT_MAX, config.RATE_LIMIT_ACCOUNT_WINDOW_MS, "RATE_LIMIT_ACCOUNT_MAX"),
     resetRequests: await counter("reset", config.RESET_EMAILS_PER_HOUR, HOUR, "RESET_EMAILS_PER_HOUR", "reset-emails"),

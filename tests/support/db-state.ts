@@ -14,6 +14,10 @@ const TABLES = [
   "outbox",
   "password_resets",
   "email_verifications",
+  "billing_subscriptions",
+  "billing_events",
+  "billing_notices",
+  "jobs",
 ] as const;
 
 /**
@@ -30,10 +34,13 @@ export async function snapshotDatabase(): Promise<Record<(typeof TABLES)[number]
   // have written is which messages exist.
   // Senders also mint reset and verification tokens as they send (the account is resolved then):
   // what a request may change of those is whether a token was spent.
+  // Jobs likewise move as runners work them: what a request may have written is which jobs exist.
   const digestOf = (table: string) =>
     table === "outbox"
       ? "count(*) || ':' || coalesce(md5(string_agg((t.id, t.organisation_id, t.kind)::text, ',' order by t.id)), '')"
-      : "count(*) || ':' || coalesce(max(t.xmin::text::bigint), 0)";
+      : table === "jobs"
+        ? "count(*) || ':' || coalesce(md5(string_agg((t.id, t.kind, t.key)::text, ',' order by t.id)), '')"
+        : "count(*) || ':' || coalesce(max(t.xmin::text::bigint), 0)";
   const spentOnly = new Set(["password_resets", "email_verifications"]);
   const columns = TABLES.map(
     (table) => `(select ${digestOf(table)} from ${table} t${spentOnly.has(table) ? " where t.used_at is not null" : ""}) as ${table}`,

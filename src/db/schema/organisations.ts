@@ -12,4 +12,6 @@ export const organisations = pgTable("organisations", {
   updatedAt: timestampTz().notNull().defaultNow(),
   /** The id of the organisation's newest activity: its activity counter (see activities.ts). */
   lastActivityId: bigint({ mode: "bigint" }).notNull().default(sql`0`),
+  /** The organisation's customer at the billing provider, created at its first checkout. */
+  billingCustomerId: text().unique(),
 });

@@ -5,8 +5,9 @@ type ActivityPayloads = {
   USER_JOINED: { userId: string; name: string; email: string; role: Role };
   USER_REMOVED: { userId: string; removedBy: UserSummary };
   USER_ROLE_CHANGED: { userId: string; from: Role; to: Role; changedBy: UserSummary };
-  PLAN_UPGRADED: { from: PlanName; to: PlanName; upgradedAt: string };
-  PLAN_DOWNGRADED: { from: PlanName; to: PlanName; downgradedAt: string };
+  /** `source: "billing"` when a subscription changed it (no actor), absent when an ADMIN did. */
+  PLAN_UPGRADED: { from: PlanName; to: PlanName; upgradedAt: string; source?: "billing" };
+  PLAN_DOWNGRADED: { from: PlanName; to: PlanName; downgradedAt: string; source?: "billing" };
   BROADCAST_MESSAGE: { message: string; sentBy: UserSummary; sentAt: string };
   INVITE_SENT: { inviteId: string; email: string; role: Role; invitedBy: UserSummary };
   INVITE_REVOKED: { inviteId: string; email: string; revokedBy: UserSummary };
@@ -30,9 +31,13 @@ export function describeActivity(event: ActivityEvent, actor: UserSummary | null
     case "USER_ROLE_CHANGED":
       return `${who} changed ${event.target?.name ?? "a member"}'s role from ${event.payload.from} to ${event.payload.to}`;
     case "PLAN_UPGRADED":
-      return `${who} upgraded the plan from ${event.payload.from} to ${event.payload.to}`;
+      return event.payload.source === "billing"
+        ? `The plan was upgraded from ${event.payload.from} to ${event.payload.to} by the subscription`
+        : `${who} upgraded the plan from ${event.payload.from} to ${event.payload.to}`;
     case "PLAN_DOWNGRADED":
-      return `${who} downgraded the plan from ${event.payload.from} to ${event.payload.to}`;
+      return event.payload.source === "billing"
+        ? `The plan was downgraded from ${event.payload.from} to ${event.payload.to} by the subscription`
+        : `${who} downgraded the plan from ${event.payload.from} to ${event.payload.to}`;
     case "BROADCAST_MESSAGE":
       return event.payload.message;
     case "INVITE_SENT":

@@ -16,6 +16,13 @@ import type { Activity } from "./activity.schemas.ts";
 /** Who did it, in which organisation, and from where. An AuthContext is one. */
 export type ActivityAuthor = { orgId: string; userId: string; name: string; email: string; origin?: ClientOrigin };
 
+/** A change nobody in the organisation made (billing's): recorded with no actor. */
+export type SystemAuthor = { orgId: string; origin?: undefined };
+
+type Author = ActivityAuthor | SystemAuthor;
+
+const actorOf = (author: Author): UserSummary | null => ("userId" in author ? summaryOf(author) : null);
+
 export const summaryOf = (author: Pick<ActivityAuthor, "userId" | "name" | "email">): UserSummary => ({
   id: author.userId,
   name: author.name,
@@ -40,7 +47,7 @@ type RecordedRow = { id: string; created_at: string; notification: string };
  * Invites and plan changes take the same lock anyway; everything else pays one row lock per
  * change.
  */
-export function recordActivity(tx: Tx, author: ActivityAuthor, event: ActivityEvent): Promise<Activity> {
+export function recordActivity(tx: Tx, author: Author, event: ActivityEvent): Promise<Activity> {
   return traced("recordActivity", { "activity.type": event.type }, async () => {
     const rows = await queryRows<RecordedRow>(tx, recordActivitySql(author, event));
     if (rows[0]) tellThisInstanceOnCommit(tx, CHANNELS.activity, rows[0].notification);
@@ -66,14 +73,14 @@ export function recordActivityInOwnTransaction(db: Db, author: ActivityAuthor, e
  * organisation, the id and the commit time and, when it fits NOTIFY's limit, carries the
  * socket message itself, so a room that is up to date publishes it without reading the table.
  */
-const recordActivitySql = (author: ActivityAuthor, event: ActivityEvent) => sql`
+const recordActivitySql = (author: Author, event: ActivityEvent) => sql`
   with counted as (
     update organisations set last_activity_id = last_activity_id + 1
     where id = ${author.orgId}
     returning id, last_activity_id
   ), inserted as (
     insert into activities (organisation_id, id, type, message, actor, target, metadata, request_id, ip, user_agent, forwarded_request_id)
-    select id, last_activity_id, ${event.type}, ${describeActivity(event, summaryOf(author))}, ${summaryOf(author)}::jsonb,
+    select id, last_activity_id, ${event.type}, ${describeActivity(event, actorOf(author))}, ${actorOf(author)}::jsonb,
            ${event.target ?? null}::jsonb, ${event.payload}::jsonb,
            ${author.origin?.requestId ?? null}, ${author.origin?.ip ?? null}, ${author.origin?.userAgent ?? null},
            ${author.origin?.forwardedRequestId ?? null}
@@ -93,9 +100,9 @@ const recordActivitySql = (author: ActivityAuthor, event: ActivityEvent) => sql`
   )
   select id::text as id, created_at, notification, pg_notify(${CHANNELS.activity}, notification) from chosen`;
 
-function recordedActivity(author: ActivityAuthor, event: ActivityEvent, [row]: RecordedRow[]): Activity {
+function recordedActivity(author: Author, event: ActivityEvent, [row]: RecordedRow[]): Activity {
   if (!row) throw new Error(`organisation ${author.orgId} not found while recording ${event.type}`);
-  const actor = summaryOf(author);
+  const actor = actorOf(author);
   return {
     id: row.id,
     type: event.type,

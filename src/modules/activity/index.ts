@@ -1,6 +1,6 @@
 // What other modules and the composition root may use of the activity module.
 export type { ActivityMessageRow } from "./activity.queries.ts";
-export { type ActivityAuthor, recordActivity, recordActivityInOwnTransaction, summaryOf } from "./activity.record.ts";
+export { type ActivityAuthor, recordActivity, recordActivityInOwnTransaction, type SystemAuthor, summaryOf } from "./activity.record.ts";
 export { type Activity, ActivitySchema } from "./activity.schemas.ts";
 export { createActivityService } from "./activity.service.ts";
 export { createRetention } from "./retention.ts";

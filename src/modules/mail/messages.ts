@@ -58,3 +58,54 @@ export const passwordResetMail = ({ to, link, minutes }: { to: string; link: str
     `The link works once and expires in ${minutes} minutes. If you did not ask, ignore this email: your password stays as it is.`,
   ].join("\n"),
 });
+
+const day = (at: Date) => at.toISOString().slice(0, 10);
+
+export const paymentFailedMail = ({
+  to,
+  organisationId,
+  amountDue,
+  graceUntil,
+  billingLink,
+}: {
+  to: string;
+  organisationId: string;
+  /** "12.00 EUR" */
+  amountDue: string;
+  graceUntil: Date | null;
+  billingLink: string;
+}): Mail => ({
+  to,
+  organisationId,
+  subject: "A payment for your subscription failed",
+  body: [
+    `We could not collect ${amountDue} for your organisation's subscription.`,
+    "",
+    graceUntil
+      ? `Your plan stays as it is until ${day(graceUntil)}; after that the organisation moves to the FREE plan unless the payment succeeds.`
+      : "The payment will be retried.",
+    "",
+    `Update the payment method: ${billingLink}`,
+  ].join("\n"),
+});
+
+export const trialEndingMail = ({
+  to,
+  organisationId,
+  trialEnd,
+  billingLink,
+}: {
+  to: string;
+  organisationId: string;
+  trialEnd: Date;
+  billingLink: string;
+}): Mail => ({
+  to,
+  organisationId,
+  subject: "Your trial ends soon",
+  body: [
+    `Your organisation's trial ends on ${day(trialEnd)}. The subscription then continues on the payment method on file.`,
+    "",
+    `Review it, or cancel before then: ${billingLink}`,
+  ].join("\n"),
+});

@@ -3,6 +3,7 @@
 export { foundOrganisation } from "./founding.ts";
 export { createOrganisationCache, type OrganisationCache } from "./organisation-cache.ts";
 export { createOrganisationService } from "./organisations.service.ts";
+export { applyPlanFromBilling } from "./plan-change.ts";
 export { hasRoomFor, memberLimitOf, seatLimitMessage } from "./plans.ts";
-export { adminCount, lockOrganisation, lockSeats } from "./seats.ts";
+export { adminCount, lockOrganisation, lockSeats, seatCounts } from "./seats.ts";
 export { organisationSummaryColumns } from "./summary.ts";

@@ -33,7 +33,10 @@ export const changePlan = createRoute({
   operationId: "changeSubscriptionPlan",
   tags,
   summary: "Change the subscription plan (ADMIN)",
-  description: "Emits PLAN_UPGRADED or PLAN_DOWNGRADED. A downgrade below the members plus pending invites is refused (409).",
+  description: [
+    "Emits PLAN_UPGRADED or PLAN_DOWNGRADED. A downgrade below the members plus pending invites is refused (409). With",
+    "BILLING_PROVIDER=stripe only a subscription changes the plan: 409 BILLING_MANAGED (use /api/billing/checkout or /portal).",
+  ].join(" "),
   ...signedIn("ADMIN", { verifiedEmail: true }),
   request: jsonBody(ChangePlanBody),
   responses: {

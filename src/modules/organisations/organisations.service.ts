@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import type { Config } from "../../config/env.ts";
 import type { Db } from "../../db/client.ts";
 import { organisations } from "../../db/schema/index.ts";
 import { withOrg, withSystem } from "../../db/tenant.ts";
@@ -11,12 +12,13 @@ import { announceAuthChange, type SessionService } from "../sessions/index.ts";
 import { foundOrganisation } from "./founding.ts";
 import type { OrganisationCache } from "./organisation-cache.ts";
 import type { Organisation } from "./organisations.schemas.ts";
-import { isUpgrade, memberLimitOf } from "./plans.ts";
+import { writePlanChange } from "./plan-change.ts";
+import { memberLimitOf } from "./plans.ts";
 import { lockSeats } from "./seats.ts";
 
-type Deps = { db: Db; organisationCache: OrganisationCache; sessions: SessionService };
+type Deps = { db: Db; config: Pick<Config, "BILLING_PROVIDER">; organisationCache: OrganisationCache; sessions: SessionService };
 
-export function createOrganisationService({ db, organisationCache, sessions }: Deps) {
+export function createOrganisationService({ db, config, organisationCache, sessions }: Deps) {
   return {
     /**
      * Another organisation, founded by the caller as its ADMIN, and a session in it: a
@@ -32,9 +34,18 @@ export function createOrganisationService({ db, organisationCache, sessions }: D
 
     get: (auth: AuthContext): Promise<Organisation> => organisationCache.get(auth.orgId),
 
-    /** Moves to `plan`. A downgrade that the current members and pending invites would not fit is refused. */
-    changePlan: (auth: AuthContext, plan: PlanName): Promise<Organisation> =>
-      withOrg(db, auth.orgId, async (tx) => {
+    /**
+     * Moves to `plan`. A downgrade that the current members and pending invites would not fit is
+     * refused. With billing on, only the subscription moves the plan (billing module).
+     */
+    changePlan: (auth: AuthContext, plan: PlanName): Promise<Organisation> => {
+      if (config.BILLING_PROVIDER !== "none") {
+        throw new ConflictError(
+          "Plans are paid for through billing here: use POST /api/billing/checkout or /api/billing/portal",
+          "BILLING_MANAGED",
+        );
+      }
+      return withOrg(db, auth.orgId, async (tx) => {
         const seats = await lockSeats(tx, auth.orgId);
         if (seats.plan === plan) throw new ConflictError(`The organisation is already on the ${plan} plan`);
         const occupied = seats.members + seats.pendingInvites;
@@ -45,17 +56,10 @@ export function createOrganisationService({ db, organisationCache, sessions }: D
               "Remove members or revoke invites first.",
           );
         }
-        const changedAt = new Date();
-        await tx.update(organisations).set({ subscriptionPlan: plan, updatedAt: changedAt }).where(eq(organisations.id, auth.orgId));
-        await recordActivity(
-          tx,
-          auth,
-          isUpgrade(seats.plan, plan)
-            ? { type: "PLAN_UPGRADED", payload: { from: seats.plan, to: plan, upgradedAt: changedAt.toISOString() } }
-            : { type: "PLAN_DOWNGRADED", payload: { from: seats.plan, to: plan, downgradedAt: changedAt.toISOString() } },
-        );
+        await writePlanChange(tx, auth, seats.plan, plan);
         return organisationCache.inTransaction(tx, auth.orgId);
-      }),
+      });
+    },
 
     /** Renames the organisation (its slug stays: links and integrations keep working). */
     rename: (auth: AuthContext, name: string): Promise<Organisation> =>
