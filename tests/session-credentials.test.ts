@@ -24,6 +24,18 @@ afterAll(() => Promise.all([one.stop(), two.stop()]));
 
 const refresh = (client: Client, refreshToken: string) => client.post("/api/auth/refresh", { body: { refreshToken } });
 const alive = async (client: Client, accessToken: string) => (await client.get("/api/organisations", { token: accessToken })).status;
+
+/**
+ * The status `accessToken` gets on `client`'s instance once it has had `boundMs` to hear a
+ * revocation made elsewhere: the guarantee is "within the time between two listeners hearing one
+ * notification" (docs/security.md), not "before the other instance's next packet".
+ */
+async function aliveAfter(client: Client, accessToken: string, boundMs = 50) {
+  const deadline = performance.now() + boundMs;
+  let status = await alive(client, accessToken);
+  while (status !== 401 && performance.now() < deadline) status = await alive(client, accessToken);
+  return status;
+}
 const sessionOf = (accessToken: string) => (jwt.decode(accessToken) as { sid: string }).sid;
 
 /** Moves a spent refresh token's rotation into the past, beyond REFRESH_REUSE_GRACE_SECONDS (10 s): no sleeping on the clock. */
@@ -74,7 +86,7 @@ describe("reuse after the window", () => {
 
     expect(refusalOf(401, await refresh(viaTwo, admin.refreshToken), "UNAUTHENTICATED").message).toMatch(/already used/);
     expect((await refresh(viaOne, next.refreshToken)).status).toBe(401);
-    expect(await alive(viaOne, next.accessToken)).toBe(401);
+    expect(await aliveAfter(viaOne, next.accessToken)).toBe(401);
     expect(await alive(viaTwo, next.accessToken)).toBe(401);
     for (const socket of sockets) expect((await socket.closed()).code).toBe(4001);
   });
@@ -92,7 +104,7 @@ describe("a session made from another (switch-organisation) is its descendant", 
     expect((await refresh(viaOne, victim.refreshToken)).status).toBe(401);
 
     expect(await alive(viaOne, escaped.accessToken)).toBe(401);
-    expect(await alive(viaTwo, escaped.accessToken)).toBe(401);
+    expect(await aliveAfter(viaTwo, escaped.accessToken)).toBe(401);
     expect((await refresh(viaTwo, escaped.refreshToken)).status).toBe(401);
   });
 
@@ -107,7 +119,7 @@ describe("a session made from another (switch-organisation) is its descendant", 
           : await viaOne.delete(`/api/auth/sessions/${sessionOf(member.accessToken)}`, { token: child.accessToken });
       expect(ended.status, end).toBe(200);
       for (const session of [child, grandchild]) {
-        expect(await alive(viaTwo, session.accessToken), end).toBe(401);
+        expect(await aliveAfter(viaTwo, session.accessToken), end).toBe(401);
         expect((await refresh(viaOne, session.refreshToken)).status, end).toBe(401);
       }
     }
