@@ -21,6 +21,7 @@ import { activityRouter } from "./modules/activity/activity.router.ts";
 import { authRouter } from "./modules/auth/auth.router.ts";
 import { billingRouter } from "./modules/billing/billing.router.ts";
 import { docsRouter } from "./modules/docs/docs.router.ts";
+import { factorsRouter } from "./modules/factors/factors.router.ts";
 import { healthRouter } from "./modules/health/health.router.ts";
 import { type DevMailbox, mailboxPage } from "./modules/mail/index.ts";
 import { membersRouter } from "./modules/members/members.router.ts";
@@ -115,6 +116,7 @@ export function createApp({ config, logger, services, rateLimits, realtime, devM
   app.use(utf8Body);
   app.route("/", healthRouter);
   app.route("/", authRouter);
+  app.route("/", factorsRouter);
   app.route("/", accountRouter);
   app.route("/", organisationsRouter);
   app.route("/", membersRouter);

@@ -8,6 +8,7 @@ import { createAccountService, createEmailVerificationService, createPasswordRes
 import { createActivityService } from "./modules/activity/index.ts";
 import { createAuthService } from "./modules/auth/index.ts";
 import type { Billing } from "./modules/billing/index.ts";
+import { createFactors } from "./modules/factors/index.ts";
 import { createHealthService } from "./modules/health/index.ts";
 import { createAcceptInviteService, createInviteService, createMemberService } from "./modules/members/index.ts";
 import { createOrganisationService, type OrganisationCache } from "./modules/organisations/index.ts";
@@ -40,12 +41,15 @@ export type ServiceDeps = {
 /** Every service verb of the API, built once per app and handed to handlers on `c.var.services`. */
 export function createServices(deps: ServiceDeps) {
   const sessions = createSessionService(deps);
+  const factors = createFactors({ ...deps, sessions });
   return {
-    auth: createAuthService({ ...deps, sessions }),
+    auth: createAuthService({ ...deps, sessions, factors }),
+    twoFactor: factors.twoFactor,
+    passkeys: factors.passkeys,
     organisations: createOrganisationService({ ...deps, sessions }),
     members: createMemberService(deps),
     invites: createInviteService(deps),
-    acceptInvite: createAcceptInviteService({ ...deps, sessions }),
+    acceptInvite: createAcceptInviteService({ ...deps, sessions, secondSteps: factors.secondSteps }),
     activities: createActivityService(deps),
     health: createHealthService(deps),
     account: createAccountService({ ...deps, sessions }),

@@ -6,7 +6,7 @@ import { eq, sql } from "drizzle-orm";
 import { outbox, passwordResets, users } from "../src/db/schema/index.ts";
 import * as accountRoutes from "../src/modules/account/account.routes.ts";
 import * as authRoutes from "../src/modules/auth/auth.routes.ts";
-import { type Client, createClient, parseWith, refusalOf } from "./support/client.ts";
+import { type Client, createClient, parseSignIn, parseWith, refusalOf } from "./support/client.ts";
 import { inDatabase, snapshotDatabase } from "./support/db-state.ts";
 import { addMember, invite, login, PASSWORD, registerOrg, uniqueEmail } from "./support/fixtures.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
@@ -171,7 +171,7 @@ describe("changing the password", () => {
 describe("sessions", () => {
   test("the list shows each live session with its client and address, the current one marked", async () => {
     const admin = await registerOrg(api);
-    const phone = parseWith(
+    const phone = parseSignIn(
       authRoutes.login,
       200,
       await api.post("/api/auth/login", { body: { email: admin.email, password: PASSWORD }, headers: { "user-agent": "Phone/1.0" } }),

@@ -6,7 +6,7 @@ import type { ActivityType } from "../src/lib/vocabulary.ts";
 import * as routes from "../src/modules/activity/activity.routes.ts";
 import * as usersRoutes from "../src/modules/members/members.routes.ts";
 import * as organisationsRoutes from "../src/modules/organisations/organisations.routes.ts";
-import { parseWith, refusalOf } from "./support/client.ts";
+import { parseSignIn, parseWith, refusalOf } from "./support/client.ts";
 import { inDatabase } from "./support/db-state.ts";
 import { acceptInvite, addMember, changePlan, invite, registerOrg, type Session } from "./support/fixtures.ts";
 import { useTestServer } from "./support/server.ts";
@@ -44,7 +44,7 @@ describe("each change writes exactly one activity", () => {
     expect(
       await activitiesWrittenBy(
         admin,
-        async () => (memberId = parseWith(usersRoutes.acceptInvite, 200, await acceptInvite(api, inviteToken, "Joiner")).data.user.id),
+        async () => (memberId = parseSignIn(usersRoutes.acceptInvite, 200, await acceptInvite(api, inviteToken, "Joiner")).data.user.id),
       ),
     ).toEqual(["USER_JOINED"]);
 
@@ -81,7 +81,7 @@ describe("each change writes exactly one activity", () => {
 
     const created = await invite(api, admin);
     expect(await newestActivity()).toBe(await inviteRow(created.id));
-    const joined = parseWith(usersRoutes.acceptInvite, 200, await acceptInvite(api, created.token, "Joiner")).data.user.id;
+    const joined = parseSignIn(usersRoutes.acceptInvite, 200, await acceptInvite(api, created.token, "Joiner")).data.user.id;
     expect(await newestActivity()).toBe(await membership(joined));
     await api.patch(`/api/users/${joined}/role`, { token: admin.accessToken, body: { role: "ADMIN" } });
     expect(await newestActivity()).toBe(await membership(joined));

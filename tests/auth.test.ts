@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { randomUUID } from "node:crypto";
 import jwt from "jsonwebtoken";
 import * as routes from "../src/modules/auth/auth.routes.ts";
-import { parseWith, refusalOf, saying } from "./support/client.ts";
+import { parseSignIn, parseWith, refusalOf, saying } from "./support/client.ts";
 import { snapshotDatabase } from "./support/db-state.ts";
 import { login, memberOfTwo, PASSWORD, registerOrg, uniqueEmail } from "./support/fixtures.ts";
 import { TEST_SECRETS, useTestServer } from "./support/server.ts";
@@ -27,7 +27,7 @@ describe("happy paths", () => {
 
   test("login returns tokens, user and organisation; me describes the caller", async () => {
     const admin = await registerOrg(api);
-    const session = parseWith(
+    const session = parseSignIn(
       routes.login,
       200,
       await api.post("/api/auth/login", { body: { email: admin.email, password: PASSWORD } }),

@@ -6,7 +6,7 @@ import { sql } from "drizzle-orm";
 import { queryRows } from "../src/db/sql.ts";
 import * as authRoutes from "../src/modules/auth/auth.routes.ts";
 import * as membersRoutes from "../src/modules/members/members.routes.ts";
-import { type Client, createClient, parseWith, refusalOf } from "./support/client.ts";
+import { type Client, createClient, parseSignIn, parseWith, refusalOf } from "./support/client.ts";
 import { inDatabase } from "./support/db-state.ts";
 import { acceptInvite, invite, registerOrg, type Session, uniqueEmail } from "./support/fixtures.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
@@ -88,7 +88,7 @@ describe.each(["optional", "required"] as const)("EMAIL_VERIFICATION=%s", (mode)
     const { api } = servers[mode];
     const host = await registerOrg(servers.optional.api); // an optional-mode host can invite at once
     const sent = await invite(servers.optional.api, host, uniqueEmail("joiner"), "ADMIN");
-    const joined = parseWith(membersRoutes.acceptInvite, 200, await acceptInvite(api, sent.token)).data;
+    const joined = parseSignIn(membersRoutes.acceptInvite, 200, await acceptInvite(api, sent.token)).data;
     expect(await verified(api, { ...joined, email: joined.user.email, password: "" })).toBe(true);
   });
 

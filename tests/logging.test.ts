@@ -4,7 +4,7 @@ import { describeError } from "../src/lib/errors.ts";
 import { createLogger } from "../src/lib/logger.ts";
 import * as authRoutes from "../src/modules/auth/auth.routes.ts";
 import * as usersRoutes from "../src/modules/members/members.routes.ts";
-import { parseWith } from "./support/client.ts";
+import { parseSignIn, parseWith } from "./support/client.ts";
 import { testDatabase } from "./support/database.ts";
 import { uniqueEmail } from "./support/fixtures.ts";
 import { useTestServer } from "./support/server.ts";
@@ -34,7 +34,7 @@ test("a whole session leaves one line per request and none of its secrets in the
   keep(registered.accessToken);
   keep(registered.refreshToken);
 
-  const loggedIn = parseWith(
+  const loggedIn = parseSignIn(
     authRoutes.login,
     200,
     await api.post("/api/auth/login", { body: { email: registered.user.email, password: adminPassword } }),
@@ -55,7 +55,7 @@ test("a whole session leaves one line per request and none of its secrets in the
   ).data;
   const inviteToken = keep(invited.token);
   const memberPassword = keep("member-password-1a2b3c");
-  const accepted = parseWith(
+  const accepted = parseSignIn(
     usersRoutes.acceptInvite,
     200,
     await api.post("/api/users/accept-invite", { body: { token: inviteToken, name: "Guest", password: memberPassword } }),

@@ -4,7 +4,7 @@ import { invites, memberships, users } from "../src/db/schema/index.ts";
 import * as authRoutes from "../src/modules/auth/auth.routes.ts";
 import * as routes from "../src/modules/members/members.routes.ts";
 import * as organisationsRoutes from "../src/modules/organisations/organisations.routes.ts";
-import { parseWith, refusalOf, saying } from "./support/client.ts";
+import { parseSignIn, parseWith, refusalOf, saying } from "./support/client.ts";
 import { inDatabase, snapshotDatabase } from "./support/db-state.ts";
 import { acceptInvite, addMember, changePlan, invite, login, PASSWORD, registerOrg, uniqueEmail } from "./support/fixtures.ts";
 import { useTestServer } from "./support/server.ts";
@@ -62,7 +62,7 @@ describe("invitations", () => {
     const admin = await registerOrg(api);
     const email = uniqueEmail("joiner");
     const created = await invite(api, admin, email, "MEMBER");
-    const { data } = parseWith(routes.acceptInvite, 200, await acceptInvite(api, created.token, "Joiner"));
+    const { data } = parseSignIn(routes.acceptInvite, 200, await acceptInvite(api, created.token, "Joiner"));
     expect(data.user).toMatchObject({ name: "Joiner", email, role: "MEMBER" });
     expect(data.organisation.id).toBe(admin.organisation.id);
     const me = parseWith(authRoutes.me, 200, await api.get("/api/auth/me", { token: data.accessToken })).data;
@@ -143,7 +143,7 @@ describe("an existing account joining a second organisation", () => {
     const a = await registerOrg(api);
     const b = await registerOrg(api);
     const created = await invite(api, b, a.email, "MEMBER");
-    const { data } = parseWith(routes.acceptInvite, 200, await acceptInvite(api, created.token, "ignored name", PASSWORD));
+    const { data } = parseSignIn(routes.acceptInvite, 200, await acceptInvite(api, created.token, "ignored name", PASSWORD));
     expect(data.user.id).toBe(a.user.id);
     expect(data.organisation.id).toBe(b.organisation.id);
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import pg from "pg";
 import * as usersRoutes from "../src/modules/members/members.routes.ts";
 import * as routes from "../src/modules/organisations/organisations.routes.ts";
-import { type Client, createClient, parseWith } from "./support/client.ts";
+import { type Client, createClient, parseSignIn, parseWith } from "./support/client.ts";
 import { testDatabase } from "./support/database.ts";
 import { acceptInvite, changePlan, invite, registerOrg } from "./support/fixtures.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
@@ -81,7 +81,7 @@ describe("every change shows on the next read, on every instance, once it has he
     let member = { user: { id: "" }, accessToken: "" };
     await heardEverywhere(
       admin,
-      async () => (member = parseWith(usersRoutes.acceptInvite, 200, await acceptInvite(viaOne, sentTo.token)).data),
+      async () => (member = parseSignIn(usersRoutes.acceptInvite, 200, await acceptInvite(viaOne, sentTo.token)).data),
     );
     expect(await counts()).toEqual({ members: 3, pending: 0 });
     await heardEverywhere(admin, () => viaTwo.delete(`/api/users/${member.user.id}`, { token: admin.accessToken }));

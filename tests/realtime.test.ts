@@ -8,7 +8,7 @@ import { recordActivity } from "../src/modules/activity/activity.record.ts";
 import * as activityRoutes from "../src/modules/activity/activity.routes.ts";
 import * as usersRoutes from "../src/modules/members/members.routes.ts";
 import * as organisationsRoutes from "../src/modules/organisations/organisations.routes.ts";
-import { createClient, parseWith } from "./support/client.ts";
+import { createClient, parseSignIn, parseWith } from "./support/client.ts";
 import { testDatabase } from "./support/database.ts";
 import { inDatabase } from "./support/db-state.ts";
 import { acceptInvite, addMember, changePlan, invite, registerOrg, type Session } from "./support/fixtures.ts";
@@ -100,7 +100,7 @@ describe("delivery", () => {
 
     const email = `rt-${crypto.randomUUID().slice(0, 8)}@example.com`;
     const created = await invite(api, admin, email);
-    const joined = parseWith(usersRoutes.acceptInvite, 200, await acceptInvite(api, created.token, "Rita")).data;
+    const joined = parseSignIn(usersRoutes.acceptInvite, 200, await acceptInvite(api, created.token, "Rita")).data;
     await api.patch(`/api/users/${joined.user.id}/role`, { token: admin.accessToken, body: { role: "ADMIN" } });
     await changePlan(api, admin, "PRO");
     const revocable = await invite(api, admin);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
 import jwt from "jsonwebtoken";
 import * as authRoutes from "../src/modules/auth/auth.routes.ts";
-import { type Client, createClient, parseWith, refusalOf } from "./support/client.ts";
+import { type Client, createClient, parseSignIn, parseWith, refusalOf } from "./support/client.ts";
 import { inDatabase } from "./support/db-state.ts";
 import { memberOfTwo, registerOrg } from "./support/fixtures.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
@@ -149,7 +149,7 @@ describe("a session made from another (switch-organisation) is its descendant", 
 
 describe("revocation on the other instance", () => {
   const login = async (client: Client, email: string, password: string, organisationId?: string) =>
-    parseWith(authRoutes.login, 200, await client.post("/api/auth/login", { body: { email, password, organisationId } })).data;
+    parseSignIn(authRoutes.login, 200, await client.post("/api/auth/login", { body: { email, password, organisationId } })).data;
 
   /** How long after `revoke` answered instance `client` still let `accessToken` through (0: refused at once). */
   async function lagOn(client: Client, accessToken: string, revoke: () => Promise<unknown>) {

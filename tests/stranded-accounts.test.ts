@@ -5,7 +5,7 @@ import { describe, expect, test } from "bun:test";
 import jwt from "jsonwebtoken";
 import * as authRoutes from "../src/modules/auth/auth.routes.ts";
 import * as organisationsRoutes from "../src/modules/organisations/organisations.routes.ts";
-import { parseWith, refusalOf } from "./support/client.ts";
+import { parseSignIn, parseWith, refusalOf } from "./support/client.ts";
 import { acceptInvite, invite, PASSWORD, registerOrg } from "./support/fixtures.ts";
 import { useTestServer } from "./support/server.ts";
 import { connectSocket } from "./support/socket.ts";
@@ -18,7 +18,7 @@ async function stranded() {
   expect(
     (await api.delete("/api/organisations", { token: admin.accessToken, body: { confirmName: admin.organisation.name } })).status,
   ).toBe(200);
-  const signedIn = parseWith(
+  const signedIn = parseSignIn(
     authRoutes.login,
     200,
     await api.post("/api/auth/login", { body: { email: admin.email, password: PASSWORD } }),
@@ -64,7 +64,7 @@ describe("an account in no organisation", () => {
     const listed = parseWith(authRoutes.listSessions, 200, await api.get("/api/auth/sessions", { token: session.accessToken })).data
       .sessions;
     expect(listed.find((each) => each.current)).toMatchObject({ organisationId: null, organisationName: null });
-    const other = parseWith(authRoutes.login, 200, await api.post("/api/auth/login", { body: { email, password: PASSWORD } })).data;
+    const other = parseSignIn(authRoutes.login, 200, await api.post("/api/auth/login", { body: { email, password: PASSWORD } })).data;
     const otherId = (jwt.decode(other.accessToken) as { sid: string }).sid;
     expect((await api.delete(`/api/auth/sessions/${otherId}`, { token: session.accessToken })).status).toBe(200);
     expect((await api.get("/api/auth/me", { token: other.accessToken })).status).toBe(401);
@@ -105,7 +105,7 @@ describe("an account in no organisation", () => {
     const host = await registerOrg(api);
     const sent = await invite(api, host, email);
     expect((await acceptInvite(api, sent.token, "ignored for an existing account")).status).toBe(200);
-    const again = parseWith(authRoutes.login, 200, await api.post("/api/auth/login", { body: { email, password: PASSWORD } })).data;
+    const again = parseSignIn(authRoutes.login, 200, await api.post("/api/auth/login", { body: { email, password: PASSWORD } })).data;
     expect(again.organisation?.id).toBe(host.organisation.id);
     // and the old session of no organisation can switch into it
     const switched = await api.post("/api/auth/switch-organisation", {
@@ -125,7 +125,7 @@ describe("an account in no organisation", () => {
         .find((mail) => mail.to === email && mail.subject.includes("Reset"))?.body ?? "";
     const token = decodeURIComponent(/token=(\S+)/.exec(body)?.[1] ?? "");
     expect((await api.post("/api/auth/reset-password", { body: { token, newPassword: "after-the-reset" } })).status).toBe(200);
-    const signedIn = parseWith(
+    const signedIn = parseSignIn(
       authRoutes.login,
       200,
       await api.post("/api/auth/login", { body: { email, password: "after-the-reset" } }),

@@ -84,6 +84,19 @@ const envSchema = z.object({
   /** Activities older than this many days are purged; unset keeps them forever. */
   ACTIVITY_RETENTION_DAYS: z.preprocess((value) => (value === "" ? undefined : value), z.coerce.number().int().positive().optional()),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
+  /** The WebAuthn relying party: APP_URL's host unless set (a passkey is bound to it for good: choose it once). */
+  WEBAUTHN_RP_ID: optionalText,
+  /** Origins passkey ceremonies may come from, comma-separated; unset: APP_URL's origin (else this server's). */
+  WEBAUTHN_ORIGINS: z
+    .string()
+    .default("")
+    .transform((value) =>
+      value
+        .split(",")
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.url("each origin must be a URL such as https://app.example.com"))),
   /** none: the plan route changes the plan (self-hosting, development). stripe: only a paid subscription does. */
   BILLING_PROVIDER: z.enum(["none", "stripe"]).default("none"),
   STRIPE_SECRET_KEY: optionalText,

@@ -50,9 +50,14 @@ export type AuthChange =
   /** Every session of a user revoked but `exceptSessionId` (a new password, logout others/global, a deleted account). */
   | { kind: "user"; userId: string; exceptSessionId?: string }
   /** The organisation is gone, with all its sessions. */
-  | { kind: "organisation"; orgId: string };
+  | { kind: "organisation"; orgId: string }
+  /**
+   * What sessions may do changed, nothing was revoked: a user's second factors (`userId`), or an
+   * organisation's requirement of one (`orgId`). Caches re-read; sockets that may no longer stay close.
+   */
+  | { kind: "requirements"; userId?: string; orgId?: string };
 
-const AUTH_KINDS = new Set(["session", "member", "user", "organisation"]);
+const AUTH_KINDS = new Set(["session", "member", "user", "organisation", "requirements"]);
 
 /**
  * The payload announcing `change`. A random `n` makes each announcement its own, so the

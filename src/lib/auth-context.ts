@@ -16,6 +16,8 @@ export type AccountContext = {
   email: string;
   /** The request acting for them, when there is one: what the audit log records. */
   origin?: ClientOrigin;
+  /** The organisation requires a second factor and they have none: the session may only set one up. */
+  secondFactorMissing?: boolean;
 };
 
 /** The verified caller as a member of the organisation of their session, with the role as it stands now. */

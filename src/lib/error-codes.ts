@@ -12,8 +12,13 @@ export const ERROR_CODES = {
   VERIFICATION_LINK_INVALID: { status: 400, description: "The email-verification link is unknown or already used" },
   UNAUTHENTICATED: { status: 401, description: "No valid credentials: a missing, malformed, expired or revoked token" },
   INVALID_CREDENTIALS: { status: 401, description: "The email, password or other credential given does not match" },
+  CHALLENGE_EXPIRED: { status: 401, description: "The sign-in step or passkey challenge expired or was already used: start again" },
   FORBIDDEN: { status: 403, description: "Your role (or membership) does not allow this" },
   NO_ORGANISATION: { status: 403, description: "This session belongs to no organisation: create one, accept an invitation, or switch" },
+  TWO_FACTOR_REQUIRED: {
+    status: 403,
+    description: "The organisation requires a second factor: this session may only set one up (TOTP or a passkey)",
+  },
   EMAIL_NOT_VERIFIED: { status: 403, description: "Confirm your email address first (EMAIL_VERIFICATION=required)" },
   PLAN_LIMIT_REACHED: { status: 403, description: "The plan's member limit, members plus pending invites, is reached" },
   NOT_FOUND: { status: 404, description: "Not found in your organisation (another tenant's ids look exactly like missing ones)" },

@@ -47,6 +47,18 @@ export const AuthResultSchema = TokenPairSchema.extend({
   organisation: OrganisationSummarySchema,
 }).openapi("AuthResult");
 
+/** A sign-in whose password (or invitation) was right, for an account with a second factor: no tokens yet. */
+export const SecondStepSchema = z
+  .object({
+    mfaRequired: z.literal(true),
+    mfaToken: z.string().openapi({ description: "Send it to POST /api/auth/2fa/verify with a code; lives 5 minutes, works once" }),
+    methods: z
+      .array(z.enum(["totp", "recovery_code", "passkey"]))
+      .openapi({ description: "What the account can answer with: totp and recovery_code, and passkey (sign in with it instead)" }),
+  })
+  .openapi("SecondStepRequired");
+
+export type SecondStep = z.infer<typeof SecondStepSchema>;
 export type TokenPair = z.infer<typeof TokenPairSchema>;
 export type AuthResult = z.infer<typeof AuthResultSchema>;
 export type PageInput = z.infer<typeof PageQuery>;

@@ -21,6 +21,8 @@ export const ACTIVITY_TYPES = [
   "INVITE_REVOKED",
   "USER_LEFT",
   "ORGANISATION_RENAMED",
+  "TWO_FACTOR_DISABLED",
+  "SECURITY_POLICY_CHANGED",
 ] as const;
 export type ActivityType = (typeof ACTIVITY_TYPES)[number];
 

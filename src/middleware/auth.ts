@@ -21,12 +21,25 @@ export const protocolToken = (header: string | undefined): string | undefined =>
 export const presentedToken = (request: HonoRequest): string | undefined =>
   bearerToken(request.header("authorization")) ?? protocolToken(request.header("sec-websocket-protocol")) ?? request.query("token");
 
-/** Puts the verified caller on `c.var.account` (any live session, in an organisation or none), or answers 401. */
-const requireAccount = createMiddleware<AppEnv>(async (c, next) => {
-  const account = await c.var.services.auth.authenticate(bearerToken(c.req.header("authorization")));
-  c.set("account", { ...account, origin: originOf(c) });
-  await next();
-});
+/**
+ * Puts the verified caller on `c.var.account` (any live session, in an organisation or none), or
+ * answers 401. A session narrowed by its organisation's second-factor requirement gets 403
+ * TWO_FACTOR_REQUIRED here, unless the route is one that sets a factor up.
+ */
+const requireAccount = (whileSecondFactorMissing: boolean) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const account = await c.var.services.auth.authenticate(bearerToken(c.req.header("authorization")));
+    if (account.secondFactorMissing && !whileSecondFactorMissing) {
+      throw new ForbiddenError(
+        "This organisation requires a second factor: set up an authenticator app (POST /api/auth/2fa/setup) or a passkey, then sign in again",
+        "TWO_FACTOR_REQUIRED",
+      );
+    }
+    c.set("account", { ...account, origin: originOf(c) });
+    await next();
+  });
+const requireAnyAccount = requireAccount(true);
+const requireUnnarrowedAccount = requireAccount(false);
 
 /** After requireAccount: the caller as a member of their session's organisation on `c.var.auth`, or 403 NO_ORGANISATION. */
 const requireMembership = createMiddleware<AppEnv>(async (c, next) => {
@@ -61,6 +74,8 @@ type SignedInOptions = {
   anyOrganisation?: boolean;
   /** With EMAIL_VERIFICATION=required, only once the caller's email is verified (403 EMAIL_NOT_VERIFIED). */
   verifiedEmail?: boolean;
+  /** Also for a session narrowed to setting up a second factor (the factor routes, who-am-I, signing out). */
+  whileSecondFactorMissing?: boolean;
 };
 
 const requireVerifiedEmail = createMiddleware<AppEnv>(async (c, next) => {
@@ -75,12 +90,12 @@ const requireVerifiedEmail = createMiddleware<AppEnv>(async (c, next) => {
  */
 export const signedIn = (
   role?: Role,
-  { checksCredentials = false, anyOrganisation = false, verifiedEmail = false }: SignedInOptions = {},
+  { checksCredentials = false, anyOrganisation = false, verifiedEmail = false, whileSecondFactorMissing = false }: SignedInOptions = {},
 ) => ({
   security: [{ bearerAuth: [] }],
   middleware: [
     ...(checksCredentials ? [credentialBudget] : []),
-    requireAccount,
+    whileSecondFactorMissing ? requireAnyAccount : requireUnnarrowedAccount,
     ...(anyOrganisation ? [] : [requireMembership]),
     ...(role ? [requireRole(role)] : []),
     ...(verifiedEmail ? [requireVerifiedEmail] : []),

@@ -22,6 +22,8 @@ export const CLOSE = {
   noOrganisation: 4004,
   /** The organisation is suspended by the operators (see the platform administration docs): do not reconnect. */
   suspended: 4005,
+  /** The organisation requires a second factor and this member has none: set one up, sign in again, then reconnect. */
+  secondFactorRequired: 4006,
 } as const;
 
 /** How many missed activities a resuming socket is sent; older ones are in GET /api/activities. */

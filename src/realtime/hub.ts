@@ -99,6 +99,14 @@ export function createHub({ logger, publish, authenticate, reads }: HubDeps) {
         case "organisation":
           for (const socket of [...(rooms.get(change.orgId)?.sockets ?? [])]) socket.close(CLOSE.removed, "The organisation was deleted");
           return;
+        case "requirements":
+          // Nothing revoked: what the sessions may do is re-read, and a socket that may no longer stay closes.
+          for (const room of rooms.values()) {
+            if (change.orgId !== undefined && room.organisationId !== change.orgId) continue;
+            const affected = [...room.sockets].filter((socket) => change.userId === undefined || socket.data.auth.userId === change.userId);
+            if (affected.length > 0) room.enqueue(() => socketAuth.revalidate(room.organisationId, affected));
+          }
+          return;
         case "member":
           for (const socket of rooms.get(change.orgId)?.sockets ?? []) {
             if (socket.data.auth.userId !== change.userId) continue;

@@ -43,7 +43,8 @@ export const connect = createRoute({
     "Server messages are `{ type, payload, id, at }`; the first is `CONNECTED` (with `lastActivityId`, the id after which events follow).",
     'Send `{"type":"PING"}` for a `PONG`, and `{"type":"AUTH","token":"…"}` with a fresh access token to keep the socket past the old',
     "token's expiry.",
-    "Close codes: 4001 token expired or session revoked, 4003 removed from the organisation, 1001 server shutting down.",
+    "Close codes: 4001 token expired or session revoked, 4003 removed from the organisation, 4004 a session of no organisation,",
+    "4006 the organisation requires a second factor this member has not set up, 1001 server shutting down.",
     "Try it at [/docs/ws](/docs/ws).",
   ].join("\n"),
   request: { query: WsQuery },
@@ -59,6 +60,9 @@ async function socketDataFor(c: Context<AppEnv>, account: AccountContext | "expi
     return { refusal: { code: CLOSE.authExpired, reason: "Access token expired or session revoked: refresh, then reconnect" } };
   if (account.orgId === null || account.role === null) {
     return { refusal: { code: CLOSE.noOrganisation, reason: "This session belongs to no organisation" } };
+  }
+  if (account.secondFactorMissing) {
+    return { refusal: { code: CLOSE.secondFactorRequired, reason: "The organisation requires a second factor: set one up first" } };
   }
   const auth: AuthContext = { ...account, orgId: account.orgId, role: account.role };
   c.set("auth", auth);

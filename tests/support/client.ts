@@ -59,6 +59,22 @@ export function parseWith<R extends RouteConfig, S extends keyof R["responses"] 
   return config.content["application/json"].schema.parse(response.body) as z.output<JsonSchemaOf<R, S>>;
 }
 
+type SignedIn<T> = T extends { data: infer D } ? Omit<T, "data"> & { data: Exclude<D, { mfaRequired: true }> } : T;
+
+/**
+ * parseWith for a route that signs in (login, accept-invite), for an account with no second
+ * factor: the answer must hold tokens, not a second step.
+ */
+export function parseSignIn<R extends RouteConfig, S extends keyof R["responses"] & number>(
+  route: R,
+  status: S,
+  response: ApiResponse,
+): SignedIn<z.output<JsonSchemaOf<R, S>>> {
+  const parsed = parseWith(route, status, response) as { data?: object };
+  if (parsed.data && "mfaRequired" in parsed.data) throw new Error(`expected tokens from ${route.path}, got a second step`);
+  return parsed as SignedIn<z.output<JsonSchemaOf<R, S>>>;
+}
+
 /**
  * Parses a refusal with the one error envelope, after checking its status: its code is one of
  * that status (and `code`, when given), and its requestId is the x-request-id header's.

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import * as authRoutes from "../../src/modules/auth/auth.routes.ts";
 import * as usersRoutes from "../../src/modules/members/members.routes.ts";
 import * as organisationsRoutes from "../../src/modules/organisations/organisations.routes.ts";
-import { type Client, parseWith } from "./client.ts";
+import { type Client, parseSignIn, parseWith } from "./client.ts";
 
 export const uniqueEmail = (label = "user") => `${label}-${randomUUID().slice(0, 8)}@example.com`;
 
@@ -24,7 +24,7 @@ export async function registerOrg(client: Client, overrides: { name?: string; em
 
 export async function login(client: Client, email: string, password = PASSWORD, organisationId?: string) {
   const response = await client.post("/api/auth/login", { body: { email, password, organisationId } });
-  return parseWith(authRoutes.login, 200, response).data;
+  return parseSignIn(authRoutes.login, 200, response).data;
 }
 
 export async function invite(
@@ -44,7 +44,7 @@ export const acceptInvite = (client: Client, token: string, name = "New Member",
 export async function addMember(client: Client, admin: { accessToken: string }, role: "ADMIN" | "MEMBER" = "MEMBER") {
   const email = uniqueEmail(role.toLowerCase());
   const created = await invite(client, admin, email, role);
-  const { data } = parseWith(usersRoutes.acceptInvite, 200, await acceptInvite(client, created.token, `Member ${email.slice(0, 10)}`));
+  const { data } = parseSignIn(usersRoutes.acceptInvite, 200, await acceptInvite(client, created.token, `Member ${email.slice(0, 10)}`));
   return { ...data, email, password: PASSWORD };
 }
 

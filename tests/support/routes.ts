@@ -3,6 +3,7 @@ import * as account from "../../src/modules/account/account.routes.ts";
 import * as activity from "../../src/modules/activity/activity.routes.ts";
 import * as auth from "../../src/modules/auth/auth.routes.ts";
 import * as billing from "../../src/modules/billing/billing.routes.ts";
+import * as factors from "../../src/modules/factors/factors.routes.ts";
 import * as health from "../../src/modules/health/health.router.ts";
 import * as users from "../../src/modules/members/members.routes.ts";
 import * as organisations from "../../src/modules/organisations/organisations.routes.ts";
@@ -13,8 +14,8 @@ const isRoute = (value: unknown): value is RouteConfig =>
   typeof value === "object" && value !== null && "method" in value && "path" in value && "responses" in value;
 
 /** Every route definition in the source, found by what it is rather than listed by hand. */
-export const ALL_ROUTES: RouteConfig[] = [account, activity, auth, billing, health, organisations, users, realtime].flatMap((module) =>
-  Object.values(module).filter(isRoute),
+export const ALL_ROUTES: RouteConfig[] = [account, activity, auth, billing, factors, health, organisations, users, realtime].flatMap(
+  (module) => Object.values(module).filter(isRoute),
 );
 
 export type OpenApiDocument = ReturnType<OpenAPIHono["getOpenAPI31Document"]>;

@@ -1,6 +1,7 @@
 export * from "./activities.ts";
 export * from "./billing.ts";
 export * from "./enums.ts";
+export * from "./factors.ts";
 export * from "./invites.ts";
 export * from "./jobs.ts";
 export * from "./memberships.ts";

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, pgTable, text } from "drizzle-orm/pg-core";
+import { bigint, boolean, pgTable, text } from "drizzle-orm/pg-core";
 import { createdAt, id, timestampTz } from "./columns.ts";
 import { subscriptionPlan } from "./enums.ts";
 
@@ -14,4 +14,6 @@ export const organisations = pgTable("organisations", {
   lastActivityId: bigint({ mode: "bigint" }).notNull().default(sql`0`),
   /** The organisation's customer at the billing provider, created at its first checkout. */
   billingCustomerId: text().unique(),
+  /** Its members must have a second factor: a session of one without is narrowed to setting one up. */
+  requireTwoFactor: boolean().notNull().default(false),
 });

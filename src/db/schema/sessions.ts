@@ -4,6 +4,9 @@ import { createdAt, id, timestampTz } from "./columns.ts";
 import { organisations } from "./organisations.ts";
 import { users } from "./users.ts";
 
+export const SESSION_METHODS = ["password", "password+totp", "recovery_code", "passkey"] as const;
+export type SessionMethod = (typeof SESSION_METHODS)[number];
+
 /**
  * A session is one login in one organisation (or in none: an account with no organisation can
  * still sign in, to create one, accept an invitation or close the account): the `sid` of its
@@ -30,6 +33,8 @@ export const sessions = pgTable(
     ip: text(),
     revokedAt: timestampTz(),
     parentId: uuid().references((): AnyPgColumn => sessions.id, { onDelete: "set null" }),
+    /** How it was signed in to: password, password+totp, recovery_code, passkey (a descendant inherits its parent's). */
+    method: text().$type<SessionMethod>().notNull().default("password"),
   },
   (table) => [
     index("sessions_user_org_idx").on(table.userId, table.organisationId),

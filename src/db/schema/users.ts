@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { boolean, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { createdAt, id, timestampTz } from "./columns.ts";
 
 export const users = pgTable(
@@ -13,6 +13,12 @@ export const users = pgTable(
     passwordHash: text().notNull(),
     /** When the address was proven to be theirs: a verification link, or an emailed invitation or reset link used. */
     emailVerifiedAt: timestampTz(),
+    /**
+     * Whether they have a second factor (an enabled TOTP, or a passkey not flagged), kept by the
+     * factors module in the transaction that changes one: tenant reads (the session guard) see
+     * this column and nothing of the factors themselves.
+     */
+    hasSecondFactor: boolean().notNull().default(false),
     createdAt: createdAt(),
   },
   (table) => [uniqueIndex("users_email_lower_key").on(sql`lower(${table.email})`)],

@@ -13,6 +13,9 @@ type ActivityPayloads = {
   INVITE_REVOKED: { inviteId: string; email: string; revokedBy: UserSummary };
   USER_LEFT: { userId: string; name: string; email: string; accountDeleted: boolean };
   ORGANISATION_RENAMED: { from: string; to: string; renamedBy: UserSummary };
+  /** A member turned their authenticator-app codes off (written in each of their organisations). */
+  TWO_FACTOR_DISABLED: { userId: string; name: string; email: string };
+  SECURITY_POLICY_CHANGED: { requireTwoFactor: boolean; changedBy: UserSummary };
 };
 
 /** One change to record: its type, payload and the member it concerns, if any. */
@@ -40,6 +43,12 @@ export function describeActivity(event: ActivityEvent, actor: UserSummary | null
         : `${who} downgraded the plan from ${event.payload.from} to ${event.payload.to}`;
     case "BROADCAST_MESSAGE":
       return event.payload.message;
+    case "TWO_FACTOR_DISABLED":
+      return `${event.payload.name} turned off two-factor codes`;
+    case "SECURITY_POLICY_CHANGED":
+      return event.payload.requireTwoFactor
+        ? `${who} now requires a second factor of every member`
+        : `${who} no longer requires a second factor`;
     case "INVITE_SENT":
       return `${who} invited ${event.payload.email} as ${event.payload.role}`;
     case "INVITE_REVOKED":

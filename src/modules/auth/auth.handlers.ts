@@ -1,3 +1,4 @@
+import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 import type { AppRouteHandler } from "../../app-env.ts";
 import { ok } from "../../lib/response.ts";
 import { originOf } from "../../middleware/client-ip.ts";
@@ -10,7 +11,7 @@ export const register: AppRouteHandler<typeof routes.register> = async (c) => {
 
 export const login: AppRouteHandler<typeof routes.login> = async (c) => {
   const result = await c.var.services.auth.login(c.req.valid("json"), originOf(c));
-  return c.json(ok("Logged in", result), 200);
+  return c.json(ok("mfaRequired" in result ? "Password accepted: send a code to /api/auth/2fa/verify" : "Logged in", result), 200);
 };
 
 export const refresh: AppRouteHandler<typeof routes.refresh> = async (c) => {
@@ -42,4 +43,13 @@ export const listSessions: AppRouteHandler<typeof routes.listSessions> = async (
 export const endSession: AppRouteHandler<typeof routes.endSession> = async (c) => {
   await c.var.services.auth.endSession(c.var.account, c.req.valid("param").id);
   return c.json(ok("Session ended", null), 200);
+};
+
+export const verifySecondStep: AppRouteHandler<typeof routes.verifySecondStep> = async (c) =>
+  c.json(ok("Signed in", await c.var.services.auth.verifySecondStep(c.req.valid("json"), originOf(c))), 200);
+
+export const passkeyLogin: AppRouteHandler<typeof routes.passkeyLogin> = async (c) => {
+  const { organisationId, ...credential } = c.req.valid("json");
+  const result = await c.var.services.auth.loginWithPasskey(credential as AuthenticationResponseJSON, organisationId, originOf(c));
+  return c.json(ok("Signed in with a passkey", result), 200);
 };

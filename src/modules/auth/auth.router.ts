@@ -11,4 +11,6 @@ export const authRouter = createRouter<AppEnv>()
   .openapi(routes.me, handlers.me)
   .openapi(routes.switchOrganisation, handlers.switchOrganisation)
   .openapi(routes.listSessions, handlers.listSessions)
-  .openapi(routes.endSession, handlers.endSession);
+  .openapi(routes.endSession, handlers.endSession)
+  .openapi(routes.verifySecondStep, handlers.verifySecondStep)
+  .openapi(routes.passkeyLogin, handlers.passkeyLogin);

@@ -1,8 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { IdParam } from "../../lib/fields.ts";
 import { envelopeOf, errorResponses, jsonBody, jsonContent } from "../../lib/response.ts";
-import { TokenPairSchema } from "../../lib/schemas.ts";
+import { SecondStepSchema, TokenPairSchema } from "../../lib/schemas.ts";
 import { checksCredentials, signedIn } from "../../middleware/auth.ts";
+import { AuthenticationBody, VerifyBody } from "../factors/index.ts";
 import { SessionsSchema } from "../sessions/index.ts";
 import {
   AuthResultSchema,
@@ -44,7 +45,41 @@ export const login = createRoute({
   summary: "Sign in; `organisationId` picks the membership",
   request: jsonBody(LoginBody),
   responses: {
-    200: jsonContent(envelopeOf(LoginResultSchema), "Signed in (to no organisation when the account belongs to none)"),
+    200: jsonContent(
+      envelopeOf(z.union([LoginResultSchema, SecondStepSchema])),
+      "Signed in (to no organisation when the account belongs to none); or, for an account with a second factor, `mfaRequired` and no tokens yet",
+    ),
+    ...errorResponses(401, 403, 422),
+  },
+});
+
+export const verifySecondStep = createRoute({
+  ...checksCredentials(),
+  method: "post",
+  path: "/api/auth/2fa/verify",
+  operationId: "verifySecondStep",
+  tags,
+  summary: "The second step of a login: the mfaToken with an authenticator code or a recovery code",
+  description: "Wrong codes spend the account's credential budget exactly as wrong passwords do.",
+  request: jsonBody(VerifyBody),
+  responses: {
+    200: jsonContent(envelopeOf(LoginResultSchema), "Signed in"),
+    ...errorResponses(401, 403, 422),
+  },
+});
+
+export const passkeyLogin = createRoute({
+  ...checksCredentials(),
+  method: "post",
+  path: "/api/auth/passkeys/login/verify",
+  operationId: "signInWithPasskey",
+  tags,
+  summary: "Sign in with a passkey alone (the credential's toJSON() for the login options' challenge)",
+  description:
+    "A passkey is phishing-resistant: it is the second factor too. A passkey whose counter went backwards is flagged and refused.",
+  request: jsonBody(AuthenticationBody),
+  responses: {
+    200: jsonContent(envelopeOf(LoginResultSchema), "Signed in"),
     ...errorResponses(401, 403, 422),
   },
 });
@@ -74,7 +109,7 @@ export const logout = createRoute({
     "The refresh token must be one of the caller's. Revoked sessions' access tokens are refused on their next request on every",
     "instance, and their sockets close with 4001.",
   ].join(" "),
-  ...signedIn(undefined, { checksCredentials: true, anyOrganisation: true }),
+  ...signedIn(undefined, { checksCredentials: true, anyOrganisation: true, whileSecondFactorMissing: true }),
   request: jsonBody(LogoutBody),
   responses: {
     200: jsonContent(envelopeOf(z.null()), "Signed out"),
@@ -88,7 +123,7 @@ export const me = createRoute({
   operationId: "getMe",
   tags,
   summary: "The caller, the active organisation and role, and every membership",
-  ...signedIn(undefined, { anyOrganisation: true }),
+  ...signedIn(undefined, { anyOrganisation: true, whileSecondFactorMissing: true }),
   responses: {
     200: jsonContent(envelopeOf(MeSchema), "The caller"),
     ...errorResponses(401),

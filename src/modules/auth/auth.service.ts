@@ -1,3 +1,4 @@
+import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 import { asc, eq } from "drizzle-orm";
 import type { Config } from "../../config/env.ts";
 import type { Db, Tx } from "../../db/client.ts";
@@ -9,9 +10,11 @@ import type { AccountContext, AuthContext, ClientOrigin } from "../../lib/auth-c
 import { ConflictError, ForbiddenError, UnauthorizedError } from "../../lib/errors.ts";
 import { type AccessClaims, createAccessTokenVerifier, verifyAccessToken } from "../../lib/jwt.ts";
 import type { PasswordHasher } from "../../lib/passwords.ts";
+import type { SecondStep } from "../../lib/schemas.ts";
+import type { Factors } from "../factors/index.ts";
 import { createOutbox } from "../mail/index.ts";
 import { foundOrganisation, organisationSummaryColumns } from "../organisations/index.ts";
-import type { LogoutScope, SessionGuard, SessionInfo, SessionService, TokenPair } from "../sessions/index.ts";
+import type { LogoutScope, Proof, SessionGuard, SessionInfo, SessionService, TokenPair } from "../sessions/index.ts";
 import type { AuthResult, LoginInput, LoginResult, Me, RegisterInput } from "./auth.schemas.ts";
 
 type Deps = {
@@ -21,6 +24,7 @@ type Deps = {
   attempts: AttemptLimiter;
   guard: SessionGuard;
   sessions: SessionService;
+  factors: Pick<Factors, "secondSteps" | "passkeys">;
 };
 
 const INVALID_CREDENTIALS = "Invalid email or password";
@@ -34,9 +38,26 @@ const membershipsOf = (tx: Tx, userId: string) =>
     .where(eq(memberships.userId, userId))
     .orderBy(asc(memberships.createdAt), asc(memberships.organisationId));
 
-export function createAuthService({ db, config, passwords, attempts, guard, sessions }: Deps) {
+export function createAuthService({ db, config, passwords, attempts, guard, sessions, factors }: Deps) {
   const verify = createAccessTokenVerifier(config.JWT_ACCESS_SECRET);
   const outbox = createOutbox(config.JWT_REFRESH_SECRET);
+
+  /**
+   * Opens a session for a user who proved themselves (`proof`), in the organisation asked for
+   * (or their oldest membership, or none), and answers what a login answers.
+   */
+  const signIn = (userId: string, organisationId: string | null | undefined, proof: Proof, origin: ClientOrigin): Promise<LoginResult> =>
+    withSystem(db, async (tx) => {
+      const [user] = await tx.select({ id: users.id, name: users.name, email: users.email }).from(users).where(eq(users.id, userId));
+      if (!user) throw new UnauthorizedError("This account no longer exists");
+      const all = await membershipsOf(tx, userId);
+      const membership = organisationId ? all.find((candidate) => candidate.organisation.id === organisationId) : all[0];
+      if (organisationId && !membership) throw new ForbiddenError("You are not a member of this organisation");
+      const role = membership?.role ?? null;
+      const tokens = await sessions.start(tx, { userId, orgId: membership?.organisation.id ?? null, role }, origin, proof);
+      return { ...tokens, user: { ...user, role }, organisation: membership?.organisation ?? null };
+    });
+
   return {
     /** The claims of a valid access token (signature and expiry only; no session check), or null. */
     claimsOf: (token: string | undefined): AccessClaims | null => (token ? verify(token) : null),
@@ -68,7 +89,7 @@ export function createAuthService({ db, config, passwords, attempts, guard, sess
      * signs in to a session of no organisation: enough to create one, accept an invitation,
      * or close the account — never stranded.
      */
-    async login(input: LoginInput, origin: ClientOrigin): Promise<LoginResult> {
+    async login(input: LoginInput, origin: ClientOrigin): Promise<LoginResult | SecondStep> {
       const account = await withSystem(db, async (tx) => {
         const [user] = await tx
           .select({ id: users.id, name: users.name, email: users.email, passwordHash: users.passwordHash })
@@ -86,15 +107,31 @@ export function createAuthService({ db, config, passwords, attempts, guard, sess
         : account.memberships[0];
       if (input.organisationId && !membership) throw new ForbiddenError("You are not a member of this organisation");
 
-      const { id, name, email } = account.user;
-      const role = membership?.role ?? null;
-      const tokens = await withSystem(db, (tx) =>
-        sessions.start(tx, { userId: id, orgId: membership?.organisation.id ?? null, role }, origin, {
-          kind: "password",
-          passwordHash: account.user.passwordHash,
-        }),
+      // A second factor: no tokens yet, only the step that leads to them (after the same password check, so a wrong
+      // password answers exactly as it does for an account without one).
+      const { id, passwordHash } = account.user;
+      const secondStep = await withSystem(db, (tx) =>
+        factors.secondSteps.demand(tx, { userId: id, organisationId: membership?.organisation.id ?? null, passwordHash }),
       );
-      return { ...tokens, user: { id, name, email, role }, organisation: membership?.organisation ?? null };
+      if (secondStep) return secondStep;
+      return signIn(id, membership?.organisation.id ?? null, { kind: "password", passwordHash }, origin);
+    },
+
+    /** The second step of a login: a code or a recovery code for its mfaToken, and then the usual login data. */
+    async verifySecondStep(input: { mfaToken: string; code?: string; recoveryCode?: string }, origin: ClientOrigin): Promise<LoginResult> {
+      const { mfaToken, ...answer } = input;
+      const passed = await factors.secondSteps.pass(mfaToken, answer);
+      return signIn(passed.userId, passed.organisationId, passed.proof, origin);
+    },
+
+    /** Signs in with a passkey alone: it is phishing-resistant, so it is the second factor too. */
+    async loginWithPasskey(
+      response: AuthenticationResponseJSON,
+      organisationId: string | undefined,
+      origin: ClientOrigin,
+    ): Promise<LoginResult> {
+      const { userId, passkeyId } = await factors.passkeys.authenticate(response);
+      return signIn(userId, organisationId, { kind: "passkey", passkeyId }, origin);
     },
 
     refresh: (refreshToken: string): Promise<TokenPair> => sessions.rotate(refreshToken),
@@ -150,6 +187,8 @@ export function createAuthService({ db, config, passwords, attempts, guard, sess
       const account = await this.authenticate(bearer);
       if (account.orgId === null || account.role === null)
         throw new ForbiddenError("This session belongs to no organisation", "NO_ORGANISATION");
+      if (account.secondFactorMissing)
+        throw new ForbiddenError("The organisation requires a second factor: set one up first", "TWO_FACTOR_REQUIRED");
       return { ...account, orgId: account.orgId, role: account.role };
     },
 

@@ -109,3 +109,14 @@ export const trialEndingMail = ({
     `Review it, or cancel before then: ${billingLink}`,
   ].join("\n"),
 });
+
+export const twoFactorDisabledMail = ({ to }: { to: string }): Mail => ({
+  to,
+  subject: "Two-factor codes were turned off",
+  body: [
+    "Two-factor codes (from an authenticator app) were just turned off for your account.",
+    "",
+    "If that was you, nothing else to do. If not, reset your password now and turn them back on:",
+    "whoever did it knew your password and had your codes or a recovery code.",
+  ].join("\n"),
+});

@@ -8,9 +8,10 @@ import type { AttemptLimiter } from "../../lib/attempts.ts";
 import type { ClientOrigin } from "../../lib/auth-context.ts";
 import { ConflictError, LimitExceededError, NotFoundError, UnauthorizedError } from "../../lib/errors.ts";
 import type { PasswordHasher } from "../../lib/passwords.ts";
-import type { AuthResult } from "../../lib/schemas.ts";
+import type { AuthResult, SecondStep } from "../../lib/schemas.ts";
 import type { UserSummary } from "../../lib/vocabulary.ts";
 import { recordActivity } from "../activity/index.ts";
+import type { SecondSteps } from "../factors/index.ts";
 import { hasRoomFor, lockSeats, organisationSummaryColumns, seatLimitMessage } from "../organisations/index.ts";
 import type { Proof, SessionService } from "../sessions/index.ts";
 import { assertAcceptable, inviteTokenHasher } from "./invite-tokens.ts";
@@ -22,6 +23,7 @@ type Deps = {
   passwords: PasswordHasher;
   attempts: AttemptLimiter;
   sessions: SessionService;
+  secondSteps: Pick<SecondSteps, "demand">;
 };
 
 type FoundInvite = { id: string; organisationId: string; email: string };
@@ -38,7 +40,7 @@ const JOIN_REFUSED = "Could not join: give the password of the invited email's a
  * revoke or a registration may have won meanwhile) and joins. Holding the organisation lock
  * through a bcrypt would queue every invite of the organisation behind it.
  */
-export function createAcceptInviteService({ db, config, passwords, attempts, sessions }: Deps) {
+export function createAcceptInviteService({ db, config, passwords, attempts, sessions, secondSteps }: Deps) {
   const hashInvite = inviteTokenHasher(config);
 
   /** The invite behind `token` if it can still be accepted, and the invited email's account if there is one. */
@@ -100,7 +102,7 @@ export function createAcceptInviteService({ db, config, passwords, attempts, ses
   }
 
   /** Joins under the organisation lock, after re-checking the invite; returns tokens like a login. */
-  const join = (invite: FoundInvite, joiner: Joiner, origin: ClientOrigin): Promise<AuthResult> =>
+  const join = (invite: FoundInvite, joiner: Joiner, origin: ClientOrigin): Promise<AuthResult | SecondStep> =>
     withSystem(db, async (tx) => {
       const seats = await lockSeats(tx, invite.organisationId);
       const [current] = await tx
@@ -126,6 +128,15 @@ export function createAcceptInviteService({ db, config, passwords, attempts, ses
         { orgId: invite.organisationId, userId: user.id, name: user.name, email: user.email, origin },
         { type: "USER_JOINED", payload: { userId: user.id, name: user.name, email: user.email, role: current.role }, target: user },
       );
+      // An existing account with a second factor joins, and signs in through its second step (bound to this organisation).
+      if (joiner.kind === "existing") {
+        const step = await secondSteps.demand(tx, {
+          userId: user.id,
+          organisationId: invite.organisationId,
+          passwordHash: joiner.passwordHash,
+        });
+        if (step) return step;
+      }
       // An existing account proved its password before this transaction: the session opens only if it is still that password.
       const proof: Proof = joiner.kind === "existing" ? { kind: "password", passwordHash: joiner.passwordHash } : { kind: "new-account" };
       const tokens = await sessions.start(tx, { userId: user.id, orgId: invite.organisationId, role: current.role }, origin, proof);
@@ -139,7 +150,7 @@ export function createAcceptInviteService({ db, config, passwords, attempts, ses
 
   return {
     /** Joins the invite's organisation and signs in to it. */
-    async accept(input: AcceptInviteInput, origin: ClientOrigin): Promise<AuthResult> {
+    async accept(input: AcceptInviteInput, origin: ClientOrigin): Promise<AuthResult | SecondStep> {
       const { invite, account } = await findInvite(input.token);
       const joiner = await proveJoiner(input, invite.email, account);
       return join(invite, joiner, origin);

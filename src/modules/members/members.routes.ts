@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { IdParam } from "../../lib/fields.ts";
 import { envelopeOf, errorResponses, jsonBody, jsonContent, listEnvelopeOf } from "../../lib/response.ts";
-import { AuthResultSchema, PageQuery } from "../../lib/schemas.ts";
+import { AuthResultSchema, PageQuery, SecondStepSchema } from "../../lib/schemas.ts";
 import { checksCredentials, signedIn } from "../../middleware/auth.ts";
 import { AcceptInviteBody, ChangeRoleBody, CreatedInviteSchema, InviteBody, InviteSchema, MemberSchema } from "./members.schemas.ts";
 
@@ -78,7 +78,10 @@ export const acceptInvite = createRoute({
   ].join(" "),
   request: jsonBody(AcceptInviteBody),
   responses: {
-    200: jsonContent(envelopeOf(AuthResultSchema), "Joined and signed in"),
+    200: jsonContent(
+      envelopeOf(z.union([AuthResultSchema, SecondStepSchema])),
+      "Joined and signed in; or, for an existing account with a second factor, joined and `mfaRequired` (no tokens yet)",
+    ),
     ...errorResponses(401, 403, 404, 409, 410, 422),
   },
 });

@@ -37,3 +37,8 @@ export const createOrganisation: AppRouteHandler<typeof routes.createOrganisatio
   const result = await c.var.services.organisations.create(c.var.account, c.req.valid("json").name, originOf(c));
   return c.json(ok("Organisation created", result), 201);
 };
+
+export const changeSecurity: AppRouteHandler<typeof routes.changeSecurity> = async (c) => {
+  const settings = await c.var.services.organisations.changeSecurity(c.var.auth, c.req.valid("json").requireTwoFactor);
+  return c.json(ok("Security settings saved", settings), 200);
+};

@@ -10,4 +10,5 @@ export const organisationsRouter = createRouter<AppEnv>()
   .openapi(routes.broadcast, handlers.broadcast)
   .openapi(routes.rename, handlers.rename)
   .openapi(routes.leave, handlers.leave)
-  .openapi(routes.deleteOrganisation, handlers.deleteOrganisation);
+  .openapi(routes.deleteOrganisation, handlers.deleteOrganisation)
+  .openapi(routes.changeSecurity, handlers.changeSecurity);

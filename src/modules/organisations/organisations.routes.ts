@@ -10,6 +10,8 @@ import {
   DeleteOrganisationBody,
   OrganisationSchema,
   RenameBody,
+  SecurityBody,
+  SecuritySchema,
 } from "./organisations.schemas.ts";
 
 const tags = ["Organisations"];
@@ -125,5 +127,24 @@ export const createOrganisation = createRoute({
   responses: {
     201: jsonContent(envelopeOf(AuthResultSchema), "Created, and signed in to it"),
     ...errorResponses(401, 422),
+  },
+});
+
+export const changeSecurity = createRoute({
+  method: "patch",
+  path: "/api/organisations/security",
+  operationId: "changeOrganisationSecurity",
+  tags,
+  summary: "Require a second factor of every member (ADMIN, who must have one)",
+  description: [
+    "With requireTwoFactor on, a member without a second factor who signs in — or whose session is already open, on every instance,",
+    "at its next request — may only set one up: every other route answers 403 TWO_FACTOR_REQUIRED and their sockets close (4006).",
+    "Emits SECURITY_POLICY_CHANGED. Turning it on is a 409 while the caller has no second factor themselves.",
+  ].join(" "),
+  ...signedIn("ADMIN"),
+  request: jsonBody(SecurityBody),
+  responses: {
+    200: jsonContent(envelopeOf(SecuritySchema), "The organisation's security settings"),
+    ...errorResponses(401, 403, 409, 422),
   },
 });

@@ -30,3 +30,10 @@ export const DeleteOrganisationBody = z
   .openapi("DeleteOrganisationBody");
 
 export type Organisation = z.infer<typeof OrganisationSchema>;
+
+export const SecurityBody = z
+  .strictObject({ requireTwoFactor: z.boolean().openapi({ description: "Every member must have a second factor (TOTP or a passkey)" }) })
+  .openapi("OrganisationSecurityBody");
+
+export const SecuritySchema = z.object({ requireTwoFactor: z.boolean() }).openapi("OrganisationSecurity");
+export type OrganisationSecurity = z.infer<typeof SecuritySchema>;

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Config } from "../../config/env.ts";
 import type { Db } from "../../db/client.ts";
-import { organisations } from "../../db/schema/index.ts";
+import { organisations, users } from "../../db/schema/index.ts";
 import { withOrg, withSystem } from "../../db/tenant.ts";
 import type { AccountContext, AuthContext, ClientOrigin } from "../../lib/auth-context.ts";
 import { ConflictError, InvalidInputError, NotFoundError } from "../../lib/errors.ts";
@@ -11,10 +11,10 @@ import { type Activity, recordActivity, recordActivityInOwnTransaction, summaryO
 import { announceAuthChange, type SessionService } from "../sessions/index.ts";
 import { foundOrganisation } from "./founding.ts";
 import type { OrganisationCache } from "./organisation-cache.ts";
-import type { Organisation } from "./organisations.schemas.ts";
+import type { Organisation, OrganisationSecurity } from "./organisations.schemas.ts";
 import { writePlanChange } from "./plan-change.ts";
 import { memberLimitOf } from "./plans.ts";
-import { lockSeats } from "./seats.ts";
+import { lockOrganisation, lockSeats } from "./seats.ts";
 
 type Deps = { db: Db; config: Pick<Config, "BILLING_PROVIDER">; organisationCache: OrganisationCache; sessions: SessionService };
 
@@ -60,6 +60,30 @@ export function createOrganisationService({ db, config, organisationCache, sessi
         return organisationCache.inTransaction(tx, auth.orgId);
       });
     },
+
+    /**
+     * Requires (or stops requiring) a second factor of every member. The ADMIN turning it on must
+     * have one, or they would narrow their own session. Every instance re-reads what its cached
+     * sessions and open sockets of the organisation may do.
+     */
+    changeSecurity: (auth: AuthContext, requireTwoFactor: boolean): Promise<OrganisationSecurity> =>
+      withOrg(db, auth.orgId, async (tx) => {
+        await lockOrganisation(tx, auth.orgId);
+        const [caller] = await tx.select({ has: users.hasSecondFactor }).from(users).where(eq(users.id, auth.userId));
+        if (requireTwoFactor && !caller?.has) {
+          throw new ConflictError("Set up a second factor for yourself first (an authenticator app or a passkey)");
+        }
+        const [current] = await tx
+          .select({ requireTwoFactor: organisations.requireTwoFactor })
+          .from(organisations)
+          .where(eq(organisations.id, auth.orgId));
+        if (current?.requireTwoFactor !== requireTwoFactor) {
+          await tx.update(organisations).set({ requireTwoFactor, updatedAt: new Date() }).where(eq(organisations.id, auth.orgId));
+          await recordActivity(tx, auth, { type: "SECURITY_POLICY_CHANGED", payload: { requireTwoFactor, changedBy: summaryOf(auth) } });
+          await announceAuthChange(tx, { kind: "requirements", orgId: auth.orgId });
+        }
+        return { requireTwoFactor };
+      }),
 
     /** Renames the organisation (its slug stays: links and integrations keep working). */
     rename: (auth: AuthContext, name: string): Promise<Organisation> =>

@@ -1,6 +1,6 @@
 import { and, eq, isNull } from "drizzle-orm";
 import type { Tx } from "../../db/client.ts";
-import { refreshTokens, sessions, users } from "../../db/schema/index.ts";
+import { passkeys, refreshTokens, type SessionMethod, sessions, users } from "../../db/schema/index.ts";
 import type { ClientOrigin } from "../../lib/auth-context.ts";
 import { isForeignKeyViolation, UnauthorizedError } from "../../lib/errors.ts";
 import { generateToken } from "../../lib/tokens.ts";
@@ -16,45 +16,86 @@ import type { TokenPair } from "./sessions.schemas.ts";
  * session: a new flow adds a kind here, never a copy of the check.
  */
 export type Proof =
-  /** The user's password matched this stored hash. */
+  /** The user's password matched this stored hash (and they have no second factor). */
   | { kind: "password"; passwordHash: string }
-  /** A live session of the same user (switch-organisation): the new session is its descendant. */
+  /** A live session of the same user (switch-organisation): the new session is its descendant, made the way it was. */
   | { kind: "session"; sessionId: string }
   /** The account was created in this very transaction (register, accept-invite as a new account). */
-  | { kind: "new-account" };
+  | { kind: "new-account" }
+  /**
+   * A second step passed after a password: the password it followed (`passwordFingerprint`,
+   * session-tokens.ts) must still be the account's password.
+   */
+  | { kind: "second-factor"; passwordFingerprint: string; method: "password+totp" | "recovery_code" }
+  /** A passkey signed the challenge; it must still exist, unflagged. */
+  | { kind: "passkey"; passkeyId: string };
 
 const STALE = "Your credentials changed while signing in; sign in again";
 
-async function recheck(tx: Tx, userId: string, proof: Proof): Promise<string | null> {
+type Checked = { parentId: string | null; method: SessionMethod };
+
+async function recheck(tx: Tx, userId: string, proof: Proof, tokens: SessionTokens): Promise<Checked> {
+  const account = async () =>
+    (
+      await tx
+        .select({ hash: users.passwordHash, hasSecondFactor: users.hasSecondFactor })
+        .from(users)
+        .where(eq(users.id, userId))
+        .for("share")
+    )[0];
   switch (proof.kind) {
     case "password": {
-      const [user] = await tx.select({ hash: users.passwordHash }).from(users).where(eq(users.id, userId)).for("share");
+      const user = await account();
       if (user?.hash !== proof.passwordHash) throw new UnauthorizedError(STALE, "INVALID_CREDENTIALS");
-      return null;
+      // A second factor added while this sign-in was in flight: the password alone no longer opens a session.
+      if (user.hasSecondFactor) throw new UnauthorizedError("This account now has a second factor; sign in again", "INVALID_CREDENTIALS");
+      return { parentId: null, method: "password" };
+    }
+    case "second-factor": {
+      const hash = (await account())?.hash;
+      if (!hash || tokens.passwordFingerprint(hash) !== proof.passwordFingerprint)
+        throw new UnauthorizedError(STALE, "INVALID_CREDENTIALS");
+      return { parentId: null, method: proof.method };
+    }
+    case "passkey": {
+      const [passkey] = await tx
+        .select({ id: passkeys.id })
+        .from(passkeys)
+        .where(and(eq(passkeys.id, proof.passkeyId), eq(passkeys.userId, userId), isNull(passkeys.flaggedAt)))
+        .for("share");
+      if (!passkey) throw new UnauthorizedError(STALE, "INVALID_CREDENTIALS");
+      return { parentId: null, method: "passkey" };
     }
     case "session": {
       const [parent] = await tx
-        .select({ id: sessions.id })
+        .select({ id: sessions.id, method: sessions.method })
         .from(sessions)
         .where(and(eq(sessions.id, proof.sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt)))
         .for("share");
       if (!parent) throw new UnauthorizedError("This session has been revoked");
-      return parent.id;
+      return { parentId: parent.id, method: parent.method };
     }
     case "new-account":
-      return null;
+      return { parentId: null, method: "password" };
   }
 }
 
 /** Opens sessions: re-checks the proof, inserts the session and its first refresh token, returns the pair. */
 export function createSessionOpener(tokens: SessionTokens) {
   return async function open(tx: Tx, owner: SessionOwner, origin: ClientOrigin, proof: Proof): Promise<TokenPair> {
-    const parentId = await recheck(tx, owner.userId, proof);
+    const { parentId, method } = await recheck(tx, owner.userId, proof, tokens);
     const refreshToken = generateToken();
     try {
       const [session] = await tx
         .insert(sessions)
-        .values({ userId: owner.userId, organisationId: owner.orgId, parentId, ip: origin.ip, userAgent: origin.userAgent?.slice(0, 512) })
+        .values({
+          userId: owner.userId,
+          organisationId: owner.orgId,
+          parentId,
+          method,
+          ip: origin.ip,
+          userAgent: origin.userAgent?.slice(0, 512),
+        })
         .returning({ id: sessions.id });
       if (!session) throw new Error("session insert returned no row");
       await tx

@@ -7,15 +7,26 @@ import type { AccessClaims } from "../../lib/jwt.ts";
 import { createNotifiedCache } from "../../lib/notified-cache.ts";
 import type { Role } from "../../lib/vocabulary.ts";
 
-/** Who holds a live session, as they are now: what a request acts as. `role` is null for a session in no organisation. */
-export type SessionHolder = { role: Role | null; name: string; email: string };
+/**
+ * Who holds a live session, as they are now: what a request acts as. `role` is null for a
+ * session in no organisation. `secondFactorMissing`: the organisation requires a second factor
+ * and they have none, so the session may only set one up.
+ */
+export type SessionHolder = { role: Role | null; name: string; email: string; secondFactorMissing: boolean };
 
 /**
  * A session of an organisation as the database has it: whether it was revoked, and its user's
  * role there now (null once they have left; then their name and email are no longer the
  * tenant's to see).
  */
-export type SessionState = { userId: string; revoked: boolean; role: Role | null; name: string | null; email: string | null };
+export type SessionState = {
+  userId: string;
+  revoked: boolean;
+  role: Role | null;
+  name: string | null;
+  email: string | null;
+  secondFactorMissing: boolean;
+};
 
 /**
  * The state of each of these sessions of `organisationId`, in one query. A session missing from
@@ -23,20 +34,26 @@ export type SessionState = { userId: string; revoked: boolean; role: Role | null
  */
 export async function sessionStatesOf(db: Db, organisationId: string, sessionIds: string[]): Promise<Map<string, SessionState>> {
   if (sessionIds.length === 0) return new Map();
-  const rows = await readInOrg<Omit<SessionState, "userId"> & { session_id: string; user_id: string }>(
+  const rows = await readInOrg<
+    Omit<SessionState, "userId" | "secondFactorMissing"> & { session_id: string; user_id: string; missing: boolean }
+  >(
     db,
     organisationId,
-    sql`select s.id as session_id, s.user_id, s.revoked_at is not null as revoked, m.role, u.name, u.email
+    sql`select s.id as session_id, s.user_id, s.revoked_at is not null as revoked, m.role, u.name, u.email,
+               coalesce(o.require_two_factor and not u.has_second_factor, false) as missing
         from sessions s
         left join memberships m on m.organisation_id = s.organisation_id and m.user_id = s.user_id
         left join users u on u.id = s.user_id
+        left join organisations o on o.id = s.organisation_id
         where s.organisation_id = ${organisationId}
           and s.id in (${sql.join(
             sessionIds.map((id) => sql`${id}::uuid`),
             sql`, `,
           )})`,
   );
-  return new Map(rows.map(({ session_id, user_id, ...state }) => [session_id, { userId: user_id, ...state }]));
+  return new Map(
+    rows.map(({ session_id, user_id, missing, ...state }) => [session_id, { userId: user_id, secondFactorMissing: missing, ...state }]),
+  );
 }
 
 type Entry = { orgId: string | null; userId: string; holder: SessionHolder | null };
@@ -50,7 +67,7 @@ async function accountSessionHolder(db: Db, sessionId: string, userId: string): 
           where s.id = ${sessionId} and s.user_id = ${userId} and s.organisation_id is null and s.revoked_at is null`,
     ),
   );
-  return row ? { role: null, ...row } : null;
+  return row ? { role: null, secondFactorMissing: false, ...row } : null;
 }
 
 /** Which cached sessions a change of many makes stale. */
@@ -62,6 +79,8 @@ const stales = (change: Exclude<AuthChange, { kind: "session" }>) => (entry: Ent
       return entry.userId === change.userId;
     case "organisation":
       return entry.orgId === change.orgId;
+    case "requirements":
+      return entry.userId === change.userId || (change.orgId !== undefined && entry.orgId === change.orgId);
   }
 };
 
@@ -82,7 +101,14 @@ export function createSessionGuard(db: Db, { ttlMs = 30_000, maxEntries = 50_000
     if (orgId === null) return { orgId, userId, holder: await accountSessionHolder(db, sessionId, userId) };
     const found = (await sessionStatesOf(db, orgId, [sessionId])).get(sessionId);
     const live = found && !found.revoked && found.role && found.name !== null && found.email !== null && found.userId === userId;
-    const holder = live ? { role: found.role as Role, name: found.name as string, email: found.email as string } : null;
+    const holder = live
+      ? {
+          role: found.role as Role,
+          name: found.name as string,
+          email: found.email as string,
+          secondFactorMissing: found.secondFactorMissing,
+        }
+      : null;
     return { orgId, userId, holder };
   };
 

@@ -23,6 +23,8 @@ export function sessionTokens(
      */
     successorOf: (token: string) => createHmac("sha256", config.JWT_REFRESH_SECRET).update(`successor:${token}`).digest("base64url"),
     refreshExpiry: () => new Date(Date.now() + config.JWT_REFRESH_EXPIRES_IN * 1000),
+    /** Which password a pending sign-in step followed, without keeping a copy of its hash: an HMAC of the hash. */
+    passwordFingerprint: (passwordHash: string) => hashToken(config.JWT_REFRESH_SECRET, "password", passwordHash),
   };
 }
 

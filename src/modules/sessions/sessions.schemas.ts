@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { SESSION_METHODS } from "../../db/schema/index.ts";
 
 export const LOGOUT_SCOPES = ["local", "others", "global"] as const;
 
@@ -11,6 +12,9 @@ export const SessionInfoSchema = z
     lastUsedAt: z.iso.datetime().openapi({ description: "When its tokens were last issued (sign-in or refresh)" }),
     userAgent: z.string().nullable(),
     ip: z.string().nullable(),
+    method: z
+      .enum(SESSION_METHODS)
+      .openapi({ description: "How it was signed in to (a session made from another, by switching organisation, inherits its method)" }),
     current: z.boolean().openapi({ description: "The session of the access token making this request" }),
   })
   .openapi("Session");

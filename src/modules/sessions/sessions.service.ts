@@ -23,6 +23,9 @@ export function createSessionService({ db, config }: { db: Db; config: Config })
     /** Opens a session for `owner` inside the caller's transaction, once `proof` still holds (opening.ts), and returns its first tokens. */
     start: createSessionOpener(tokens),
 
+    /** What a pending second step keeps of the password it followed (opening.ts checks it when the session opens). */
+    passwordFingerprint: tokens.passwordFingerprint,
+
     /** Spends a refresh token and returns the next pair (rotation.ts). */
     rotate: createRotation({ db, config, tokens }),
 
@@ -57,6 +60,7 @@ export function createSessionService({ db, config }: { db: Db; config: Config })
             lastUsedAt: sessions.lastUsedAt,
             userAgent: sessions.userAgent,
             ip: sessions.ip,
+            method: sessions.method,
           })
           .from(sessions)
           .leftJoin(organisations, eq(organisations.id, sessions.organisationId))
