@@ -3,6 +3,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import jwt from "jsonwebtoken";
 
+import { createAuthenticator } from "./support/authenticator.ts";
 import { refusalOf } from "./support/client.ts";
 import { snapshotDatabase } from "./support/db-state.ts";
 import { addMember, invite, registerOrg, type Session, uniqueEmail } from "./support/fixtures.ts";
@@ -14,8 +15,19 @@ type Fixtures = {
   admin: Session;
   member: Session;
   inviteId: string;
-  /** Ids that belong to another organisation (or, for a session, another user). */
-  foreign: { userId: string; inviteId: string; sessionId: string };
+  /** The member's own passkey. */
+  passkeyId: string;
+  /** Ids that belong to another organisation (or, for a session or a passkey, another user). */
+  foreign: { userId: string; inviteId: string; sessionId: string; passkeyId: string };
+};
+
+/** Well-formed WebAuthn JSON that no authenticator made: only the credentials of the request are wrong, or the body is refused as bogus. */
+const BOGUS_CREDENTIAL = {
+  id: "AAAA",
+  rawId: "AAAA",
+  type: "public-key",
+  response: { clientDataJSON: "e30", attestationObject: "oA" },
+  clientExtensionResults: {},
 };
 type RouteCase = {
   method: "get" | "post" | "patch" | "delete";
@@ -148,12 +160,91 @@ const ROUTES: RouteCase[] = [
     request: () => ({ path: "/api/billing/checkout", body: { plan: "PRO" } }),
   },
   { method: "post", path: "/api/billing/portal", access: "admin", request: () => ({ path: "/api/billing/portal", body: {} }) },
+  {
+    method: "post",
+    path: "/api/auth/2fa/setup",
+    access: "member",
+    request: (f) => ({ path: "/api/auth/2fa/setup", body: { password: f.member.password } }),
+  },
+  {
+    method: "post",
+    path: "/api/auth/2fa/enable",
+    access: "member",
+    request: () => ({ path: "/api/auth/2fa/enable", body: { code: "123456" } }),
+  },
+  {
+    method: "post",
+    path: "/api/auth/2fa/disable",
+    access: "member",
+    request: (f) => ({ path: "/api/auth/2fa/disable", body: { password: f.member.password, code: "123456" } }),
+  },
+  {
+    method: "post",
+    path: "/api/auth/2fa/recovery-codes",
+    access: "member",
+    request: () => ({ path: "/api/auth/2fa/recovery-codes", body: { code: "123456" } }),
+  },
+  { method: "post", path: "/api/auth/2fa/verify", access: "public", request: () => ({ path: "/api/auth/2fa/verify" }) },
+  {
+    method: "post",
+    path: "/api/auth/passkeys/register/options",
+    access: "member",
+    request: () => ({ path: "/api/auth/passkeys/register/options", body: {} }),
+  },
+  {
+    method: "post",
+    path: "/api/auth/passkeys/register/verify",
+    access: "member",
+    request: () => ({ path: "/api/auth/passkeys/register/verify", body: BOGUS_CREDENTIAL }),
+  },
+  {
+    method: "post",
+    path: "/api/auth/passkeys/login/options",
+    access: "public",
+    request: () => ({ path: "/api/auth/passkeys/login/options" }),
+  },
+  {
+    method: "post",
+    path: "/api/auth/passkeys/login/verify",
+    access: "public",
+    request: () => ({ path: "/api/auth/passkeys/login/verify" }),
+  },
+  { method: "get", path: "/api/auth/passkeys", access: "member", request: () => ({ path: "/api/auth/passkeys" }) },
+  {
+    method: "patch",
+    path: "/api/auth/passkeys/{id}",
+    access: "member",
+    request: (f) => ({ path: `/api/auth/passkeys/${f.passkeyId}`, body: { name: "Renamed" } }),
+    foreign: (f) => ({ path: `/api/auth/passkeys/${f.foreign.passkeyId}`, body: { name: "Mine now" } }),
+  },
+  {
+    method: "delete",
+    path: "/api/auth/passkeys/{id}",
+    access: "member",
+    request: (f) => ({ path: `/api/auth/passkeys/${f.passkeyId}` }),
+    foreign: (f) => ({ path: `/api/auth/passkeys/${f.foreign.passkeyId}` }),
+  },
+  {
+    method: "patch",
+    path: "/api/organisations/security",
+    access: "admin",
+    request: () => ({ path: "/api/organisations/security", body: { requireTwoFactor: false } }),
+  },
   // Stripe's, not a user's: its signature is its credential (attacked in tests/billing.test.ts and the hostile-input suite).
   { method: "post", path: "/api/billing/webhook", access: "public", request: () => ({ path: "/api/billing/webhook" }) },
 ];
 
-const { api } = useTestServer();
+const { api, server } = useTestServer();
 let fixtures: Fixtures;
+
+/** Registers a passkey for `session` with a software authenticator; its id. */
+async function passkeyOf(session: Session): Promise<string> {
+  const authenticator = createAuthenticator(server().base.replace("127.0.0.1", "localhost"));
+  const options = await api.post("/api/auth/passkeys/register/options", { token: session.accessToken, body: {} });
+  const credential = await authenticator.create((options.body as { data: Parameters<typeof authenticator.create>[0] }).data);
+  const stored = await api.post("/api/auth/passkeys/register/verify", { token: session.accessToken, body: credential });
+  return (stored.body as { data: { id: string } }).data.id;
+}
 
 beforeAll(async () => {
   const admin = await registerOrg(api);
@@ -166,7 +257,13 @@ beforeAll(async () => {
     admin,
     member,
     inviteId: pending.id,
-    foreign: { userId: otherMember.user.id, inviteId: otherInvite.id, sessionId: claimsOf(otherMember.accessToken).sid as string },
+    passkeyId: await passkeyOf(member),
+    foreign: {
+      userId: otherMember.user.id,
+      inviteId: otherInvite.id,
+      sessionId: claimsOf(otherMember.accessToken).sid as string,
+      passkeyId: await passkeyOf(otherMember),
+    },
   };
 });
 

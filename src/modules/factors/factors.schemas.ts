@@ -54,7 +54,7 @@ export const RegistrationBody = z
     ...credentialFields,
     response: z.looseObject({
       clientDataJSON: base64url(4096),
-      attestationObject: base64url(16_384),
+      attestationObject: base64url(32_768),
       transports: z.array(z.string().max(32)).max(10).optional(),
     }),
     name: nameField(64).optional().openapi({ description: "What to call it in the list (default: Passkey)" }),
@@ -67,7 +67,8 @@ export const AuthenticationBody = z
     response: z.looseObject({
       clientDataJSON: base64url(4096),
       authenticatorData: base64url(4096),
-      signature: base64url(1024),
+      // Post-quantum signatures (ML-DSA, which simplewebauthn offers and Chromium signs with) run to a few KB.
+      signature: base64url(16_384),
       userHandle: base64url(1024).optional(),
     }),
     organisationId: uuidField.optional().openapi({ description: "Which membership to sign in to (default: the oldest)" }),

@@ -2,7 +2,7 @@ import { and, eq, isNull } from "drizzle-orm";
 import type { Tx } from "../../db/client.ts";
 import { passkeys, refreshTokens, type SessionMethod, sessions, users } from "../../db/schema/index.ts";
 import type { ClientOrigin } from "../../lib/auth-context.ts";
-import { isForeignKeyViolation, UnauthorizedError } from "../../lib/errors.ts";
+import { ForbiddenError, isForeignKeyViolation, UnauthorizedError } from "../../lib/errors.ts";
 import { generateToken } from "../../lib/tokens.ts";
 import type { SessionOwner, SessionTokens } from "./session-tokens.ts";
 import type { TokenPair } from "./sessions.schemas.ts";
@@ -73,6 +73,10 @@ async function recheck(tx: Tx, userId: string, proof: Proof, tokens: SessionToke
         .where(and(eq(sessions.id, proof.sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt)))
         .for("share");
       if (!parent) throw new UnauthorizedError("This session has been revoked");
+      // A session signed in with the password alone, before a second factor was added, does not pass that on.
+      if (parent.method === "password" && (await account())?.hasSecondFactor) {
+        throw new ForbiddenError("This account now has a second factor: sign in again with it first", "TWO_FACTOR_REQUIRED");
+      }
       return { parentId: parent.id, method: parent.method };
     }
     case "new-account":
