@@ -52,7 +52,8 @@ export function createAuthService({ db, config, passwords, attempts, guard, sess
       if (!user) throw new UnauthorizedError("This account no longer exists");
       const all = await membershipsOf(tx, userId);
       const membership = organisationId ? all.find((candidate) => candidate.organisation.id === organisationId) : all[0];
-      if (organisationId && !membership) throw new ForbiddenError("You are not a member of this organisation");
+      // Checked before the proof for a login (a 403); missing now, it ended while the sign-in was in flight.
+      if (organisationId && !membership) throw new UnauthorizedError("You are not (or no longer) a member of this organisation");
       const role = membership?.role ?? null;
       const tokens = await sessions.start(tx, { userId, orgId: membership?.organisation.id ?? null, role }, origin, proof);
       return { ...tokens, user: { ...user, role }, organisation: membership?.organisation ?? null };
