@@ -1,6 +1,7 @@
 import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import type { AccountContext, AuthContext } from "./lib/auth-context.ts";
+import type { Operator } from "./modules/admin/index.ts";
 import type { SocketData } from "./realtime/socket.ts";
 import type { Services } from "./services.ts";
 
@@ -26,6 +27,8 @@ export type AppEnv = {
     auth: AuthContext;
     /** The caller as an account, in an organisation or none (every signed-in route). */
     account: AccountContext;
+    /** The caller as a platform operator (the /api/admin routes, after their check). */
+    operator: Operator;
     services: Services;
     /** The per-address credential budget, for the routes that check a password or token to run first. */
     credentialBudget: MiddlewareHandler<AppEnv>;

@@ -18,6 +18,7 @@ import { apiSecurityHeaders, documentSecurityHeaders } from "./middleware/securi
 import { utf8Body } from "./middleware/utf8-body.ts";
 import { accountRouter } from "./modules/account/account.router.ts";
 import { activityRouter } from "./modules/activity/activity.router.ts";
+import { adminRouter } from "./modules/admin/admin.router.ts";
 import { authRouter } from "./modules/auth/auth.router.ts";
 import { billingRouter } from "./modules/billing/billing.router.ts";
 import { docsRouter } from "./modules/docs/docs.router.ts";
@@ -122,6 +123,7 @@ export function createApp({ config, logger, services, rateLimits, realtime, devM
   app.route("/", membersRouter);
   app.route("/", activityRouter);
   app.route("/", billingRouter);
+  app.route("/", adminRouter);
   app.route("/", realtimeRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

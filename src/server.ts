@@ -14,7 +14,9 @@ import { createPasswordHasher, type PasswordHasher } from "./lib/passwords.ts";
 import { createPublicUrl } from "./lib/public-url.ts";
 import { createRateLimits } from "./middleware/rate-limit.ts";
 import { createRetention } from "./modules/activity/index.ts";
+import { createAdmin } from "./modules/admin/index.ts";
 import { createBilling } from "./modules/billing/index.ts";
+import { createOrganisationExport } from "./modules/data-export/index.ts";
 import { createMailDelivery, outboxDepth } from "./modules/mail/index.ts";
 import { createOrganisationCache } from "./modules/organisations/index.ts";
 import { createSessionGuard, sessionStatesOf } from "./modules/sessions/index.ts";
@@ -68,8 +70,12 @@ export async function startServer({
   const rateLimits = await createRateLimits(config, logger, metrics);
   const links = createPublicUrl(config.APP_URL);
   const billing = createBilling({ db, config, links, logger, onJobFailure: () => metrics.jobFailures.inc() });
+  const exports = createOrganisationExport(db, logger);
+  const admin = createAdmin({ db, config, logger, exports });
   const services = createServices({
     billing,
+    admin,
+    exports,
     db,
     config,
     links,
@@ -118,6 +124,7 @@ export async function startServer({
   mail.sender?.start();
   billing.jobs?.start();
   billing.graceSweep?.start();
+  admin.compSweep.start();
   const retention = config.ACTIVITY_RETENTION_DAYS ? createRetention(db, logger, { days: config.ACTIVITY_RETENTION_DAYS }) : undefined;
   retention?.start();
   const server = Bun.serve({
@@ -141,6 +148,7 @@ export async function startServer({
     bus,
     mail,
     billing,
+    admin,
     metrics,
     metricsPort: metricsServer?.port,
     retention,
@@ -157,6 +165,7 @@ export async function startServer({
         await mail.sender?.stop();
         await billing.jobs?.stop();
         await billing.graceSweep?.stop();
+        await admin.compSweep.stop();
         await retention?.stop();
         await bus.stop();
         rateLimits.close();

@@ -6,8 +6,10 @@ import type { PasswordHasher } from "./lib/passwords.ts";
 import type { PublicUrl } from "./lib/public-url.ts";
 import { createAccountService, createEmailVerificationService, createPasswordResetService } from "./modules/account/index.ts";
 import { createActivityService } from "./modules/activity/index.ts";
+import type { Admin } from "./modules/admin/index.ts";
 import { createAuthService } from "./modules/auth/index.ts";
 import type { Billing } from "./modules/billing/index.ts";
+import type { OrganisationExport } from "./modules/data-export/index.ts";
 import { createFactors } from "./modules/factors/index.ts";
 import { createHealthService } from "./modules/health/index.ts";
 import { createAcceptInviteService, createInviteService, createMemberService } from "./modules/members/index.ts";
@@ -36,6 +38,10 @@ export type ServiceDeps = {
   organisationInvites: AttemptLimiter;
   /** Checkout, portal and webhooks (BILLING_PROVIDER), built with their background work by the composition root. */
   billing: Pick<Billing, "service" | "webhooks">;
+  /** The operators' routes, built with the comp sweep by the composition root. */
+  admin: Pick<Admin, "service">;
+  /** One organisation's data as NDJSON (its ADMINs' export and the operators'). */
+  exports: OrganisationExport;
 };
 
 /** Every service verb of the API, built once per app and handed to handlers on `c.var.services`. */
@@ -56,6 +62,8 @@ export function createServices(deps: ServiceDeps) {
     passwordReset: createPasswordResetService({ ...deps, sessions }),
     emailVerification: createEmailVerificationService(deps),
     billing: deps.billing.service,
+    admin: deps.admin.service,
+    organisationExport: deps.exports,
     billingWebhooks: deps.billing.webhooks,
   };
 }

@@ -120,6 +120,8 @@ describe("with billing off (BILLING_PROVIDER=none)", () => {
       cancelAtPeriodEnd: false,
       graceUntil: null,
       seats: 1,
+      source: "manual",
+      compUntil: null,
     });
   });
 

@@ -66,3 +66,9 @@ test("a module uses another only through its index.ts", async () => {
   );
   expect(reaching).toEqual([]);
 });
+
+test("the platform scope is reached from the admin module alone (and nothing in a tenant route imports it)", async () => {
+  const importers = [...(await importGraph())].filter(([, targets]) => targets.includes("src/db/platform.ts")).map(([file]) => file);
+  expect(importers.length).toBeGreaterThan(0);
+  expect(importers.filter((file) => !file.startsWith("src/modules/admin/"))).toEqual([]);
+});

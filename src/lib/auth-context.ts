@@ -18,6 +18,10 @@ export type AccountContext = {
   origin?: ClientOrigin;
   /** The organisation requires a second factor and they have none: the session may only set one up. */
   secondFactorMissing?: boolean;
+  /** The operators suspended the session's organisation. */
+  suspended?: boolean;
+  /** The operators disabled the account. */
+  disabled?: boolean;
 };
 
 /** The verified caller as a member of the organisation of their session, with the role as it stands now. */

@@ -19,6 +19,8 @@ export const ERROR_CODES = {
     status: 403,
     description: "The organisation requires a second factor: this session may only set one up (TOTP or a passkey)",
   },
+  ORGANISATION_SUSPENDED: { status: 403, description: "The platform's operators suspended this organisation; its data is untouched" },
+  ACCOUNT_DISABLED: { status: 403, description: "The platform's operators disabled this account" },
   EMAIL_NOT_VERIFIED: { status: 403, description: "Confirm your email address first (EMAIL_VERIFICATION=required)" },
   PLAN_LIMIT_REACHED: { status: 403, description: "The plan's member limit, members plus pending invites, is reached" },
   NOT_FOUND: { status: 404, description: "Not found in your organisation (another tenant's ids look exactly like missing ones)" },

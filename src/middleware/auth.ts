@@ -29,6 +29,7 @@ export const presentedToken = (request: HonoRequest): string | undefined =>
 const requireAccount = (whileSecondFactorMissing: boolean) =>
   createMiddleware<AppEnv>(async (c, next) => {
     const account = await c.var.services.auth.authenticate(bearerToken(c.req.header("authorization")));
+    if (account.disabled) throw new ForbiddenError("This account has been disabled by the platform's operators", "ACCOUNT_DISABLED");
     if (account.secondFactorMissing && !whileSecondFactorMissing) {
       throw new ForbiddenError(
         "This organisation requires a second factor: set up an authenticator app (POST /api/auth/2fa/setup) or a passkey, then sign in again",
@@ -48,6 +49,12 @@ const requireMembership = createMiddleware<AppEnv>(async (c, next) => {
     throw new ForbiddenError(
       "This session belongs to no organisation: create one, accept an invitation, or switch to one",
       "NO_ORGANISATION",
+    );
+  }
+  if (account.suspended) {
+    throw new ForbiddenError(
+      "This organisation has been suspended by the platform's operators; its data is untouched",
+      "ORGANISATION_SUSPENDED",
     );
   }
   c.set("auth", { ...account, orgId: account.orgId, role: account.role });
@@ -100,4 +107,18 @@ export const signedIn = (
     ...(role ? [requireRole(role)] : []),
     ...(verifiedEmail ? [requireVerifiedEmail] : []),
   ],
+});
+
+const requireOperator = createMiddleware<AppEnv>(async (c, next) => {
+  c.set("operator", await c.var.services.admin.operatorOf(c.var.account));
+  await next();
+});
+
+/**
+ * Spread into a createRoute() of /api/admin: a platform operator (bun run admin:grant), in a
+ * session signed in with a second factor. A tenant ADMIN is a 403 like anyone else.
+ */
+export const operatorOnly = () => ({
+  security: [{ bearerAuth: [] }],
+  middleware: [requireUnnarrowedAccount, requireOperator],
 });

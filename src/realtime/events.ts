@@ -24,6 +24,8 @@ export const CLOSE = {
   suspended: 4005,
   /** The organisation requires a second factor and this member has none: set one up, sign in again, then reconnect. */
   secondFactorRequired: 4006,
+  /** The account was disabled by the platform's operators: do not reconnect. */
+  accountDisabled: 4007,
 } as const;
 
 /** How many missed activities a resuming socket is sent; older ones are in GET /api/activities. */

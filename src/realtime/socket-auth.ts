@@ -7,7 +7,7 @@ import type { HubSocket } from "./socket.ts";
 export type ReadSessionStates = (
   organisationId: string,
   sessionIds: string[],
-) => Promise<Map<string, { revoked: boolean; role: Role | null; secondFactorMissing?: boolean }>>;
+) => Promise<Map<string, { revoked: boolean; role: Role | null; secondFactorMissing?: boolean; suspended?: boolean; disabled?: boolean }>>;
 
 export type SocketAuthDeps = {
   authenticate(token: string): Promise<AuthContext>;
@@ -86,6 +86,8 @@ export function createSocketAuth({ authenticate, sessionStates }: SocketAuthDeps
         const state = current.get(socket.data.auth.sessionId);
         if (state && !state.role) socket.close(CLOSE.removed, "No longer a member of this organisation");
         else if (!state?.role || state.revoked) socket.close(CLOSE.authExpired, "Session revoked");
+        else if (state.disabled) socket.close(CLOSE.accountDisabled, "This account has been disabled");
+        else if (state.suspended) socket.close(CLOSE.suspended, "This organisation has been suspended");
         else if (state.secondFactorMissing)
           socket.close(CLOSE.secondFactorRequired, "The organisation requires a second factor: set one up");
         else socket.data.auth = { ...socket.data.auth, role: state.role };

@@ -44,7 +44,8 @@ export const connect = createRoute({
     'Send `{"type":"PING"}` for a `PONG`, and `{"type":"AUTH","token":"…"}` with a fresh access token to keep the socket past the old',
     "token's expiry.",
     "Close codes: 4001 token expired or session revoked, 4003 removed from the organisation, 4004 a session of no organisation,",
-    "4006 the organisation requires a second factor this member has not set up, 1001 server shutting down.",
+    "4005 the organisation is suspended, 4006 the organisation requires a second factor this member has not set up, 4007 the account",
+    "is disabled, 1001 server shutting down.",
     "Try it at [/docs/ws](/docs/ws).",
   ].join("\n"),
   request: { query: WsQuery },
@@ -61,6 +62,8 @@ async function socketDataFor(c: Context<AppEnv>, account: AccountContext | "expi
   if (account.orgId === null || account.role === null) {
     return { refusal: { code: CLOSE.noOrganisation, reason: "This session belongs to no organisation" } };
   }
+  if (account.disabled) return { refusal: { code: CLOSE.accountDisabled, reason: "This account has been disabled" } };
+  if (account.suspended) return { refusal: { code: CLOSE.suspended, reason: "This organisation has been suspended" } };
   if (account.secondFactorMissing) {
     return { refusal: { code: CLOSE.secondFactorRequired, reason: "The organisation requires a second factor: set one up first" } };
   }

@@ -8,5 +8,6 @@ export * from "./memberships.ts";
 export * from "./organisations.ts";
 export * from "./outbox.ts";
 export * from "./password-resets.ts";
+export * from "./platform.ts";
 export * from "./sessions.ts";
 export * from "./users.ts";

@@ -16,4 +16,16 @@ export const organisations = pgTable("organisations", {
   billingCustomerId: text().unique(),
   /** Its members must have a second factor: a session of one without is narrowed to setting one up. */
   requireTwoFactor: boolean().notNull().default(false),
+  /** Suspended by an operator: its members get 403 ORGANISATION_SUSPENDED everywhere; its data is untouched. */
+  suspendedAt: timestampTz(),
+  suspendedReason: text(),
+  /**
+   * A plan an operator set by hand (a comp), until `compUntil` (null: until lifted). While it
+   * lasts it is the plan, and billing does not override it; when it ends, the plan goes back to
+   * what billing grants (or, without billing, to `compPreviousPlan`).
+   */
+  compPlan: subscriptionPlan(),
+  compUntil: timestampTz(),
+  compReason: text(),
+  compPreviousPlan: subscriptionPlan(),
 });

@@ -19,6 +19,10 @@ export const users = pgTable(
      * this column and nothing of the factors themselves.
      */
     hasSecondFactor: boolean().notNull().default(false),
+    /** An operator of the platform ('admin'): granted by `bun run admin:grant`, never by the API. */
+    platformRole: text().$type<"admin">(),
+    /** Disabled by an operator: no sign-in, and 403 ACCOUNT_DISABLED on every route, until enabled. */
+    disabledAt: timestampTz(),
     createdAt: createdAt(),
   },
   (table) => [uniqueIndex("users_email_lower_key").on(sql`lower(${table.email})`)],

@@ -41,6 +41,11 @@ export const BillingOverviewSchema = z
     cancelAtPeriodEnd: z.boolean(),
     graceUntil: instant.openapi({ description: "While past_due: when the plan falls back to FREE unless a payment succeeds" }),
     seats: z.number().int().openapi({ description: "Members: what a per-seat subscription is billed for" }),
+    source: z.enum(["billing", "comp", "manual"]).openapi({
+      description:
+        "What sets the plan now: the subscription (billing), an operator by hand (comp, until compUntil), or the ADMIN (manual: BILLING_PROVIDER=none)",
+    }),
+    compUntil: instant.openapi({ description: "When the comp ends by itself; null while none, or one until lifted" }),
   })
   .openapi("BillingOverview");
 

@@ -8,7 +8,7 @@ import type { AuthContext } from "../../lib/auth-context.ts";
 import { ConflictError, InvalidInputError, UnavailableError } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/logger.ts";
 import type { PublicUrl } from "../../lib/public-url.ts";
-import { seatCounts } from "../organisations/index.ts";
+import { compOf, seatCounts } from "../organisations/index.ts";
 import type { BillingOverview } from "./billing.schemas.ts";
 import { graceUntil, type PaidPlan, type PriceBook } from "./entitlements.ts";
 import { atStripe } from "./stripe-client.ts";
@@ -138,6 +138,7 @@ export function createBillingService({ db, config, links, logger, stripe, prices
           .where(eq(organisations.id, auth.orgId));
         const [standing] = await tx.select().from(billingSubscriptions).where(eq(billingSubscriptions.organisationId, auth.orgId));
         const iso = (at: Date | null | undefined) => at?.toISOString() ?? null;
+        const comp = await compOf(tx, auth.orgId);
         return {
           provider: config.BILLING_PROVIDER,
           plan: organisation?.plan ?? "FREE",
@@ -147,6 +148,8 @@ export function createBillingService({ db, config, links, logger, stripe, prices
           cancelAtPeriodEnd: standing?.cancelAtPeriodEnd ?? false,
           graceUntil: iso(standing ? graceUntil(standing, config.BILLING_GRACE_DAYS) : null),
           seats: organisation?.members ?? 0,
+          source: comp ? "comp" : config.BILLING_PROVIDER === "none" ? "manual" : "billing",
+          compUntil: iso(comp?.until),
         };
       }),
   };

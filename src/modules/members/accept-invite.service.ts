@@ -6,7 +6,7 @@ import { sameEmail } from "../../db/sql.ts";
 import { withSystem } from "../../db/tenant.ts";
 import type { AttemptLimiter } from "../../lib/attempts.ts";
 import type { ClientOrigin } from "../../lib/auth-context.ts";
-import { ConflictError, LimitExceededError, NotFoundError, UnauthorizedError } from "../../lib/errors.ts";
+import { ConflictError, ForbiddenError, LimitExceededError, NotFoundError, UnauthorizedError } from "../../lib/errors.ts";
 import type { PasswordHasher } from "../../lib/passwords.ts";
 import type { AuthResult, SecondStep } from "../../lib/schemas.ts";
 import type { UserSummary } from "../../lib/vocabulary.ts";
@@ -105,6 +105,12 @@ export function createAcceptInviteService({ db, config, passwords, attempts, ses
   const join = (invite: FoundInvite, joiner: Joiner, origin: ClientOrigin): Promise<AuthResult | SecondStep> =>
     withSystem(db, async (tx) => {
       const seats = await lockSeats(tx, invite.organisationId);
+      const [target] = await tx
+        .select({ suspendedAt: organisations.suspendedAt })
+        .from(organisations)
+        .where(eq(organisations.id, invite.organisationId));
+      if (target?.suspendedAt)
+        throw new ForbiddenError("This organisation is suspended: its invitations cannot be accepted", "ORGANISATION_SUSPENDED");
       const [current] = await tx
         .select({ status: invites.status, expiresAt: invites.expiresAt, role: invites.role })
         .from(invites)

@@ -42,3 +42,11 @@ export const changeSecurity: AppRouteHandler<typeof routes.changeSecurity> = asy
   const settings = await c.var.services.organisations.changeSecurity(c.var.auth, c.req.valid("json").requireTwoFactor);
   return c.json(ok("Security settings saved", settings), 200);
 };
+
+export const dataExport: AppRouteHandler<typeof routes.dataExport> = async (c) => {
+  const body = await c.var.services.organisationExport.stream(c.var.auth.orgId);
+  return c.body(body.pipeThrough(new TextEncoderStream()), 200, {
+    "content-type": "application/x-ndjson; charset=utf-8",
+    "content-disposition": 'attachment; filename="organisation-export.ndjson"',
+  }) as never;
+};

@@ -11,4 +11,5 @@ export const organisationsRouter = createRouter<AppEnv>()
   .openapi(routes.rename, handlers.rename)
   .openapi(routes.leave, handlers.leave)
   .openapi(routes.deleteOrganisation, handlers.deleteOrganisation)
-  .openapi(routes.changeSecurity, handlers.changeSecurity);
+  .openapi(routes.changeSecurity, handlers.changeSecurity)
+  .openapi(routes.dataExport, handlers.dataExport);

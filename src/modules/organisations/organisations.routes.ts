@@ -148,3 +148,26 @@ export const changeSecurity = createRoute({
     ...errorResponses(401, 403, 409, 422),
   },
 });
+
+export const dataExport = createRoute({
+  method: "get",
+  path: "/api/organisations/data-export",
+  operationId: "exportOrganisationData",
+  tags,
+  summary: "Every row of the organisation as NDJSON, for backup and portability (ADMIN)",
+  description: [
+    "One line per row, tagged with its table: the organisation, its memberships (with names and emails), invitations (without their",
+    "tokens), every activity and its billing state; then `{ endOfExport: true, counts }`. Streamed in constant memory. No token, hash or",
+    "secret is in it.",
+  ].join(" "),
+  ...signedIn("ADMIN"),
+  responses: {
+    200: {
+      content: {
+        "application/x-ndjson": { schema: z.string().openapi({ description: "NDJSON: { table, row } per line, then the trailer" }) },
+      },
+      description: "The organisation's data, streamed",
+    },
+    ...errorResponses(401, 403),
+  },
+});

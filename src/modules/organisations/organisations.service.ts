@@ -9,7 +9,7 @@ import type { AuthResult } from "../../lib/schemas.ts";
 import type { PlanName } from "../../lib/vocabulary.ts";
 import { type Activity, recordActivity, recordActivityInOwnTransaction, summaryOf } from "../activity/index.ts";
 import { announceAuthChange, type SessionService } from "../sessions/index.ts";
-import { foundOrganisation } from "./founding.ts";
+import { deleteOrganisationIn, foundOrganisation } from "./founding.ts";
 import type { OrganisationCache } from "./organisation-cache.ts";
 import type { Organisation, OrganisationSecurity } from "./organisations.schemas.ts";
 import { writePlanChange } from "./plan-change.ts";
@@ -121,8 +121,7 @@ export function createOrganisationService({ db, config, organisationCache, sessi
             { path: "confirmName", message: "Does not match the organisation's name" },
           ]);
         }
-        await announceAuthChange(tx, { kind: "organisation", orgId: auth.orgId });
-        await tx.delete(organisations).where(eq(organisations.id, auth.orgId));
+        await deleteOrganisationIn(tx, auth.orgId);
       });
     },
 

@@ -1,6 +1,6 @@
 // Sessions: opening, rotating and ending them, the guard every request asks, and the revocations every instance hears.
 export type { Proof } from "./opening.ts";
-export { announceAuthChange, revokeSessions } from "./revocations.ts";
+export { announceAuthChange, revokeSessions, revokeUser } from "./revocations.ts";
 export { createSessionGuard, type SessionGuard, type SessionHolder, type SessionState, sessionStatesOf } from "./session-guard.ts";
 export {
   LOGOUT_SCOPES,

@@ -88,6 +88,9 @@ async function recheck(tx: Tx, userId: string, proof: Proof, tokens: SessionToke
 export function createSessionOpener(tokens: SessionTokens) {
   return async function open(tx: Tx, owner: SessionOwner, origin: ClientOrigin, proof: Proof): Promise<TokenPair> {
     const { parentId, method } = await recheck(tx, owner.userId, proof, tokens);
+    // Whatever the proof, a disabled account opens nothing (told only after the proof held: no oracle).
+    const [user] = await tx.select({ disabledAt: users.disabledAt }).from(users).where(eq(users.id, owner.userId));
+    if (user?.disabledAt) throw new ForbiddenError("This account has been disabled by the platform's operators", "ACCOUNT_DISABLED");
     const refreshToken = generateToken();
     try {
       const [session] = await tx

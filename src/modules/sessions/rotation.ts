@@ -24,6 +24,7 @@ const spend = (tx: Tx, tokens: SessionTokens, presented: string) =>
           and rt.expires_at > now()
           and s.id = rt.session_id and s.revoked_at is null
           and m.organisation_id = s.organisation_id and m.user_id = s.user_id
+          and not exists (select 1 from users u where u.id = s.user_id and u.disabled_at is not null)
         returning rt.session_id, s.user_id, s.organisation_id, m.role
       ), successor as (
         insert into refresh_tokens (session_id, token_hash, expires_at)

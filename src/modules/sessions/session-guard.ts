@@ -12,7 +12,16 @@ import type { Role } from "../../lib/vocabulary.ts";
  * session in no organisation. `secondFactorMissing`: the organisation requires a second factor
  * and they have none, so the session may only set one up.
  */
-export type SessionHolder = { role: Role | null; name: string; email: string; secondFactorMissing: boolean };
+export type SessionHolder = {
+  role: Role | null;
+  name: string;
+  email: string;
+  secondFactorMissing: boolean;
+  /** The organisation is suspended by the operators (tenant routes answer 403 ORGANISATION_SUSPENDED). */
+  suspended: boolean;
+  /** The account is disabled by the operators (every route answers 403 ACCOUNT_DISABLED). */
+  disabled: boolean;
+};
 
 /**
  * A session of an organisation as the database has it: whether it was revoked, and its user's
@@ -26,6 +35,8 @@ export type SessionState = {
   name: string | null;
   email: string | null;
   secondFactorMissing: boolean;
+  suspended: boolean;
+  disabled: boolean;
 };
 
 /**
@@ -40,7 +51,8 @@ export async function sessionStatesOf(db: Db, organisationId: string, sessionIds
     db,
     organisationId,
     sql`select s.id as session_id, s.user_id, s.revoked_at is not null as revoked, m.role, u.name, u.email,
-               coalesce(o.require_two_factor and not u.has_second_factor, false) as missing
+               coalesce(o.require_two_factor and not u.has_second_factor, false) as missing,
+               o.suspended_at is not null as suspended, u.disabled_at is not null as disabled
         from sessions s
         left join memberships m on m.organisation_id = s.organisation_id and m.user_id = s.user_id
         left join users u on u.id = s.user_id
@@ -61,13 +73,13 @@ type Entry = { orgId: string | null; userId: string; holder: SessionHolder | nul
 /** A live session of an account in no organisation: only the system sees it (no tenant does). */
 async function accountSessionHolder(db: Db, sessionId: string, userId: string): Promise<SessionHolder | null> {
   const [row] = await withSystem(db, (tx) =>
-    queryRows<{ name: string; email: string }>(
+    queryRows<{ name: string; email: string; disabled: boolean }>(
       tx,
-      sql`select u.name, u.email from sessions s join users u on u.id = s.user_id
+      sql`select u.name, u.email, u.disabled_at is not null as disabled from sessions s join users u on u.id = s.user_id
           where s.id = ${sessionId} and s.user_id = ${userId} and s.organisation_id is null and s.revoked_at is null`,
     ),
   );
-  return row ? { role: null, secondFactorMissing: false, ...row } : null;
+  return row ? { role: null, secondFactorMissing: false, suspended: false, ...row } : null;
 }
 
 /** Which cached sessions a change of many makes stale. */
@@ -107,6 +119,8 @@ export function createSessionGuard(db: Db, { ttlMs = 30_000, maxEntries = 50_000
           name: found.name as string,
           email: found.email as string,
           secondFactorMissing: found.secondFactorMissing,
+          suspended: found.suspended,
+          disabled: found.disabled,
         }
       : null;
     return { orgId, userId, holder };
