@@ -8,11 +8,12 @@ import * as authRoutes from "../src/modules/auth/auth.routes.ts";
 import * as organisationsRoutes from "../src/modules/organisations/organisations.routes.ts";
 import { type ApiResponse, parseWith } from "./support/client.ts";
 import { snapshotDatabase } from "./support/db-state.ts";
-import { addMember, invite, PASSWORD, registerOrg, type Session, uniqueEmail } from "./support/fixtures.ts";
+import { addMember, invite, operatorSession, PASSWORD, registerOrg, type Session, uniqueEmail } from "./support/fixtures.ts";
 import { startTestServer, type TestServer, useTestServer } from "./support/server.ts";
 import { deliverEvent, type StripeStandin, startStripeStandin, stripeEvent } from "./support/stripe-standin.ts";
 
 type Kind =
+  | "instant"
   | "email"
   | "password"
   | "newPassword"
@@ -29,7 +30,7 @@ type Kind =
   | "recovery"
   | "flag"
   | "base64url";
-type Fixtures = { admin: Session; member: Session; inviteToken: string };
+type Fixtures = { admin: Session; member: Session; inviteToken: string; operator: string };
 type BodyRoute = {
   method: "POST" | "PATCH" | "DELETE";
   path: (f: Fixtures) => string;
@@ -58,6 +59,7 @@ const INVALID: Record<Kind, unknown[]> = {
   plan: ["PLATINUM", "free", SQL, EMOJI],
   scope: ["everywhere", "LOCAL", SQL, EMOJI],
   paidPlan: ["FREE", "PLATINUM", "pro", SQL, EMOJI],
+  instant: ["tomorrow", "2026-13-01T00:00:00Z", "0000-01-01T00:00:00Z", SQL, EMOJI],
   code: ["12345", "1234567", "abcdef", SQL, EMOJI, "12 456"],
   recovery: ["", "😀😀😀", SQL, "a\u0000b", LONE_SURROGATE],
   flag: ["true", "yes", 1, SQL],
@@ -270,6 +272,34 @@ BODY_ROUTES.push(
   },
 );
 
+const operatorBody = (path: (f: Fixtures) => string, valid: Record<string, unknown>, fields: Record<string, Kind>): BodyRoute => ({
+  method: "POST",
+  path,
+  token: (f) => f.operator,
+  valid: () => valid,
+  fields,
+});
+
+BODY_ROUTES.push(
+  operatorBody((f) => `/api/admin/organisations/${f.admin.organisation.id}/suspend`, { reason: "hostile" }, { reason: "message" }),
+  operatorBody((f) => `/api/admin/organisations/${f.admin.organisation.id}/unsuspend`, { reason: "hostile" }, { reason: "message" }),
+  operatorBody(
+    (f) => `/api/admin/organisations/${f.admin.organisation.id}/plan`,
+    { plan: "PRO", reason: "hostile" },
+    { plan: "plan", reason: "message", until: "instant" },
+  ),
+  {
+    method: "DELETE",
+    path: (f) => `/api/admin/organisations/${f.admin.organisation.id}`,
+    token: (f) => f.operator,
+    valid: () => ({ reason: "hostile" }),
+    fields: { reason: "message" },
+  },
+  ...(["revoke-sessions", "disable", "enable"] as const).map((action) =>
+    operatorBody((f) => `/api/admin/users/${f.member.user.id}/${action}`, { reason: "hostile" }, { reason: "message" }),
+  ),
+);
+
 const BAD_IDS = [
   "not-a-uuid",
   encodeURIComponent("1 OR 1=1"),
@@ -277,7 +307,14 @@ const BAD_IDS = [
   encodeURIComponent("../../etc/passwd"),
   "00000000-0000-0000-0000-00000000000g",
 ];
-const PATH_ROUTES = [
+const PATH_ROUTES: Array<{ method: string; path: (id: string) => string; body?: unknown; operator?: boolean }> = [
+  { method: "GET", path: (id: string) => `/api/admin/organisations/${id}`, operator: true },
+  { method: "GET", path: (id: string) => `/api/admin/organisations/${id}/data-export`, operator: true },
+  { method: "POST", path: (id: string) => `/api/admin/organisations/${id}/suspend`, body: { reason: "x" }, operator: true },
+  { method: "POST", path: (id: string) => `/api/admin/organisations/${id}/plan`, body: { plan: "PRO", reason: "x" }, operator: true },
+  { method: "DELETE", path: (id: string) => `/api/admin/organisations/${id}`, body: { reason: "x" }, operator: true },
+  { method: "GET", path: (id: string) => `/api/admin/users/${id}`, operator: true },
+  { method: "POST", path: (id: string) => `/api/admin/users/${id}/disable`, body: { reason: "x" }, operator: true },
   { method: "DELETE", path: (id: string) => `/api/auth/passkeys/${id}` },
   { method: "PATCH", path: (id: string) => `/api/auth/passkeys/${id}`, body: { name: "Laptop" } },
   { method: "DELETE", path: (id: string) => `/api/users/${id}` },
@@ -305,7 +342,13 @@ const BAD_PAGES = [
   "cursor=garbage",
   `cursor=${HUGE.slice(0, 300)}`,
 ];
-const QUERY_ROUTES = [
+const QUERY_ROUTES: Array<{ path: string; bad: string[]; operator?: boolean }> = [
+  {
+    path: "/api/admin/organisations",
+    bad: [...BAD_PAGES, ...OUT_OF_RANGE_CURSORS, "plan=GOLD", "status=deleted", `query=${"q".repeat(300)}`],
+    operator: true,
+  },
+  { path: "/api/admin/users", bad: ["email=", `email=${"e".repeat(300)}`], operator: true },
   { path: "/api/activities", bad: [...BAD_PAGES, "type=NOT_A_TYPE", `type=${encodeURIComponent(SQL)}`] },
   { path: "/api/users", bad: [...BAD_PAGES, ...OUT_OF_RANGE_CURSORS] },
   { path: "/api/users/invites", bad: [...BAD_PAGES, ...OUT_OF_RANGE_CURSORS] },
@@ -318,7 +361,7 @@ beforeAll(async () => {
   const admin = await registerOrg(api);
   await api.patch("/api/organisations/subscription", { token: admin.accessToken, body: { plan: "PRO" } });
   const member = await addMember(api, admin);
-  fixtures = { admin, member, inviteToken: (await invite(api, admin)).token };
+  fixtures = { admin, member, inviteToken: (await invite(api, admin)).token, operator: (await operatorSession(api)).accessToken };
 });
 
 /** A 4xx in the envelope whose message (and, for field problems, `errors`) names what was wrong. */
@@ -349,7 +392,13 @@ async function unchangedAfter(cases: Array<() => Promise<void>>) {
 }
 
 describe.each(
-  BODY_ROUTES.map((route) => [`${route.method} ${route.path({ member: { user: { id: "{id}" } } } as Fixtures)}`, route] as const),
+  BODY_ROUTES.map(
+    (route) =>
+      [
+        `${route.method} ${route.path({ member: { user: { id: "{id}" } }, admin: { organisation: { id: "{id}" } } } as Fixtures)}`,
+        route,
+      ] as const,
+  ),
 )("%s", (_, route) => {
   const send = (body: string) => api.call(route.method, route.path(fixtures), { raw: body, token: route.token?.(fixtures) });
 
@@ -369,7 +418,7 @@ describe.each(
         const response = await send("{}");
         const required = Object.keys(route.fields).filter(
           (field) =>
-            !["organisationId", "scope", "successUrl", "cancelUrl", "returnUrl", "code", "recoveryCode", "name"].includes(field) &&
+            !["organisationId", "scope", "successUrl", "cancelUrl", "returnUrl", "code", "recoveryCode", "name", "until"].includes(field) &&
             !(route.path(fixtures).endsWith("accept-invite") && field === "name"),
         );
         const { paths } = expectClearRefusal(response, "empty object");
@@ -391,7 +440,14 @@ describe.each(
     "%s: wrong types, nulls, 10 000 characters and values of the wrong shape",
     async (field, kind) => {
       await unchangedAfter(
-        [...ANY_FIELD.filter((value) => kind !== "flag" || typeof value !== "boolean"), ...INVALID[kind]].map((value) => async () => {
+        [
+          ...ANY_FIELD.filter(
+            (value) =>
+              (kind !== "flag" || typeof value !== "boolean") &&
+              !(field === "plan" && value === null && route.token?.(fixtures) === fixtures.operator),
+          ),
+          ...INVALID[kind],
+        ].map((value) => async () => {
           const response = await send(JSON.stringify({ ...route.valid(fixtures), [field]: value }));
           expectClearRefusal(response, `${field} = ${JSON.stringify(value)?.slice(0, 40)}`, field);
         }),
@@ -404,7 +460,8 @@ describe.each(PATH_ROUTES.map((route) => [`${route.method} ${route.path("{id}")}
   test("ids that are not UUIDs are a 400 naming the id", async () => {
     await unchangedAfter(
       BAD_IDS.map((id) => async () => {
-        const response = await api.call(route.method, route.path(id), { token: fixtures.admin.accessToken, body: route.body });
+        const token = route.operator ? fixtures.operator : fixtures.admin.accessToken;
+        const response = await api.call(route.method, route.path(id), { token, body: route.body });
         expect(response.status, `id ${id}`).toBe(400);
         expect(expectClearRefusal(response, `id ${id}`).paths).toContain("id");
       }),
@@ -416,7 +473,9 @@ describe.each(QUERY_ROUTES.map((route) => [route.path, route] as const))("GET %s
   test("bad limits, cursors and types are a 400 naming the parameter", async () => {
     await unchangedAfter(
       route.bad.map((query) => async () => {
-        const response = await api.get(`${route.path}?${query}`, { token: fixtures.admin.accessToken });
+        const response = await api.get(`${route.path}?${query}`, {
+          token: route.operator ? fixtures.operator : fixtures.admin.accessToken,
+        });
         expectClearRefusal(response, query, query.split("=")[0]);
         expect(response.status).toBe(400);
       }),

@@ -3,16 +3,20 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import jwt from "jsonwebtoken";
 
+import { grantPlatformRole } from "../src/modules/admin/index.ts";
 import { createAuthenticator } from "./support/authenticator.ts";
 import { refusalOf } from "./support/client.ts";
+import { testDatabase } from "./support/database.ts";
 import { snapshotDatabase } from "./support/db-state.ts";
 import { addMember, invite, registerOrg, type Session, uniqueEmail } from "./support/fixtures.ts";
 import { fetchSpec } from "./support/routes.ts";
 import { TEST_SECRETS, useTestServer } from "./support/server.ts";
 
-type Access = "public" | "member" | "admin";
+type Access = "public" | "member" | "admin" | "operator";
 type Fixtures = {
   admin: Session;
+  /** An operator signed in with the password alone: every admin route still refuses them. */
+  weakOperator: Session;
   member: Session;
   inviteId: string;
   /** The member's own passkey. */
@@ -40,6 +44,58 @@ type RouteCase = {
 };
 
 const claimsOf = (token: string) => jwt.decode(token) as Record<string, unknown>;
+
+/** The operators' routes, each aimed at the fixtures' organisation or member. */
+function operatorRoutes(): RouteCase[] {
+  const org = (f: Fixtures) => f.admin.organisation.id;
+  const user = (f: Fixtures) => f.member.user.id;
+  const reason = { reason: "security suite" };
+  return [
+    { method: "get", path: "/api/admin/organisations", access: "operator", request: () => ({ path: "/api/admin/organisations" }) },
+    {
+      method: "get",
+      path: "/api/admin/organisations/{id}",
+      access: "operator",
+      request: (f) => ({ path: `/api/admin/organisations/${org(f)}` }),
+    },
+    ...(["suspend", "unsuspend"] as const).map(
+      (action): RouteCase => ({
+        method: "post",
+        path: `/api/admin/organisations/{id}/${action}`,
+        access: "operator",
+        request: (f) => ({ path: `/api/admin/organisations/${org(f)}/${action}`, body: reason }),
+      }),
+    ),
+    {
+      method: "post",
+      path: "/api/admin/organisations/{id}/plan",
+      access: "operator",
+      request: (f) => ({ path: `/api/admin/organisations/${org(f)}/plan`, body: { plan: "ENTERPRISE", reason: "security suite" } }),
+    },
+    {
+      method: "delete",
+      path: "/api/admin/organisations/{id}",
+      access: "operator",
+      request: (f) => ({ path: `/api/admin/organisations/${org(f)}`, body: reason }),
+    },
+    {
+      method: "get",
+      path: "/api/admin/organisations/{id}/data-export",
+      access: "operator",
+      request: (f) => ({ path: `/api/admin/organisations/${org(f)}/data-export` }),
+    },
+    { method: "get", path: "/api/admin/users", access: "operator", request: () => ({ path: "/api/admin/users?email=example" }) },
+    { method: "get", path: "/api/admin/users/{id}", access: "operator", request: (f) => ({ path: `/api/admin/users/${user(f)}` }) },
+    ...(["revoke-sessions", "disable", "enable"] as const).map(
+      (action): RouteCase => ({
+        method: "post",
+        path: `/api/admin/users/{id}/${action}`,
+        access: "operator",
+        request: (f) => ({ path: `/api/admin/users/${user(f)}/${action}`, body: reason }),
+      }),
+    ),
+  ];
+}
 
 const ROUTES: RouteCase[] = [
   { method: "get", path: "/health", access: "public", request: () => ({ path: "/health" }) },
@@ -230,6 +286,8 @@ const ROUTES: RouteCase[] = [
     access: "admin",
     request: () => ({ path: "/api/organisations/security", body: { requireTwoFactor: false } }),
   },
+  { method: "get", path: "/api/organisations/data-export", access: "admin", request: () => ({ path: "/api/organisations/data-export" }) },
+  ...operatorRoutes(),
   // Stripe's, not a user's: its signature is its credential (attacked in tests/billing.test.ts and the hostile-input suite).
   { method: "post", path: "/api/billing/webhook", access: "public", request: () => ({ path: "/api/billing/webhook" }) },
 ];
@@ -253,8 +311,11 @@ beforeAll(async () => {
   const other = await registerOrg(api);
   const otherMember = await addMember(api, other);
   const otherInvite = await invite(api, other);
+  const weakOperator = await registerOrg(api);
+  await grantPlatformRole((await testDatabase()).database.db, weakOperator.email);
   fixtures = {
     admin,
+    weakOperator,
     member,
     inviteId: pending.id,
     passkeyId: await passkeyOf(member),
@@ -304,6 +365,20 @@ describe.each(signedIn.map((route) => [label(route), route] as const))("%s", (_,
     );
     refusalOf(401, await send(route, expired), "UNAUTHENTICATED");
   });
+
+  if (route.access === "operator") {
+    test("a tenant ADMIN → 403, nothing changes", async () => {
+      const before = await snapshotDatabase();
+      refusalOf(403, await send(route, fixtures.admin.accessToken), "FORBIDDEN");
+      expect(await snapshotDatabase()).toEqual(before);
+    });
+
+    test("an operator signed in without a second factor → 403 TWO_FACTOR_REQUIRED, nothing changes", async () => {
+      const before = await snapshotDatabase();
+      refusalOf(403, await send(route, fixtures.weakOperator.accessToken), "TWO_FACTOR_REQUIRED");
+      expect(await snapshotDatabase()).toEqual(before);
+    });
+  }
 
   if (route.access === "admin") {
     test("a MEMBER → 403, nothing changes", async () => {

@@ -18,6 +18,10 @@ const TABLES = [
   "billing_events",
   "billing_notices",
   "jobs",
+  "totp_factors",
+  "recovery_codes",
+  "passkeys",
+  "platform_audit",
 ] as const;
 
 /**

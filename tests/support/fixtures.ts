@@ -1,8 +1,12 @@
 import { randomUUID } from "node:crypto";
+import { grantPlatformRole } from "../../src/modules/admin/index.ts";
 import * as authRoutes from "../../src/modules/auth/auth.routes.ts";
+import * as factorRoutes from "../../src/modules/factors/factors.routes.ts";
+import { currentCode } from "../../src/modules/factors/index.ts";
 import * as usersRoutes from "../../src/modules/members/members.routes.ts";
 import * as organisationsRoutes from "../../src/modules/organisations/organisations.routes.ts";
 import { type Client, parseSignIn, parseWith } from "./client.ts";
+import { testDatabase } from "./database.ts";
 
 export const uniqueEmail = (label = "user") => `${label}-${randomUUID().slice(0, 8)}@example.com`;
 
@@ -64,4 +68,32 @@ export async function memberOfTwo(client: Client) {
 export async function changePlan(client: Client, admin: { accessToken: string }, plan: "FREE" | "PRO" | "ENTERPRISE") {
   const response = await client.patch("/api/organisations/subscription", { token: admin.accessToken, body: { plan } });
   return parseWith(organisationsRoutes.changePlan, 200, response).data;
+}
+
+/**
+ * A platform operator, granted as `bun run admin:grant` does, with TOTP, signed in through the
+ * second step (what operator routes need); `passwordOnly` is the same operator's session from
+ * registering, which they refuse.
+ */
+export async function operatorSession(client: Client) {
+  const account = await registerOrg(client);
+  await grantPlatformRole((await testDatabase()).database.db, account.email);
+  const { secret } = parseWith(
+    factorRoutes.totpSetup,
+    200,
+    await client.post("/api/auth/2fa/setup", { token: account.accessToken, body: { password: PASSWORD } }),
+  ).data;
+  await client.post("/api/auth/2fa/enable", { token: account.accessToken, body: { code: currentCode(secret, Date.now() - 30_000) } });
+  const step = parseWith(
+    authRoutes.login,
+    200,
+    await client.post("/api/auth/login", { body: { email: account.email, password: PASSWORD } }),
+  ).data;
+  if (!("mfaToken" in step)) throw new Error("an operator with TOTP must get a second step");
+  const signedIn = parseWith(
+    authRoutes.verifySecondStep,
+    200,
+    await client.post("/api/auth/2fa/verify", { body: { mfaToken: step.mfaToken, code: currentCode(secret) } }),
+  ).data;
+  return { accessToken: signedIn.accessToken, userId: account.user.id, passwordOnly: account.accessToken };
 }

@@ -1,6 +1,7 @@
 import type { OpenAPIHono, RouteConfig } from "@hono/zod-openapi";
 import * as account from "../../src/modules/account/account.routes.ts";
 import * as activity from "../../src/modules/activity/activity.routes.ts";
+import * as admin from "../../src/modules/admin/admin.routes.ts";
 import * as auth from "../../src/modules/auth/auth.routes.ts";
 import * as billing from "../../src/modules/billing/billing.routes.ts";
 import * as factors from "../../src/modules/factors/factors.routes.ts";
@@ -14,7 +15,7 @@ const isRoute = (value: unknown): value is RouteConfig =>
   typeof value === "object" && value !== null && "method" in value && "path" in value && "responses" in value;
 
 /** Every route definition in the source, found by what it is rather than listed by hand. */
-export const ALL_ROUTES: RouteConfig[] = [account, activity, auth, billing, factors, health, organisations, users, realtime].flatMap(
+export const ALL_ROUTES: RouteConfig[] = [account, activity, admin, auth, billing, factors, health, organisations, users, realtime].flatMap(
   (module) => Object.values(module).filter(isRoute),
 );
 
