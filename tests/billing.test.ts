@@ -9,7 +9,7 @@ import { queryRows } from "../src/db/sql.ts";
 import * as billingRoutes from "../src/modules/billing/billing.routes.ts";
 import { type Client, createClient, parseWith, refusalOf } from "./support/client.ts";
 import { inDatabase, snapshotDatabase } from "./support/db-state.ts";
-import { acceptInvite, addMember, invite, registerOrg, type Session } from "./support/fixtures.ts";
+import { acceptInvite, addMember, invite, operatorSession, registerOrg, type Session } from "./support/fixtures.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
 import { connectSocket } from "./support/socket.ts";
 import { deliverEvent, type StripeStandin, startStripeStandin, stripeEvent } from "./support/stripe-standin.ts";
@@ -709,4 +709,25 @@ test("the ledger keeps events after their organisation is deleted (a late redeli
   await deliver(event);
   await api.delete("/api/organisations", { token: admin.accessToken, body: { confirmName: admin.organisation.name } });
   expect((await deliver(event)).body.data?.outcome).toBe("duplicate");
+});
+
+test("an operator's comp is not overridden by billing events while it lasts; lifted, the plan is what the subscription grants", async () => {
+  const { admin, subscription } = await subscribed();
+  const operator = await operatorSession(api);
+  const comped = await api.post(`/api/admin/organisations/${admin.organisation.id}/plan`, {
+    token: operator.accessToken,
+    body: { plan: "ENTERPRISE", reason: "Design partner" },
+  });
+  expect(comped.status).toBe(200);
+  standin.update(subscription.id, { status: "canceled" });
+  expect((await deliver(stripeEvent("customer.subscription.deleted", standin.subscriptions.get(subscription.id) as object))).status).toBe(
+    200,
+  );
+  expect(await billingOf(admin)).toMatchObject({ plan: "ENTERPRISE", source: "comp", status: "canceled" });
+  const lifted = await api.post(`/api/admin/organisations/${admin.organisation.id}/plan`, {
+    token: operator.accessToken,
+    body: { plan: null, reason: "Partnership over" },
+  });
+  expect(lifted.status).toBe(200);
+  expect(await billingOf(admin)).toMatchObject({ plan: "FREE", source: "billing" });
 });
