@@ -7,7 +7,7 @@ import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import * as authRoutes from "../src/modules/auth/auth.routes.ts";
 import { type ApiResponse, parseWith } from "./support/client.ts";
-import { uniqueEmail } from "./support/fixtures.ts";
+import { PASSWORD, uniqueEmail } from "./support/fixtures.ts";
 import { fetchSpec } from "./support/routes.ts";
 import { useTestServer } from "./support/server.ts";
 
@@ -78,6 +78,24 @@ describe("real traffic validates against /docs/spec", () => {
     expectValidResponse("get", "/api/activities", await api.get("/api/activities", { token }));
   });
 
+  test("nulls where the document allows them: an account in no organisation signs in, and its me has no organisation", async () => {
+    const registered = parseWith(
+      authRoutes.register,
+      201,
+      await api.post("/api/auth/register", {
+        body: { name: "Left Alone", email: uniqueEmail("alone"), password: PASSWORD, organisationName: "Short-lived" },
+      }),
+    ).data;
+    const { accessToken } = registered;
+    await api.delete("/api/organisations", { token: accessToken, body: { confirmName: "Short-lived" } });
+    const login = await api.post("/api/auth/login", { body: { email: registered.user.email, password: PASSWORD } });
+    expectValidResponse("post", "/api/auth/login", login);
+    const { data } = parseWith(authRoutes.login, 200, login) as { data: { accessToken: string } };
+    const me = await api.get("/api/auth/me", { token: data.accessToken });
+    expect((me.body as { data: { organisation: unknown; role: unknown } }).data).toMatchObject({ organisation: null, role: null });
+    expectValidResponse("get", "/api/auth/me", me);
+  });
+
   test("refusals validate as the error envelope, with their code", async () => {
     expectValidResponse("get", "/api/organisations", await api.get("/api/organisations"));
     expectValidResponse("post", "/api/auth/register", await api.post("/api/auth/register", { body: { name: "" } }));
@@ -86,6 +104,29 @@ describe("real traffic validates against /docs/spec", () => {
       "/api/auth/login",
       await api.post("/api/auth/login", { body: { email: uniqueEmail("nobody"), password: "whatever-it-is" } }),
     );
+  });
+
+  test("no nullable reference is written in a form that no null satisfies", async () => {
+    // zod-to-openapi writes `.nullable()` of a registered schema as allOf [$ref, {type: [object, null]}]:
+    // null fails the $ref, so a validator refuses every null and openapi-typescript mistypes it.
+    const broken: string[] = [];
+    const walk = (node: unknown, path: string) => {
+      if (Array.isArray(node)) return node.forEach((item, index) => walk(item, `${path}/${index}`));
+      if (!node || typeof node !== "object") return;
+      const allOf = (node as { allOf?: { $ref?: string; type?: unknown }[] }).allOf;
+      if (allOf?.some((part) => part.$ref) && allOf.some((part) => Array.isArray(part.type) && part.type.includes("null")))
+        broken.push(path);
+      for (const [key, value] of Object.entries(node)) walk(value, `${path}/${key}`);
+    };
+    const spec = await fetchSpec(api);
+    walk(spec, "");
+    expect(broken).toEqual([]);
+    // Nor is a shared component nullable itself, which would let null through everywhere it is used.
+    const nullableComponents = Object.entries(spec.components?.schemas ?? {}).filter(
+      ([, schema]) =>
+        Array.isArray((schema as { type?: unknown }).type) && ((schema as { type: string[] }).type as string[]).includes("null"),
+    );
+    expect(nullableComponents.map(([name]) => name)).toEqual([]);
   });
 
   test("the document refuses what the API refuses: a control character in a name", () => {

@@ -4,6 +4,14 @@ import { PLAN_NAMES, ROLES } from "./vocabulary.ts";
 // Schemas that more than one module speaks: the vocabulary as OpenAPI components, and the
 // shape of a keyset page.
 
+/**
+ * `schema` or null. For a schema registered as a component, zod-to-openapi renders `.nullable()`
+ * as `allOf: [$ref, {type: [object, null]}]`, which no null satisfies (a $ref is never null); a
+ * union renders as `anyOf: [$ref, {type: null}]`, which validators and openapi-typescript read
+ * right. tests/openapi-contract.test.ts refuses the broken form anywhere in the document.
+ */
+export const orNull = <T extends z.ZodType>(schema: T) => z.union([schema, z.null()]);
+
 export const RoleSchema = z.enum(ROLES).openapi("Role");
 
 export const PlanSchema = z.enum(PLAN_NAMES).openapi("Plan");

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { instantField } from "../../lib/fields.ts";
-import { cursorQuery, limitQuery, UserSummarySchema } from "../../lib/schemas.ts";
+import { cursorQuery, limitQuery, orNull, UserSummarySchema } from "../../lib/schemas.ts";
 import { ACTIVITY_TYPES } from "../../lib/vocabulary.ts";
 
 export const ActivityTypeSchema = z.enum(ACTIVITY_TYPES).openapi("ActivityType");
@@ -10,8 +10,8 @@ export const ActivitySchema = z
     id: z.string().openapi({ description: "Increases in commit order within an organisation; use it as `since` on /ws", example: "1042" }),
     type: ActivityTypeSchema,
     message: z.string().openapi({ description: "A human sentence; for a broadcast, its text" }),
-    actor: UserSummarySchema.nullable(),
-    target: UserSummarySchema.nullable(),
+    actor: orNull(UserSummarySchema),
+    target: orNull(UserSummarySchema),
     metadata: z.record(z.string(), z.unknown()).openapi({ description: "The event's payload, as sent on /ws" }),
     createdAt: z.iso.datetime(),
     context: z

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { instantField, messageField } from "../../lib/fields.ts";
-import { PageQuery, PlanSchema } from "../../lib/schemas.ts";
+import { orNull, PageQuery, PlanSchema } from "../../lib/schemas.ts";
 import { ROLES } from "../../lib/vocabulary.ts";
 
 const reason = messageField(500).openapi({
@@ -11,7 +11,7 @@ export const ReasonBody = z.strictObject({ reason }).openapi("OperatorReasonBody
 
 export const CompBody = z
   .strictObject({
-    plan: PlanSchema.nullable().openapi({
+    plan: orNull(PlanSchema).openapi({
       description: "The plan to set by hand; null lifts the comp (the plan goes back to what billing grants)",
     }),
     reason,
@@ -46,13 +46,13 @@ const CompSchema = z.object({ plan: PlanSchema, until: z.iso.datetime().nullable
 export const AdminOrganisationDetailSchema = AdminOrganisationSchema.extend({
   suspendedAt: z.iso.datetime().nullable(),
   suspendedReason: z.string().nullable(),
-  comp: CompSchema.nullable(),
-  billing: z.object({ status: z.string(), plan: PlanSchema.nullable(), currentPeriodEnd: z.iso.datetime().nullable() }).nullable(),
+  comp: orNull(CompSchema),
+  billing: z.object({ status: z.string(), plan: orNull(PlanSchema), currentPeriodEnd: z.iso.datetime().nullable() }).nullable(),
   members: z.array(z.object({ userId: z.uuid(), name: z.string(), email: z.string(), role: z.enum(ROLES), joinedAt: z.iso.datetime() })),
   activities: z.array(z.object({ id: z.string(), type: z.string(), message: z.string(), createdAt: z.iso.datetime() })),
 }).openapi("AdminOrganisationDetail");
 
-export const PlanResultSchema = z.object({ plan: PlanSchema, comp: CompSchema.nullable() }).openapi("CompPlanResult");
+export const PlanResultSchema = z.object({ plan: PlanSchema, comp: orNull(CompSchema) }).openapi("CompPlanResult");
 
 export const AdminUserSchema = z
   .object({

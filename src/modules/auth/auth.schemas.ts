@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { emailField, nameField, newPasswordField, opaqueTokenField, passwordField, uuidField } from "../../lib/fields.ts";
-import { OrganisationSummarySchema, RoleSchema, TokenPairSchema } from "../../lib/schemas.ts";
+import { OrganisationSummarySchema, orNull, RoleSchema, TokenPairSchema } from "../../lib/schemas.ts";
 import { LOGOUT_SCOPES } from "../sessions/index.ts";
 
 export const RegisterBody = z
@@ -35,7 +35,7 @@ export const SwitchOrganisationBody = z.strictObject({ organisationId: uuidField
 
 /** The user as an account-level answer sees them: no role when the session belongs to no organisation. */
 export const AccountUserSchema = z
-  .object({ id: z.uuid(), name: z.string(), email: z.string(), role: RoleSchema.nullable() })
+  .object({ id: z.uuid(), name: z.string(), email: z.string(), role: orNull(RoleSchema) })
   .openapi("AccountUser");
 
 /**
@@ -45,14 +45,14 @@ export const AccountUserSchema = z
  */
 export const LoginResultSchema = TokenPairSchema.extend({
   user: AccountUserSchema,
-  organisation: OrganisationSummarySchema.nullable().openapi({ description: "null: the account belongs to no organisation" }),
+  organisation: orNull(OrganisationSummarySchema).openapi({ description: "null: the account belongs to no organisation" }),
 }).openapi("LoginResult");
 
 export const MeSchema = z
   .object({
     user: AccountUserSchema,
-    organisation: OrganisationSummarySchema.nullable().openapi({ description: "The organisation of this session; null when it has none" }),
-    role: RoleSchema.nullable(),
+    organisation: orNull(OrganisationSummarySchema).openapi({ description: "The organisation of this session; null when it has none" }),
+    role: orNull(RoleSchema),
     emailVerified: z
       .boolean()
       .openapi({ description: "Whether the address is proven (a verification link, or an emailed invitation or reset used)" }),

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { emailField, nameField, newPasswordField, opaqueTokenField } from "../../lib/fields.ts";
-import { RoleSchema, UserSummarySchema } from "../../lib/schemas.ts";
+import { orNull, RoleSchema, UserSummarySchema } from "../../lib/schemas.ts";
 
 export const MemberSchema = z
   .object({ id: z.uuid(), name: z.string(), email: z.string(), role: RoleSchema, joinedAt: z.iso.datetime() })
@@ -10,7 +10,7 @@ export const InviteBody = z.strictObject({ email: emailField, role: RoleSchema }
 
 const InviteFields = z.object({ id: z.uuid(), email: z.string(), role: RoleSchema, expiresAt: z.iso.datetime() });
 
-export const InviteSchema = InviteFields.extend({ invitedBy: UserSummarySchema.nullable() }).openapi("Invite");
+export const InviteSchema = InviteFields.extend({ invitedBy: orNull(UserSummarySchema) }).openapi("Invite");
 
 export const CreatedInviteSchema = InviteFields.extend({
   token: z.string().openapi({ description: "Shown this once. The invitee also gets it by email, in the link to APP_URL/accept-invite" }),
