@@ -9,6 +9,8 @@ FROM ${BUN_IMAGE} AS deps
 ARG NODE_EXTRA_CA_CERTS
 WORKDIR /app
 COPY package.json bun.lock ./
+# The client package is a workspace: its manifest belongs to the lockfile (and /docs/ws serves its bundle).
+COPY packages/client/package.json ./packages/client/
 RUN bun install --frozen-lockfile --production
 
 FROM ${BUN_IMAGE}
@@ -18,7 +20,10 @@ WORKDIR /app
 # working trial. Production deployments set DATABASE_URL and the secrets (see docker-compose.yml).
 ENV NODE_ENV=production PORT=3000 PGLITE_DATA_DIR=/data/pglite
 COPY --from=deps /app/node_modules ./node_modules
+COPY --from=deps /app/packages/client/node_modules ./packages/client/node_modules
 COPY package.json ./
+COPY packages/client/package.json ./packages/client/
+COPY packages/client/src ./packages/client/src
 COPY src ./src
 COPY drizzle ./drizzle
 # Created owned by the app's user before VOLUME, so a fresh volume starts out writable by it.

@@ -22,12 +22,14 @@ import { adminRouter } from "./modules/admin/admin.router.ts";
 import { authRouter } from "./modules/auth/auth.router.ts";
 import { billingRouter } from "./modules/billing/billing.router.ts";
 import { docsRouter } from "./modules/docs/docs.router.ts";
+import { ServerMessageSchema } from "./modules/docs/index.ts";
 import { factorsRouter } from "./modules/factors/factors.router.ts";
 import { healthRouter } from "./modules/health/health.router.ts";
 import { type DevMailbox, mailboxPage } from "./modules/mail/index.ts";
 import { membersRouter } from "./modules/members/members.router.ts";
 import { organisationsRouter } from "./modules/organisations/organisations.router.ts";
 import { pagesRouter } from "./modules/pages/pages.router.ts";
+import { ClientMessageSchema } from "./realtime/protocol.ts";
 import { realtimeRouter } from "./realtime/ws.router.ts";
 import type { Services } from "./services.ts";
 
@@ -126,6 +128,9 @@ export function createApp({ config, logger, services, rateLimits, realtime, devM
   app.route("/", adminRouter);
   app.route("/", realtimeRouter);
 
+  // The socket's messages, so that clients generated from the document get their types (see /docs/asyncapi.json).
+  app.openAPIRegistry.register("SocketServerMessage", ServerMessageSchema);
+  app.openAPIRegistry.register("SocketClientMessage", ClientMessageSchema);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",

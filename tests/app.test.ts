@@ -153,8 +153,14 @@ describe("documentation", () => {
     const page = await fetch(`${server().base}/docs/ws`);
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toContain("text/html");
-    expect(await page.text()).toContain('<script src="/docs/ws.js">');
-    expect(await (await fetch(`${server().base}/docs/ws.js`)).text()).toContain('new WebSocket(url, ["bearer", token])');
+    expect(await page.text()).toContain('<script type="module" src="/docs/ws.js">');
+    // The page runs the client SDK's browser bundle, not a socket loop of its own.
+    const script = await (await fetch(`${server().base}/docs/ws.js`)).text();
+    expect(script).toContain('from "/docs/client.js"');
+    expect(script).not.toContain("new WebSocket");
+    const bundle = await fetch(`${server().base}/docs/client.js`);
+    expect(bundle.headers.get("content-type")).toContain("javascript");
+    expect(await bundle.text()).toContain("bearer");
     const spec = await fetchSpec(api);
     expect(spec.info.description).toContain("/docs/ws");
   });

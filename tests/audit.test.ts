@@ -9,7 +9,7 @@ import { csvCell } from "../src/modules/activity/activity.export.ts";
 import * as routes from "../src/modules/activity/activity.routes.ts";
 import { createClient, parseWith, refusalOf } from "./support/client.ts";
 import { testDatabase } from "./support/database.ts";
-import { addMember, registerOrg, type Session } from "./support/fixtures.ts";
+import { addMember, registerOrg, type Session, seedActivities } from "./support/fixtures.ts";
 import { startTestServer, type TestServer, useTestServer } from "./support/server.ts";
 import { connectSocket } from "./support/socket.ts";
 
@@ -24,23 +24,6 @@ async function exportText(admin: Session, query: string) {
   });
   expect(response.status).toBe(200);
   return { text: await response.text(), headers: response.headers };
-}
-
-/** `count` activities straight into the organisation's log, created `daysAgo` days ago. */
-async function seed(organisationId: string, count: number, daysAgo = 0) {
-  await withSystem((await testDatabase()).database.db, async (tx) => {
-    await tx.execute(sql`
-      with counted as (
-        update organisations set last_activity_id = last_activity_id + ${count} where id = ${organisationId}
-        returning last_activity_id - ${count} as first
-      )
-      insert into activities (organisation_id, id, type, message, metadata, created_at, request_id)
-      select ${organisationId}::uuid, counted.first + g, 'BROADCAST_MESSAGE', 'seeded message number ' || g,
-             jsonb_build_object('message', 'seeded message number ' || g), now() - make_interval(days => ${daysAgo}), 'seed-' || g
-      from counted, generate_series(1, ${count}) g`);
-  });
-  // As autovacuum would after a bulk load: the planner must know how big the log now is.
-  await (await testDatabase()).database.db.execute(sql`analyze activities`);
 }
 
 describe("audit context", () => {
@@ -137,7 +120,7 @@ describe("export", () => {
 
   test("100,000 activities stream out in constant memory", async () => {
     const admin = await registerOrg(api);
-    await seed(admin.organisation.id, 100_000);
+    await seedActivities(admin.organisation.id, 100_000);
     Bun.gc(true);
     const baseline = process.memoryUsage.rss();
     let peak = baseline;
@@ -187,7 +170,7 @@ describe("export", () => {
       const admin = await registerOrg(createClient(logged.base));
       // Far more than the sockets between server and client buffer, so the server is still reading
       // batches when the test breaks the database under it.
-      await seed(admin.organisation.id, 40_000);
+      await seedActivities(admin.organisation.id, 40_000);
       const response = await fetch(`${logged.base}/api/activities/export?format=ndjson`, {
         headers: { authorization: `Bearer ${admin.accessToken}` },
       });
@@ -229,8 +212,8 @@ describe("retention", () => {
 
   test("activities older than ACTIVITY_RETENTION_DAYS go, in batches; newer ones stay", async () => {
     const admin = await registerOrg(createClient(kept.base));
-    await seed(admin.organisation.id, 2_500, 45);
-    await seed(admin.organisation.id, 10, 1);
+    await seedActivities(admin.organisation.id, 2_500, 45);
+    await seedActivities(admin.organisation.id, 10, 1);
     await kept.retention?.purgeNow();
     const [counts] = await withSystem((await testDatabase()).database.db, (tx) =>
       queryRows<{ n: number }>(tx, sql`select count(*)::int as n from activities where organisation_id = ${admin.organisation.id}`),
@@ -241,8 +224,8 @@ describe("retention", () => {
   test("a socket resuming from before what was kept is told its replay is truncated", async () => {
     const client = createClient(kept.base);
     const admin = await registerOrg(client);
-    await seed(admin.organisation.id, 5, 45);
-    await seed(admin.organisation.id, 3, 0);
+    await seedActivities(admin.organisation.id, 5, 45);
+    await seedActivities(admin.organisation.id, 3, 0);
     await kept.retention?.purgeNow();
     const socket = await connectSocket(kept.base, admin.accessToken, { since: "2" });
     const truncated = await socket.next((m) => m.type === "REPLAY_TRUNCATED");
@@ -256,7 +239,7 @@ describe("retention", () => {
     const other = await startTestServer({ ACTIVITY_RETENTION_DAYS: "30" });
     try {
       const admin = await registerOrg(createClient(kept.base));
-      await seed(admin.organisation.id, 20_000, 45);
+      await seedActivities(admin.organisation.id, 20_000, 45);
       const outcomes = await Promise.all([kept.retention?.purgeNow(), other.retention?.purgeNow()]);
       expect(outcomes.filter((outcome) => outcome === null)).toHaveLength(1);
       expect(outcomes.find((outcome) => outcome !== null)).toBeGreaterThanOrEqual(20_000);

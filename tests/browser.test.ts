@@ -2,38 +2,23 @@
 // playwright-core. Every request a page makes is recorded, and any to another host is aborted:
 // /docs must work with the network unplugged. Screenshots go to tests/artifacts/ (git-ignored).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { chromiumAvailable, launchChromium } from "./support/chromium.ts";
 import { addMember, registerOrg } from "./support/fixtures.ts";
 import { fetchSpec } from "./support/routes.ts";
 import { useTestServer } from "./support/server.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const ARTIFACTS = join(import.meta.dir, "artifacts");
-// Headless, and quiet: without the background-networking flags Chromium calls Google's hosts
-// at start, which a closed network refuses (and which would count as leaving the machine).
-const CHROMIUM_FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-const chromiumInstalled = existsSync(CHROMIUM);
-if (!chromiumInstalled)
-  console.log(`skipped: the browser tests need Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`);
+const chromiumInstalled = chromiumAvailable("the browser tests");
 
 describe.skipIf(!chromiumInstalled)("in a browser", () => {
   const { api, server } = useTestServer();
   let browser: Browser;
 
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+    browser = await launchChromium();
     mkdirSync(ARTIFACTS, { recursive: true });
   });
   afterAll(() => browser?.close());

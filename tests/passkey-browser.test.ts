@@ -3,22 +3,18 @@
 // registers a passkey and then signs in with it, against the real server, through the same
 // WebAuthn JSON a front end sends (PublicKeyCredential.parse…FromJSON and toJSON()).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { chromiumAvailable, launchChromium } from "./support/chromium.ts";
 import { registerOrg } from "./support/fixtures.ts";
 import { useTestServer } from "./support/server.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"];
-
-const chromiumInstalled = existsSync(CHROMIUM);
-if (!chromiumInstalled) console.log(`skipped: the passkey browser test needs Chromium at ${CHROMIUM} (.ci/run installs it)`);
+const chromiumInstalled = chromiumAvailable("the passkey browser test");
 
 describe.skipIf(!chromiumInstalled)("a passkey in Chromium's virtual authenticator", () => {
   const { api, server } = useTestServer();
   let browser: Browser;
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    browser = await launchChromium();
   });
   afterAll(() => browser?.close());
 

@@ -1,3 +1,5 @@
+import type { ControlPayload, ControlType } from "./protocol.ts";
+
 /**
  * What the server sends on /ws. `id` is the activity id: pass the last one seen as `since` to
  * resume. An activity's message is built by the database (activity.queries.ts) in this shape:
@@ -5,8 +7,16 @@
  */
 export type ServerMessage = { type: string; payload?: unknown; id?: string; at: string };
 
-export const message = (type: string, payload?: unknown): string =>
-  JSON.stringify({ type, ...(payload === undefined ? {} : { payload }), at: new Date().toISOString() } satisfies ServerMessage);
+/** A control message (realtime/protocol.ts), typed by its schema. */
+export const message = <T extends ControlType>(
+  type: T,
+  ...payload: undefined extends ControlPayload<T> ? [ControlPayload<T>?] : [ControlPayload<T>]
+): string =>
+  JSON.stringify({
+    type,
+    ...(payload[0] === undefined ? {} : { payload: payload[0] }),
+    at: new Date().toISOString(),
+  } satisfies ServerMessage);
 
 /** Close codes a client can act on. */
 export const CLOSE = {

@@ -1,6 +1,7 @@
 import type { ActivityNotification, AuthChange } from "../db/notifications.ts";
 import type { Logger } from "../lib/logger.ts";
 import { CLOSE, message } from "./events.ts";
+import { ClientMessageSchema } from "./protocol.ts";
 import { createRoom, type MessagesAfter, type Publish, type Room } from "./room.ts";
 import type { HubSocket } from "./socket.ts";
 import { createSocketAuth, type ReadSessionStates } from "./socket-auth.ts";
@@ -64,10 +65,10 @@ export function createHub({ logger, publish, authenticate, reads }: HubDeps) {
       } catch {
         return;
       }
-      if (typeof parsed !== "object" || parsed === null) return;
-      const { type, token } = parsed as { type?: unknown; token?: unknown };
-      if (type === "PING") socket.send(message("PONG"));
-      else if (type === "AUTH" && typeof token === "string") void socketAuth.reauthenticate(socket, token);
+      const received = ClientMessageSchema.safeParse(parsed);
+      if (!received.success) return;
+      if (received.data.type === "PING") socket.send(message("PONG"));
+      else void socketAuth.reauthenticate(socket, received.data.token);
     },
 
     /** An organisation's log grew (from any instance). */

@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { sql } from "drizzle-orm";
+import { withSystem } from "../../src/db/tenant.ts";
 import { grantPlatformRole } from "../../src/modules/admin/index.ts";
 import * as authRoutes from "../../src/modules/auth/auth.routes.ts";
 import * as factorRoutes from "../../src/modules/factors/factors.routes.ts";
@@ -96,4 +98,21 @@ export async function operatorSession(client: Client) {
     await client.post("/api/auth/2fa/verify", { body: { mfaToken: step.mfaToken, code: currentCode(secret) } }),
   ).data;
   return { accessToken: signedIn.accessToken, userId: account.user.id, passwordOnly: account.accessToken };
+}
+
+/** `count` activities straight into the organisation's log, created `daysAgo` days ago. */
+export async function seedActivities(organisationId: string, count: number, daysAgo = 0) {
+  await withSystem((await testDatabase()).database.db, async (tx) => {
+    await tx.execute(sql`
+      with counted as (
+        update organisations set last_activity_id = last_activity_id + ${count} where id = ${organisationId}
+        returning last_activity_id - ${count} as first
+      )
+      insert into activities (organisation_id, id, type, message, metadata, created_at, request_id)
+      select ${organisationId}::uuid, counted.first + g, 'BROADCAST_MESSAGE', 'seeded message number ' || g,
+             jsonb_build_object('message', 'seeded message number ' || g), now() - make_interval(days => ${daysAgo}), 'seed-' || g
+      from counted, generate_series(1, ${count}) g`);
+  });
+  // As autovacuum would after a bulk load: the planner must know how big the log now is.
+  await (await testDatabase()).database.db.execute(sql`analyze activities`);
 }

@@ -1,25 +1,5 @@
-import type { ActivityType, PlanName, Role, UserSummary } from "../../lib/vocabulary.ts";
-
-/** The payload of each event type: what the feed calls `metadata` and the socket `payload`. */
-type ActivityPayloads = {
-  USER_JOINED: { userId: string; name: string; email: string; role: Role };
-  USER_REMOVED: { userId: string; removedBy: UserSummary };
-  USER_ROLE_CHANGED: { userId: string; from: Role; to: Role; changedBy: UserSummary };
-  /** `source`: "billing" when a subscription changed it, "comp" when an operator did (no actor either way); absent when an ADMIN did. */
-  PLAN_UPGRADED: { from: PlanName; to: PlanName; upgradedAt: string; source?: "billing" | "comp" };
-  PLAN_DOWNGRADED: { from: PlanName; to: PlanName; downgradedAt: string; source?: "billing" | "comp" };
-  BROADCAST_MESSAGE: { message: string; sentBy: UserSummary; sentAt: string };
-  INVITE_SENT: { inviteId: string; email: string; role: Role; invitedBy: UserSummary };
-  INVITE_REVOKED: { inviteId: string; email: string; revokedBy: UserSummary };
-  USER_LEFT: { userId: string; name: string; email: string; accountDeleted: boolean };
-  ORGANISATION_RENAMED: { from: string; to: string; renamedBy: UserSummary };
-  /** A member turned their authenticator-app codes off (written in each of their organisations). */
-  TWO_FACTOR_DISABLED: { userId: string; name: string; email: string };
-  SECURITY_POLICY_CHANGED: { requireTwoFactor: boolean; changedBy: UserSummary };
-  /** By the platform's operators: the reason is theirs, shown to the organisation's ADMINs. */
-  ORGANISATION_SUSPENDED: { reason: string; suspendedAt: string };
-  ORGANISATION_UNSUSPENDED: { reason: string; unsuspendedAt: string };
-};
+import type { ActivityType, UserSummary } from "../../lib/vocabulary.ts";
+import type { ActivityPayloads } from "./activity.payloads.ts";
 
 /** One change to record: its type, payload and the member it concerns, if any. */
 export type ActivityEvent = {

@@ -1,4 +1,5 @@
 // What other modules and the composition root may use of the activity module.
+export { ACTIVITY_PAYLOADS } from "./activity.payloads.ts";
 export type { ActivityMessageRow } from "./activity.queries.ts";
 export { type ActivityAuthor, recordActivity, recordActivityInOwnTransaction, type SystemAuthor, summaryOf } from "./activity.record.ts";
 export { type Activity, ActivitySchema } from "./activity.schemas.ts";

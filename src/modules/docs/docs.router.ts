@@ -2,8 +2,25 @@ import { swaggerUI } from "@hono/swagger-ui";
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../app-env.ts";
+import { asyncApiDocument } from "./socket-messages.ts";
 import { SWAGGER_ASSETS, SWAGGER_BODY, SWAGGER_INIT } from "./swagger-ui.ts";
 import { WS_TESTER_PAGE, WS_TESTER_SCRIPT } from "./ws-tester.ts";
+
+let asyncApi: ReturnType<typeof asyncApiDocument> | undefined;
+
+/** The client SDK's browser bundle, built from packages/client on first use and kept in memory. */
+let clientBundle: Promise<string> | undefined;
+const buildClientBundle = async () => {
+  const built = await Bun.build({
+    entrypoints: [new URL("../../../packages/client/src/index.ts", import.meta.url).pathname],
+    target: "browser",
+    format: "esm",
+    minify: true,
+  });
+  const [output] = built.outputs;
+  if (!built.success || !output) throw new Error(`the client bundle did not build: ${built.logs.join("; ")}`);
+  return output.text();
+};
 
 /**
  * The pages' policy: everything from this origin and nothing from anywhere else, so a page
@@ -41,4 +58,12 @@ export const docsRouter = new Hono<AppEnv>()
     return new Response(Bun.file(asset.file), { headers: { "content-type": asset.type, "cache-control": "public, max-age=86400" } });
   })
   .get("/docs/ws", () => page(WS_TESTER_PAGE, "text/html; charset=utf-8"))
-  .get("/docs/ws.js", () => page(WS_TESTER_SCRIPT, "text/javascript; charset=utf-8"));
+  .get("/docs/ws.js", () => page(WS_TESTER_SCRIPT, "text/javascript; charset=utf-8"))
+  .get("/docs/client.js", async () => {
+    if (!clientBundle) clientBundle = buildClientBundle();
+    return page(await clientBundle, "text/javascript; charset=utf-8");
+  })
+  .get("/docs/asyncapi.json", (c) => {
+    if (!asyncApi) asyncApi = asyncApiDocument();
+    return c.json(asyncApi);
+  });

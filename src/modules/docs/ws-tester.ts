@@ -34,19 +34,19 @@ trigger changes through the API: every event of your organisation appears below.
   <span id="status">disconnected</span>
 </div>
 <div id="log" aria-live="polite"></div>
-<script src="/docs/ws.js"></script>
+<script type="module" src="/docs/ws.js"></script>
 </body>
 </html>`;
 
-/** Its script, served as a file so that the page's policy allows no inline script. */
-export const WS_TESTER_SCRIPT = `const $ = (id) => document.getElementById(id);
-let socket;
-const setConnected = (connected, text) => {
-  $("status").textContent = text;
-  $("connect").disabled = connected;
-  $("disconnect").disabled = !connected;
-  $("ping").disabled = !connected;
-};
+/**
+ * Its script, served as a file so that the page's policy allows no inline script. It is the
+ * client SDK's browser bundle at work (/docs/client.js, packages/client): one implementation of
+ * the reconnect, resume and renewal loop, not a second one written for this page.
+ */
+export const WS_TESTER_SCRIPT = `import { createClient } from "/docs/client.js";
+const $ = (id) => document.getElementById(id);
+let connection;
+let client;
 const log = (type, body) => {
   const entry = document.createElement("div");
   entry.className = "entry";
@@ -56,26 +56,34 @@ const log = (type, body) => {
   entry.append(label, " " + body);
   $("log").prepend(entry);
 };
+const setButtons = (connected) => {
+  $("connect").disabled = connected;
+  $("disconnect").disabled = !connected;
+  $("ping").disabled = !connected;
+};
 $("connect").onclick = () => {
   const token = $("token").value.trim();
   if (!token) return log("ERROR", "paste an access token first");
-  const url = new URL("/ws", location.href);
-  url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
-  if ($("since").value.trim()) url.searchParams.set("since", $("since").value.trim());
-  socket = new WebSocket(url, ["bearer", token]);
-  setConnected(true, "connecting…");
-  socket.onopen = () => setConnected(true, "connected");
-  socket.onmessage = (event) => {
-    const message = JSON.parse(event.data);
-    log(message.type, JSON.stringify(message, null, 2));
-  };
-  socket.onclose = (event) => {
-    setConnected(false, "closed (" + event.code + (event.reason ? ": " + event.reason : "") + ")");
-    const refused = "refused or dropped (a bad or expired token is refused with 401)";
-    log("CLOSED", event.code === 1006 ? refused : event.code + " " + event.reason);
-  };
+  client = createClient({ baseUrl: location.origin });
+  // An access token alone: the socket renews nothing, and ends when the token does.
+  client.auth.useTokens({ accessToken: token, refreshToken: null });
+  const since = $("since").value.trim();
+  connection = client.realtime.connect(since ? { since } : {});
+  window.realtimeTester = { client, connection };
+  setButtons(true);
+  $("status").textContent = connection.state;
+  connection.on("state", (state) => { $("status").textContent = state; });
+  connection.on("connected", (payload) => log("CONNECTED", JSON.stringify(payload, null, 2)));
+  connection.on("message", (message) => log(message.type, JSON.stringify(message, null, 2)));
+  connection.on("replayTruncated", (detail) => log("REPLAY_TRUNCATED", JSON.stringify(detail)));
+  connection.on("error", (message) => log("ERROR", message));
+  connection.on("closed", ({ code, reason }) => {
+    setButtons(false);
+    $("status").textContent = "closed (" + code + (reason ? ": " + reason : "") + ")";
+    log("CLOSED", code + " " + reason);
+  });
 };
-$("disconnect").onclick = () => socket && socket.close();
-$("ping").onclick = () => socket && socket.send(JSON.stringify({ type: "PING" }));
+$("disconnect").onclick = () => connection && connection.close();
+$("ping").onclick = () => connection && connection.ping();
 $("clear").onclick = () => { $("log").textContent = ""; };
 `;
