@@ -13,7 +13,7 @@ import { serveMetrics } from "./lib/metrics-server.ts";
 import { createPasswordHasher, type PasswordHasher } from "./lib/passwords.ts";
 import { createPublicUrl } from "./lib/public-url.ts";
 import { createRateLimits } from "./middleware/rate-limit.ts";
-import { createRetention } from "./modules/activity/index.ts";
+import { createFeedCache, createRetention } from "./modules/activity/index.ts";
 import { createAdmin } from "./modules/admin/index.ts";
 import { createBilling } from "./modules/billing/index.ts";
 import { createOrganisationExport } from "./modules/data-export/index.ts";
@@ -67,6 +67,7 @@ export async function startServer({
   observePool(db, metrics.poolOf(database.driver === "pg" ? config.DATABASE_POOL_SIZE : 1));
   const guard = createSessionGuard(db);
   const organisationCache = createOrganisationCache(db);
+  const feedCache = createFeedCache({ retentionDays: config.ACTIVITY_RETENTION_DAYS });
   const rateLimits = await createRateLimits(config, logger, metrics);
   const links = createPublicUrl(config.APP_URL);
   const billing = createBilling({ db, config, links, logger, onJobFailure: () => metrics.jobFailures.inc() });
@@ -82,6 +83,7 @@ export async function startServer({
     logger,
     guard,
     organisationCache,
+    feedCache,
     passwords: passwords ?? createPasswordHasher(config.BCRYPT_COST),
     attempts: rateLimits.accountAttempts,
     resetRequests: rateLimits.resetRequests,
@@ -99,7 +101,7 @@ export async function startServer({
     db,
     logger,
     sessionCache: guard,
-    organisationCache,
+    organisationCaches: [organisationCache, feedCache],
     authenticate: (token) => services.auth.authenticateMember(token),
     publish: fanOut.publish,
     reads: wrapRealtimeReads({

@@ -5,7 +5,7 @@ import type { Logger } from "./lib/logger.ts";
 import type { PasswordHasher } from "./lib/passwords.ts";
 import type { PublicUrl } from "./lib/public-url.ts";
 import { createAccountService, createEmailVerificationService, createPasswordResetService } from "./modules/account/index.ts";
-import { createActivityService } from "./modules/activity/index.ts";
+import { createActivityService, type FeedCache } from "./modules/activity/index.ts";
 import type { Admin } from "./modules/admin/index.ts";
 import { createAuthService } from "./modules/auth/index.ts";
 import type { Billing } from "./modules/billing/index.ts";
@@ -28,6 +28,8 @@ export type ServiceDeps = {
   guard: SessionGuard;
   /** Organisation views, cached per instance. */
   organisationCache: OrganisationCache;
+  /** First pages of the feed, cached per instance. */
+  feedCache: FeedCache;
   /** Failed password checks per account (the credential budget's per-account half). */
   attempts: AttemptLimiter;
   /** Password-reset emails per address per hour. */

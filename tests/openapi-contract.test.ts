@@ -111,7 +111,12 @@ describe("real traffic validates against /docs/spec", () => {
     // null fails the $ref, so a validator refuses every null and openapi-typescript mistypes it.
     const broken: string[] = [];
     const walk = (node: unknown, path: string) => {
-      if (Array.isArray(node)) return node.forEach((item, index) => walk(item, `${path}/${index}`));
+      if (Array.isArray(node)) {
+        node.forEach((item, index) => {
+          walk(item, `${path}/${index}`);
+        });
+        return;
+      }
       if (!node || typeof node !== "object") return;
       const allOf = (node as { allOf?: { $ref?: string; type?: unknown }[] }).allOf;
       if (allOf?.some((part) => part.$ref) && allOf.some((part) => Array.isArray(part.type) && part.type.includes("null")))

@@ -9,7 +9,7 @@ import { type Client, createClient, parseSignIn, parseWith } from "./support/cli
 import { testDatabase } from "./support/database.ts";
 import { acceptInvite, changePlan, invite, registerOrg } from "./support/fixtures.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
-import { connectSocket } from "./support/socket.ts";
+import { heardEverywhere } from "./support/socket.ts";
 
 let one: TestServer;
 let two: TestServer;
@@ -27,21 +27,8 @@ afterAll(async () => {
 const view = async (client: Client, token: string) =>
   parseWith(routes.getOrganisation, 200, await client.get("/api/organisations", { token })).data;
 
-/**
- * Each instance hears a change when its notification arrives, a fraction of a millisecond after
- * the commit; a socket of the organisation on each instance shows when that has happened (the
- * view is forgotten before the event is published). The next read after that must be fresh.
- */
-async function heardEverywhere(admin: { accessToken: string }, change: () => Promise<unknown>) {
-  const sockets = await Promise.all([one, two].map((server) => connectSocket(server.base, admin.accessToken)));
-  try {
-    await Promise.all(sockets.map((socket) => socket.next((m) => m.type === "CONNECTED")));
-    await change();
-    await Promise.all(sockets.map((socket) => socket.next((m) => m.id !== undefined)));
-  } finally {
-    for (const socket of sockets) socket.close();
-  }
-}
+const everywhere = (admin: { accessToken: string }, change: () => Promise<unknown>) =>
+  heardEverywhere([one.base, two.base], admin.accessToken, change);
 
 describe("every change shows on the next read, on every instance, once it has heard of it", () => {
   test("a plan change", async () => {
@@ -51,7 +38,7 @@ describe("every change shows on the next read, on every instance, once it has he
       expect((await view(viaOne, admin.accessToken)).subscriptionPlan).toBe(round % 2 ? "PRO" : "FREE");
       expect((await view(viaTwo, admin.accessToken)).subscriptionPlan).toBe(round % 2 ? "PRO" : "FREE");
       const next = round % 2 ? "FREE" : "PRO";
-      await heardEverywhere(admin, () => changePlan(round % 2 ? viaTwo : viaOne, admin, next));
+      await everywhere(admin, () => changePlan(round % 2 ? viaTwo : viaOne, admin, next));
       expect((await view(viaOne, admin.accessToken)).subscriptionPlan).toBe(next);
       expect((await view(viaTwo, admin.accessToken)).subscriptionPlan).toBe(next);
     }
@@ -67,24 +54,24 @@ describe("every change shows on the next read, on every instance, once it has he
     };
     expect(await counts()).toEqual({ members: 1, pending: 0 });
     let sent = { token: "" };
-    await heardEverywhere(admin, async () => (sent = await invite(viaTwo, admin)));
+    await everywhere(admin, async () => (sent = await invite(viaTwo, admin)));
     expect(await counts()).toEqual({ members: 1, pending: 1 });
-    await heardEverywhere(admin, () => acceptInvite(viaTwo, sent.token));
+    await everywhere(admin, () => acceptInvite(viaTwo, sent.token));
     expect(await counts()).toEqual({ members: 2, pending: 0 });
     let withdrawn = { id: "" };
-    await heardEverywhere(admin, async () => (withdrawn = await invite(viaOne, admin)));
+    await everywhere(admin, async () => (withdrawn = await invite(viaOne, admin)));
     expect(await counts()).toEqual({ members: 2, pending: 1 });
-    await heardEverywhere(admin, () => viaTwo.delete(`/api/users/invites/${withdrawn.id}`, { token: admin.accessToken }));
+    await everywhere(admin, () => viaTwo.delete(`/api/users/invites/${withdrawn.id}`, { token: admin.accessToken }));
     expect(await counts()).toEqual({ members: 2, pending: 0 });
     let sentTo = { token: "" };
-    await heardEverywhere(admin, async () => (sentTo = await invite(viaOne, admin)));
+    await everywhere(admin, async () => (sentTo = await invite(viaOne, admin)));
     let member = { user: { id: "" }, accessToken: "" };
-    await heardEverywhere(
+    await everywhere(
       admin,
       async () => (member = parseSignIn(usersRoutes.acceptInvite, 200, await acceptInvite(viaOne, sentTo.token)).data),
     );
     expect(await counts()).toEqual({ members: 3, pending: 0 });
-    await heardEverywhere(admin, () => viaTwo.delete(`/api/users/${member.user.id}`, { token: admin.accessToken }));
+    await everywhere(admin, () => viaTwo.delete(`/api/users/${member.user.id}`, { token: admin.accessToken }));
     expect(await counts()).toEqual({ members: 2, pending: 0 });
     // The removed member is refused everywhere, whatever was cached for the organisation.
     for (const client of [viaOne, viaTwo]) expect((await client.get("/api/organisations", { token: member.accessToken })).status).toBe(401);

@@ -1,15 +1,18 @@
-// Every tenant query, as app_tenant under row-level security, reads along its index at every
+// Every hot tenant read, as app_tenant under row-level security, reads along its index at every
 // organisation size: no sort of the organisation's whole history, no bitmap scan of it, no
 // sequential scan. (With the system policy OR-ed into the tenant's, the planner misjudged a
-// 2,000-activity organisation and scanned all of it, then sorted.)
+// 2,000-activity organisation and scanned all of it, then sorted.) The reads run inside their
+// functions (db/tenant-reads.ts), where plpgsql plans each query with its parameters' values
+// for a few calls and may then keep a generic plan: each is checked both ways, from the very
+// statement the function holds.
 import { beforeAll, describe, expect, test } from "bun:test";
-import { type SQL, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Db, Tx } from "../src/db/client.ts";
 import { queryRows } from "../src/db/sql.ts";
 import { withOrg, withSystem } from "../src/db/tenant.ts";
-import { activityMessagesAfter, feedPage } from "../src/modules/activity/activity.queries.ts";
-import { pendingInvitesPageQuery } from "../src/modules/members/invites.service.ts";
-import { membersPageQuery } from "../src/modules/members/members.service.ts";
+import type { Read } from "../src/db/tenant-reads.ts";
+import { exportBatchRead, feedPageRead, messagesAfterRead } from "../src/modules/activity/index.ts";
+import { membersPageRead, pendingInvitesPageRead } from "../src/modules/members/index.ts";
 import { testDatabase } from "./support/database.ts";
 import { registerOrg } from "./support/fixtures.ts";
 import { useTestServer } from "./support/server.ts";
@@ -63,14 +66,32 @@ type PlanNode = {
   Plans?: PlanNode[];
 };
 
-/** The executed plan of `query` as app_tenant inside `organisationId`, flattened to its nodes. */
-async function planOf(organisationId: string, query: SQL | ((tx: Tx) => { getSQL(): SQL })): Promise<PlanNode[]> {
-  const [row] = await withOrg(db, organisationId, (tx) =>
-    queryRows<{ "QUERY PLAN": unknown }>(
-      tx,
-      sql`explain (analyze, format json) ${typeof query === "function" ? query(tx).getSQL() : query}`,
-    ),
-  );
+/** A value as an SQL literal (test data only: uuids, numbers, booleans, null). */
+const literal = (value: unknown) =>
+  value === null ? "null" : typeof value === "number" || typeof value === "boolean" ? String(value) : `'${String(value)}'`;
+
+let prepared = 0;
+
+/**
+ * The executed plan of `read`'s statement for `flags`, with `args`, as app_tenant inside
+ * `organisationId` (its first argument), flattened to its nodes: prepared and executed with a
+ * plan for these values (`custom`) or with the plan for any values (`generic`).
+ */
+async function planOf(read: Read, flags: Record<string, boolean>, args: unknown[], mode: "custom" | "generic"): Promise<PlanNode[]> {
+  const name = `plan_test_${prepared++}`;
+  const types = read.params.map((param) => param.slice(param.indexOf(" ") + 1)).join(", ");
+  const [row] = await withOrg(db, args[0] as string, async (tx) => {
+    await tx.execute(sql.raw(`set local plan_cache_mode = force_${mode}_plan`));
+    await tx.execute(sql.raw(`prepare ${name}(${types}) as ${read.statement(flags)}`));
+    try {
+      return await queryRows<{ "QUERY PLAN": unknown }>(
+        tx,
+        sql.raw(`explain (analyze, format json) execute ${name}(${args.map(literal).join(", ")})`),
+      );
+    } finally {
+      await tx.execute(sql.raw(`deallocate ${name}`));
+    }
+  });
   const raw = row?.["QUERY PLAN"];
   const [document] = (typeof raw === "string" ? JSON.parse(raw) : raw) as Array<{ Plan: PlanNode }>;
   const nodes: PlanNode[] = [];
@@ -120,43 +141,70 @@ function expectPageRead(nodes: PlanNode[], table: string, bound: number, index?:
     ).toBe(true);
 }
 
-describe.each(["small", "medium", "large"] as const)("a %s organisation", (size) => {
+const cases = (["small", "medium", "large"] as const).flatMap((size) =>
+  (["custom", "generic"] as const).map((mode) => [size, mode] as const),
+);
+
+describe.each(cases)("a %s organisation, %s plans", (size, mode) => {
   const org = () => orgs[size];
   const PAGE = 50;
+  const middle = () => String(SIZES[size] / 2);
+  const feed = (before: string | null, type: string | null, flags: { typed: boolean; withContext?: boolean }) =>
+    planOf(
+      feedPageRead,
+      { withContext: false, resumed: before !== null, ...flags },
+      [org(), PAGE, before, type, flags.withContext ?? false],
+      mode,
+    );
 
   test("the feed's first page reads one page, from the newest", async () => {
-    expectPageRead(await planOf(org(), feedPage(org(), { limit: PAGE })), "activities", PAGE + 2);
+    expectPageRead(await feed(null, null, { typed: false }), "activities", PAGE + 2);
+    expectPageRead(await feed(null, null, { typed: false, withContext: true }), "activities", PAGE + 2);
   });
 
   test("a deep page reads one page, from its cursor", async () => {
-    expectPageRead(await planOf(org(), feedPage(org(), { limit: PAGE, before: BigInt(SIZES[size] / 2) })), "activities", PAGE + 2);
+    expectPageRead(await feed(middle(), null, { typed: false }), "activities", PAGE + 2);
   });
 
   test("a page of a rare type (1 %) reads only that type, along (organisation_id, type, id)", async () => {
-    const first = await planOf(org(), feedPage(org(), { limit: PAGE, type: "PLAN_UPGRADED" }));
+    const first = await feed(null, "PLAN_UPGRADED", { typed: true });
     expectPageRead(first, "activities", PAGE + 2);
     if (size !== "small") expectPageRead(first, "activities", PAGE + 2, "activities_org_type_id_idx");
-    expectPageRead(
-      await planOf(org(), feedPage(org(), { limit: PAGE, type: "PLAN_UPGRADED", before: BigInt(SIZES[size] / 2) })),
-      "activities",
-      PAGE + 2,
-    );
+    expectPageRead(await feed(middle(), "PLAN_UPGRADED", { typed: true }), "activities", PAGE + 2);
   });
 
   test("a page of a common type (60 %) reads about a page", async () => {
-    expectPageRead(await planOf(org(), feedPage(org(), { limit: PAGE, type: "BROADCAST_MESSAGE" })), "activities", 2 * PAGE);
+    expectPageRead(await feed(null, "BROADCAST_MESSAGE", { typed: true }), "activities", 2 * PAGE);
   });
 
   test("a realtime catch-up reads what it returns", async () => {
-    expectPageRead(await planOf(org(), activityMessagesAfter(org(), BigInt(SIZES[size] - 10), 500)), "activities", 12);
-    expectPageRead(await planOf(org(), activityMessagesAfter(org(), 0n, 500)), "activities", 502);
+    expectPageRead(await planOf(messagesAfterRead, {}, [org(), String(SIZES[size] - 10), 500], mode), "activities", 12);
+    expectPageRead(await planOf(messagesAfterRead, {}, [org(), "0", 500], mode), "activities", 502);
   });
 
-  test("a page of members reads one page", async () => {
-    expectPageRead(await planOf(org(), (tx) => membersPageQuery(tx, org(), PAGE)), "memberships", 3 * PAGE);
+  test("an export batch reads the batch, of every type or of one", async () => {
+    // Its function plans every call with its values (customPlans): the generic plan is never used.
+    expect(exportBatchRead.definition()[0]).toContain("set plan_cache_mode = force_custom_plan");
+    const batch = (type: string | null, csv: boolean) =>
+      planOf(exportBatchRead, { typed: type !== null, csv }, [org(), middle(), type, null, null, csv], "custom");
+    expectPageRead(await batch(null, false), "activities", 1002);
+    expectPageRead(await batch(null, true), "activities", 1002);
+    if (size !== "small") expectPageRead(await batch("PLAN_UPGRADED", false), "activities", 1002, "activities_org_type_id_idx");
+  });
+
+  test("a page of members reads one page, the first or from a cursor", async () => {
+    expectPageRead(await planOf(membersPageRead, { resumed: false }, [org(), PAGE, null, null], mode), "memberships", 3 * PAGE);
+    const [cursor] = await withSystem(db, (tx) =>
+      queryRows<{ at: string; id: string }>(
+        tx,
+        sql`select to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at, user_id as id from memberships
+            where organisation_id = ${org()} order by created_at, user_id offset ${SIZES[size] / 20} limit 1`,
+      ),
+    );
+    expectPageRead(await planOf(membersPageRead, { resumed: true }, [org(), PAGE, cursor?.at, cursor?.id], mode), "memberships", 3 * PAGE);
   });
 
   test("a page of pending invites reads one page", async () => {
-    expectPageRead(await planOf(org(), (tx) => pendingInvitesPageQuery(tx, org(), PAGE)), "invites", PAGE + 2);
+    expectPageRead(await planOf(pendingInvitesPageRead, { resumed: false }, [org(), PAGE, null, null], mode), "invites", PAGE + 2);
   });
 });

@@ -5,7 +5,7 @@ import { activities, invites, memberships, organisations, refreshTokens, session
 import { queryRows } from "../src/db/sql.ts";
 import { statementInOrg, withOrg, withSystem } from "../src/db/tenant.ts";
 import { recordActivity } from "../src/modules/activity/activity.record.ts";
-import { testDatabase } from "./support/database.ts";
+import { databaseError, testDatabase } from "./support/database.ts";
 import { registerOrg, type Session } from "./support/fixtures.ts";
 import { useTestServer } from "./support/server.ts";
 
@@ -22,13 +22,6 @@ if (connectedAsSuperuser) console.log("skipped: forced RLS on the owner role (co
 let db: Db;
 let a: Session;
 let b: Session;
-
-/** Resolves to the database's own error message (Drizzle wraps it as the cause). */
-const databaseError = (attempt: Promise<unknown>): Promise<string> =>
-  attempt.then(
-    () => "no error",
-    (error: Error) => String((error.cause as Error | undefined)?.message ?? error.message),
-  );
 
 /** Rows of every organisation-scoped table exist for both organisations. */
 async function seedTenant(tenant: Session) {

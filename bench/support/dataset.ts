@@ -17,6 +17,7 @@ import { createDatabase, type Database } from "../../src/db/client.ts";
 import { runMigrations } from "../../src/db/migrate.ts";
 import { queryRows } from "../../src/db/sql.ts";
 import { withSystem } from "../../src/db/tenant.ts";
+import { encodeTimeKey } from "../../src/lib/cursor.ts";
 import { signAccessToken } from "../../src/lib/jwt.ts";
 import { createLogger } from "../../src/lib/logger.ts";
 import { ACTIVITY_TYPES, type Role } from "../../src/lib/vocabulary.ts";
@@ -29,6 +30,8 @@ export const BENCH_SECRETS = {
 export type Member = { userId: string; email: string; sessionId: string; role: Role; token: string };
 export const BENCH_PASSWORD = "bench-password";
 export type Org = { id: string; activities: number; members: Member[] };
+/** An organisation for the members and invites pages: its ADMIN, how many of each, and the cursor of a page half-way down each list. */
+export type Roster = { admin: Member; memberCount: number; inviteCount: number; membersMiddle: string; invitesMiddle: string };
 
 export type Dataset = {
   driver: "pg" | "pglite";
@@ -46,6 +49,9 @@ export type Dataset = {
   small: Org;
   large: Org;
   huge: Org;
+  /** 10 members and 20 pending invites; 10,000 members and 2,000 pending invites (membersDepth). */
+  team: Roster;
+  crowded: Roster;
   drop(): Promise<void>;
 };
 
@@ -174,8 +180,46 @@ async function seed(database: Database, sizes: typeof SIZES) {
   const small = await makeOrg("small", 1, sizes.small);
   const large = await makeOrg("large", 1, sizes.large);
   const huge = await makeOrg("huge", 1, sizes.huge);
+
+  /** An organisation of `memberCount` members and `inviteCount` pending invites, in bulk: only its ADMIN signs in. */
+  const makeRoster = async (label: string, memberCount: number, inviteCount: number): Promise<Roster> => {
+    const org = await makeOrg(label, 1, 0);
+    const admin = org.members[0] as Member;
+    return withSystem(database.db, async (tx) => {
+      await tx.execute(sql`
+        with people as (
+          insert into users (name, email, password_hash)
+          select 'Person ' || g, 'person-' || g || '-' || ${org.id} || '@bench.example', ${PASSWORD_HASH}
+          from generate_series(1, ${memberCount - 1}) g returning id, name
+        )
+        insert into memberships (organisation_id, user_id, role, created_at)
+        select ${org.id}::uuid, id, 'MEMBER', now() - make_interval(secs => ${memberCount} - substr(name, 8)::int) from people`);
+      await tx.execute(sql`
+        insert into invites (organisation_id, email, role, token_hash, invited_by, expires_at, created_at)
+        select ${org.id}::uuid, 'invitee-' || g || '-' || ${org.id} || '@bench.example', 'MEMBER', 'bench-' || g || '-' || ${org.id},
+               ${admin.userId}::uuid, now() + interval '7 days', now() - make_interval(secs => ${inviteCount} - g)
+        from generate_series(1, ${inviteCount}) g`);
+      const middleOf = async (table: "memberships" | "invites", id: "user_id" | "id", count: number) => {
+        const [row] = await queryRows<{ at: string; id: string }>(
+          tx,
+          sql`select to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at, ${sql.raw(id)}::text as id
+              from ${sql.raw(table)} where organisation_id = ${org.id} order by created_at, ${sql.raw(id)} offset ${Math.floor(count / 2)} limit 1`,
+        );
+        return encodeTimeKey({ at: new Date(row?.at as string), id: row?.id as string });
+      };
+      return {
+        admin,
+        memberCount,
+        inviteCount,
+        membersMiddle: await middleOf("memberships", "user_id", memberCount),
+        invitesMiddle: await middleOf("invites", "id", inviteCount),
+      };
+    });
+  };
+  const team = await makeRoster("team", 10, 20);
+  const crowded = await makeRoster("crowded", 10_000, 2_000);
   await database.db.execute(sql`analyze`);
-  return { regular, quiet, small, large, huge };
+  return { regular, quiet, small, large, huge, team, crowded };
 }
 
 // At the production default cost, so the login storm spends what real logins spend.

@@ -1,5 +1,5 @@
 // Database reads driven from this process: N concurrent readers over the regular organisations,
-// for the figures that compare two paths to the same rows (rls, one-statement-feed).
+// for the figures that compare two paths to the same rows (rls).
 import type { AuthContext } from "../../src/lib/auth-context.ts";
 import type { Org } from "./dataset.ts";
 

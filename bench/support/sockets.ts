@@ -3,6 +3,8 @@ export type SocketCrowd = {
   sockets: WebSocket[];
   /** How many sockets received a message containing `marker` so far. */
   received(marker: string): number;
+  /** When the first socket received `marker` (performance.now()), if one has. */
+  firstAt(marker: string): number | undefined;
   /** Resolves with the time the last of `count` sockets received `marker`, or rejects after `timeoutMs`. */
   allReceived(marker: string, count: number, timeoutMs?: number): Promise<number>;
   /** Sockets the server closed. */
@@ -18,6 +20,7 @@ const OPEN_BATCH = 250;
  */
 export async function openCrowd(url: (i: number) => string, count: number, token?: (i: number) => string): Promise<SocketCrowd> {
   const counts = new Map<string, number>();
+  const firsts = new Map<string, number>();
   const waiters = new Map<string, { count: number; resolve: (at: number) => void }>();
   let closedByServer = 0;
   let closing = false;
@@ -26,6 +29,7 @@ export async function openCrowd(url: (i: number) => string, count: number, token
     if (!marker) return;
     const n = (counts.get(marker) ?? 0) + 1;
     counts.set(marker, n);
+    if (n === 1) firsts.set(marker, performance.now());
     const waiter = waiters.get(marker);
     if (waiter && n >= waiter.count) {
       waiters.delete(marker);
@@ -56,6 +60,7 @@ export async function openCrowd(url: (i: number) => string, count: number, token
   return {
     sockets,
     received: (marker) => counts.get(marker) ?? 0,
+    firstAt: (marker) => firsts.get(marker),
     allReceived: (marker, expected, timeoutMs = 15_000) =>
       new Promise<number>((resolve, reject) => {
         if ((counts.get(marker) ?? 0) >= expected) return resolve(performance.now());

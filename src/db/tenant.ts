@@ -88,7 +88,7 @@ const observers = new WeakMap<Db, PoolObserver>();
 export const observePool = (db: Db, observer: PoolObserver) => observers.set(db, observer);
 
 /** Runs one unit of database work: counted for the pool gauge, and a span when tracing is on. */
-async function unitOfWork<T>(db: Db, scope: "organisation" | "system", work: () => Promise<T>): Promise<T> {
+export async function unitOfWork<T>(db: Db, scope: "organisation" | "system", work: () => Promise<T>): Promise<T> {
   const observer = observers.get(db);
   observer?.started();
   try {

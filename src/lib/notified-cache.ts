@@ -11,10 +11,29 @@
  * Written by hand: the libraries that cache (lru-cache and kin) know TTLs and sizes, not
  * "bypass me while the invalidation channel is down".
  */
-export function createNotifiedCache<V>({ ttlMs, maxEntries }: { ttlMs: number; maxEntries: number }) {
-  const entries = new Map<string, { value: V; expiresAt: number }>();
+export function createNotifiedCache<V>({
+  ttlMs,
+  maxEntries,
+  maxWeight = Number.POSITIVE_INFINITY,
+  weigh = () => 0,
+}: {
+  ttlMs: number;
+  maxEntries: number;
+  /** A bound on the entries' total `weigh(value)` as well (bytes, for values that vary in size), the oldest going first. */
+  maxWeight?: number;
+  weigh?: (value: V) => number;
+}) {
+  const entries = new Map<string, { value: V; expiresAt: number; weight: number }>();
   let generation = 0;
   let trusted = false;
+  let weight = 0;
+
+  const remove = (key: string) => {
+    const entry = entries.get(key);
+    if (!entry) return;
+    weight -= entry.weight;
+    entries.delete(key);
+  };
 
   return {
     /**
@@ -24,31 +43,40 @@ export function createNotifiedCache<V>({ ttlMs, maxEntries }: { ttlMs: number; m
     async get(key: string, load: () => Promise<V>, expiresAt?: (value: V) => number | undefined): Promise<V> {
       const cached = trusted ? entries.get(key) : undefined;
       if (cached && cached.expiresAt > Date.now()) return cached.value;
-      if (cached) entries.delete(key);
+      if (cached) remove(key);
 
       const seen = generation;
       const value = await load();
-      if (trusted && seen === generation) {
-        if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string);
-        entries.set(key, { value, expiresAt: Math.min(Date.now() + ttlMs, expiresAt?.(value) ?? Number.POSITIVE_INFINITY) });
+      const heavy = weigh(value);
+      if (trusted && seen === generation && heavy <= maxWeight) {
+        remove(key);
+        while (entries.size > 0 && (entries.size >= maxEntries || weight + heavy > maxWeight))
+          remove(entries.keys().next().value as string);
+        entries.set(key, {
+          value,
+          weight: heavy,
+          expiresAt: Math.min(Date.now() + ttlMs, expiresAt?.(value) ?? Number.POSITIVE_INFINITY),
+        });
+        weight += heavy;
       }
       return value;
     },
 
     forget(key: string): void {
       generation++;
-      entries.delete(key);
+      remove(key);
     },
 
     forgetWhere(matches: (value: V) => boolean): void {
       generation++;
-      for (const [key, entry] of entries) if (matches(entry.value)) entries.delete(key);
+      for (const [key, entry] of entries) if (matches(entry.value)) remove(key);
     },
 
     /** Notifications are heard (again): start from nothing, and keep answers. */
     trust(): void {
       generation++;
       entries.clear();
+      weight = 0;
       trusted = true;
     },
 
@@ -57,10 +85,16 @@ export function createNotifiedCache<V>({ ttlMs, maxEntries }: { ttlMs: number; m
       generation++;
       trusted = false;
       entries.clear();
+      weight = 0;
     },
 
     get size(): number {
       return entries.size;
+    },
+
+    /** The entries' total weight now (never more than `maxWeight`). */
+    get weight(): number {
+      return weight;
     },
   };
 }

@@ -2,7 +2,7 @@ import type { ControlPayload, ControlType } from "./protocol.ts";
 
 /**
  * What the server sends on /ws. `id` is the activity id: pass the last one seen as `since` to
- * resume. An activity's message is built by the database (activity.queries.ts) in this shape:
+ * resume. An activity's message is built by the database (activity.reads.ts) in this shape:
  * `{ type, payload: metadata, id, at: createdAt }`.
  */
 export type ServerMessage = { type: string; payload?: unknown; id?: string; at: string };

@@ -16,8 +16,8 @@ type Deps = {
   logger: Logger;
   /** Sessions as this instance has them cached (the session guard). */
   sessionCache: NotifiedCache & { apply(change: AuthChange): void };
-  /** Organisations as this instance has them cached. */
-  organisationCache: NotifiedCache & { forget(organisationId: string): void };
+  /** What this instance caches per organisation (its view, its feed's first pages): forgotten when its log grows or it goes. */
+  organisationCaches: Array<NotifiedCache & { forget(organisationId: string): void }>;
   authenticate(token: string): Promise<AuthContext>;
   publish: HubDeps["publish"];
   /** The reads the rooms make; tests wrap them to force an interleaving. */
@@ -29,7 +29,7 @@ type Deps = {
 };
 
 /**
- * The realtime side of one instance: the hub of its sockets and the two caches, all fed by one
+ * The realtime side of one instance: the hub of its sockets and the caches, all fed by one
  * LISTEN connection. Whatever commits on any instance reaches them here (and what commits on
  * this one, at its commit); while the connection is down, both caches are bypassed.
  */
@@ -38,7 +38,7 @@ export function createRealtime({
   db,
   logger,
   sessionCache,
-  organisationCache,
+  organisationCaches,
   authenticate,
   publish,
   reads,
@@ -62,17 +62,19 @@ export function createRealtime({
             "realtime.notified",
             { "activity.id": notification.id.toString() },
             () => {
-              organisationCache.forget(notification.orgId);
+              for (const cache of organisationCaches) cache.forget(notification.orgId);
               hub.activityCommitted(notification);
             },
             linkTo(notification.traceparent),
           );
         },
         onConnected: () => {
-          organisationCache.trust();
+          for (const cache of organisationCaches) cache.trust();
           hub.resync();
         },
-        onDisconnected: () => organisationCache.distrust(),
+        onDisconnected: () => {
+          for (const cache of organisationCaches) cache.distrust();
+        },
       },
       {
         channel: CHANNELS.authChanges,
@@ -80,7 +82,7 @@ export function createRealtime({
           const change = parseAuthChange(payload);
           if (!change) return;
           sessionCache.apply(change);
-          if (change.kind === "organisation") organisationCache.forget(change.orgId);
+          if (change.kind === "organisation") for (const cache of organisationCaches) cache.forget(change.orgId);
           hub.authChanged(change);
         },
         onConnected: () => sessionCache.trust(),

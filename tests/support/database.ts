@@ -69,3 +69,10 @@ async function create(): Promise<TestDatabase> {
 let current: Promise<TestDatabase> | undefined;
 
 export const testDatabase = (): Promise<TestDatabase> => (current ??= create());
+
+/** Resolves to the database's own error message (Drizzle wraps it as the cause), or "no error". */
+export const databaseError = (attempt: Promise<unknown>): Promise<string> =>
+  attempt.then(
+    () => "no error",
+    (error: Error) => String((error.cause as Error | undefined)?.message ?? error.message),
+  );

@@ -100,7 +100,7 @@ export async function operatorSession(client: Client) {
   return { accessToken: signedIn.accessToken, userId: account.user.id, passwordOnly: account.accessToken };
 }
 
-/** `count` activities straight into the organisation's log, created `daysAgo` days ago. */
+/** `count` activities straight into the organisation's log, created `daysAgo` days ago (fractions of a day too). */
 export async function seedActivities(organisationId: string, count: number, daysAgo = 0) {
   await withSystem((await testDatabase()).database.db, async (tx) => {
     await tx.execute(sql`
@@ -110,7 +110,7 @@ export async function seedActivities(organisationId: string, count: number, days
       )
       insert into activities (organisation_id, id, type, message, metadata, created_at, request_id)
       select ${organisationId}::uuid, counted.first + g, 'BROADCAST_MESSAGE', 'seeded message number ' || g,
-             jsonb_build_object('message', 'seeded message number ' || g), now() - make_interval(days => ${daysAgo}), 'seed-' || g
+             jsonb_build_object('message', 'seeded message number ' || g), now() - ${daysAgo} * interval '1 day', 'seed-' || g
       from counted, generate_series(1, ${count}) g`);
   });
   // As autovacuum would after a bulk load: the planner must know how big the log now is.

@@ -97,3 +97,20 @@ export async function attemptUpgrade(base: string, path: string, headers: Record
   });
   return { status: response.status, body: await response.json().catch(() => null) };
 }
+
+/**
+ * Runs `change`, then waits until a socket of the organisation on each of `bases` (instances)
+ * has had its event. Each instance hears a change when its notification arrives, a fraction of a
+ * millisecond after the commit, and forgets what it cached before it publishes the event: the
+ * next read after this must be fresh everywhere.
+ */
+export async function heardEverywhere(bases: string[], token: string, change: () => Promise<unknown>) {
+  const sockets = await Promise.all(bases.map((base) => connectSocket(base, token)));
+  try {
+    await Promise.all(sockets.map((socket) => socket.next((m) => m.type === "CONNECTED")));
+    await change();
+    await Promise.all(sockets.map((socket) => socket.next((m) => m.id !== undefined)));
+  } finally {
+    for (const socket of sockets) socket.close();
+  }
+}

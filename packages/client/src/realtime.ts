@@ -116,9 +116,7 @@ export function createRealtimeConnection(
     if (state === "closed") return;
     clearTimers();
     stopListening();
-    detach();
-    const open = socket;
-    socket = undefined;
+    const open = forgetSocket();
     if (open && open.readyState < 2) open.close(1000, reason.slice(0, 100));
     setState("closed");
     events.emit("closed", { code, reason });
@@ -159,14 +157,8 @@ export function createRealtimeConnection(
    * its close event: on a dead connection a browser may not fire one for minutes.
    */
   function restart(reason: string) {
-    const old = socket;
+    const old = forgetSocket();
     if (!old) return;
-    detach();
-    socket = undefined;
-    clearTimeout(renewTimer);
-    clearTimeout(stableTimer);
-    clearTimeout(heartbeatTimer);
-    rebaseOnNext = false;
     if (old.readyState < 2) old.close(RESTART, reason);
     scheduleReconnect(true);
   }
@@ -242,13 +234,20 @@ export function createRealtimeConnection(
     socket.onclose = null;
   }
 
-  async function onClosed(code: number, reason: string) {
+  /** Lets go of the current socket and everything timed for it; returns it. */
+  function forgetSocket(): WebSocketLike | undefined {
+    const old = socket;
     detach();
     socket = undefined;
     clearTimeout(renewTimer);
     clearTimeout(stableTimer);
     clearTimeout(heartbeatTimer);
     rebaseOnNext = false;
+    return old;
+  }
+
+  async function onClosed(code: number, reason: string) {
+    forgetSocket();
     if (state === "closed") return;
     const terminal = TERMINAL[code];
     if (terminal) return finish(code, reason || terminal);

@@ -1,11 +1,7 @@
-import { sql } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
-import { readInOrg } from "../../db/tenant.ts";
+import { runRead } from "../../db/tenant-reads.ts";
+import { EXPORT_BATCH, type ExportRow, exportBatchRead } from "./activity.reads.ts";
 import type { ExportQueryInput } from "./activity.schemas.ts";
-
-const BATCH = 1000;
-
-type ExportRow = { id: string; line: string };
 
 const CSV_COLUMNS = [
   "id",
@@ -24,27 +20,6 @@ const CSV_COLUMNS = [
   "metadata",
   "forwardedRequestId",
 ] as const;
-
-/** One batch after `afterId`, oldest first; each row already as its NDJSON line or its CSV cells (as a JSON array). */
-const batchQuery = (organisationId: string, afterId: bigint, { format, from, to, type }: ExportQueryInput) => {
-  const iso = sql`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-  const line =
-    format === "csv"
-      ? sql`json_build_array(id::text, ${iso}, type, message, actor->>'id', actor->>'name', actor->>'email', target->>'id', target->>'name',
-          target->>'email', request_id, ip, user_agent, metadata::text, forwarded_request_id)::text`
-      : sql`json_build_object('id', id::text, 'type', type, 'message', message, 'actor', actor, 'target', target, 'metadata', metadata,
-          'createdAt', ${iso}, 'context', json_build_object('requestId', request_id, 'ip', ip, 'userAgent', user_agent,
-          'forwardedRequestId', forwarded_request_id))::text`;
-  return sql`
-    select id::text as id, ${line} as line
-    from activities
-    where organisation_id = ${organisationId} and activities.id > ${afterId.toString()}::bigint
-      ${type ? sql`and type = ${type}` : sql``}
-      ${from ? sql`and created_at >= ${from}::timestamptz` : sql``}
-      ${to ? sql`and created_at < ${to}::timestamptz` : sql``}
-    order by activities.id
-    limit ${BATCH}`;
-};
 
 /**
  * A cell a spreadsheet shows as text. One that starts like a formula (=, +, -, @, or a tab or
@@ -71,13 +46,20 @@ export async function* exportChunks(db: Db, organisationId: string, query: Expor
   let afterId = 0n;
   let count = 0;
   for (;;) {
-    const rows = await readInOrg<ExportRow>(db, organisationId, batchQuery(organisationId, afterId, query));
+    const rows = await runRead<ExportRow>(db, exportBatchRead, [
+      organisationId,
+      afterId.toString(),
+      query.type ?? null,
+      query.from ?? null,
+      query.to ?? null,
+      query.format === "csv",
+    ]);
     count += rows.length;
     const text =
       query.format === "csv"
         ? rows.map((row) => `${(JSON.parse(row.line) as Array<string | null>).map(csvCell).join(",")}\r\n`).join("")
         : rows.map((row) => `${row.line}\n`).join("");
-    const last = rows.length < BATCH;
+    const last = rows.length < EXPORT_BATCH;
     const tail = last && query.format === "ndjson" ? endOfExport(count) : "";
     if (header || text || tail) yield header + text + tail;
     header = "";

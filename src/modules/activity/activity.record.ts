@@ -8,7 +8,7 @@ import type { ClientOrigin } from "../../lib/auth-context.ts";
 import { activeTraceparent, traced } from "../../lib/spans.ts";
 import type { UserSummary } from "../../lib/vocabulary.ts";
 import { type ActivityEvent, describeActivity } from "./activity.events.ts";
-import { isoTime, socketMessage } from "./activity.queries.ts";
+import { ISO_TIME, SOCKET_MESSAGE } from "./activity.reads.ts";
 import type { Activity } from "./activity.schemas.ts";
 
 // The write side of the activity log: every module records what it changed through here.
@@ -73,6 +73,9 @@ export function recordActivityInOwnTransaction(db: Db, author: ActivityAuthor, e
  * organisation, the id and the commit time and, when it fits NOTIFY's limit, carries the
  * socket message itself, so a room that is up to date publishes it without reading the table.
  */
+const isoTime = sql.raw(ISO_TIME);
+const socketMessage = sql.raw(SOCKET_MESSAGE);
+
 const recordActivitySql = (author: Author, event: ActivityEvent) => sql`
   with counted as (
     update organisations set last_activity_id = last_activity_id + 1

@@ -1,12 +1,13 @@
-import { and, asc, eq, gt, lte, sql } from "drizzle-orm";
+import { and, eq, lte, sql } from "drizzle-orm";
 import type { Config } from "../../config/env.ts";
-import type { Db, Tx } from "../../db/client.ts";
+import type { Db } from "../../db/client.ts";
 import { invites, memberships, organisations, users } from "../../db/schema/index.ts";
-import { afterTimeKey, sameEmail } from "../../db/sql.ts";
+import { sameEmail } from "../../db/sql.ts";
 import { withOrg } from "../../db/tenant.ts";
+import { runRead } from "../../db/tenant-reads.ts";
 import type { AttemptLimiter } from "../../lib/attempts.ts";
 import type { AuthContext } from "../../lib/auth-context.ts";
-import { cutPage, decodeTimeKey, encodeTimeKey, type TimeKey } from "../../lib/cursor.ts";
+import { cutPage, decodeTimeKey, encodeTimeKey } from "../../lib/cursor.ts";
 import { ConflictError, LimitExceededError, NotFoundError } from "../../lib/errors.ts";
 import type { PublicUrl } from "../../lib/public-url.ts";
 import type { PageInput } from "../../lib/schemas.ts";
@@ -15,31 +16,8 @@ import { recordActivity, summaryOf } from "../activity/index.ts";
 import { createOutbox, inviteMail } from "../mail/index.ts";
 import { hasRoomFor, lockOrganisation, lockSeats, seatLimitMessage } from "../organisations/index.ts";
 import { inviteTokenHasher } from "./invite-tokens.ts";
+import { type PendingInviteRow, pendingInvitesPageRead } from "./members.reads.ts";
 import type { CreatedInvite, Invite, InviteInput } from "./members.schemas.ts";
-
-/** A page of pending invites, oldest first, read along invites_pending_org_created_idx (tests/query-plans.test.ts). */
-export const pendingInvitesPageQuery = (tx: Tx, organisationId: string, limit: number, after?: TimeKey) =>
-  tx
-    .select({
-      id: invites.id,
-      email: invites.email,
-      role: invites.role,
-      expiresAt: invites.expiresAt,
-      createdAt: invites.createdAt,
-      inviter: { id: users.id, name: users.name, email: users.email },
-    })
-    .from(invites)
-    .leftJoin(users, eq(users.id, invites.invitedBy))
-    .where(
-      and(
-        eq(invites.organisationId, organisationId),
-        eq(invites.status, "PENDING"),
-        gt(invites.expiresAt, sql`now()`),
-        afterTimeKey(invites.createdAt, invites.id, after),
-      ),
-    )
-    .orderBy(asc(invites.createdAt), asc(invites.id))
-    .limit(limit + 1);
 
 type Deps = {
   db: Db;
@@ -126,14 +104,23 @@ export function createInviteService({ db, config, links, inviteEmails, organisat
     /** Invites still pending, oldest first, keyset-paginated. Never their tokens. */
     async listPending(auth: AuthContext, { limit, cursor }: PageInput) {
       const after = cursor ? decodeTimeKey(cursor) : undefined;
-      const rows = await withOrg(db, auth.orgId, (tx) => pendingInvitesPageQuery(tx, auth.orgId, limit, after));
-      const { items, nextCursor } = cutPage(rows, limit, (last) => encodeTimeKey({ at: last.createdAt, id: last.id }));
-      const list: Invite[] = items.map(({ id, email, role, expiresAt, inviter }) => ({
-        id,
-        email,
-        role,
-        expiresAt: expiresAt.toISOString(),
-        invitedBy: inviter,
+      const rows = await runRead<PendingInviteRow>(db, pendingInvitesPageRead, [
+        auth.orgId,
+        limit,
+        after?.at.toISOString() ?? null,
+        after?.id ?? null,
+      ]);
+      const { items, nextCursor } = cutPage(rows, limit, (last) => encodeTimeKey({ at: last.created_at, id: last.id }));
+      const list: Invite[] = items.map((row) => ({
+        id: row.id,
+        email: row.email,
+        role: row.role,
+        expiresAt: row.expires_at.toISOString(),
+        // The inviter may have closed their account since (the left join finds no one).
+        invitedBy:
+          row.inviter_id && row.inviter_name !== null && row.inviter_email !== null
+            ? { id: row.inviter_id, name: row.inviter_name, email: row.inviter_email }
+            : null,
       }));
       return { invites: list, nextCursor };
     },

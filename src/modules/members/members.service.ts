@@ -1,17 +1,18 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client.ts";
 import type { AuthChange } from "../../db/notifications.ts";
 import { memberships, sessions, users } from "../../db/schema/index.ts";
-import { afterTimeKey } from "../../db/sql.ts";
 import { withOrg } from "../../db/tenant.ts";
+import { runRead } from "../../db/tenant-reads.ts";
 import type { AuthContext } from "../../lib/auth-context.ts";
-import { cutPage, decodeTimeKey, encodeTimeKey, type TimeKey } from "../../lib/cursor.ts";
+import { cutPage, decodeTimeKey, encodeTimeKey } from "../../lib/cursor.ts";
 import { ConflictError, ForbiddenError, NotFoundError } from "../../lib/errors.ts";
 import type { PageInput } from "../../lib/schemas.ts";
 import type { Role } from "../../lib/vocabulary.ts";
 import { recordActivity, summaryOf } from "../activity/index.ts";
 import { adminCount, lockOrganisation } from "../organisations/index.ts";
 import { announceAuthChange, revokeSessions } from "../sessions/index.ts";
+import { type MemberRow, membersPageRead } from "./members.reads.ts";
 import type { Member } from "./members.schemas.ts";
 
 const memberColumns = {
@@ -22,19 +23,17 @@ const memberColumns = {
   joinedAt: memberships.createdAt,
 };
 
-/** A page of members in the order they joined, read along memberships_org_joined_idx (tests/query-plans.test.ts). */
-export const membersPageQuery = (tx: Tx, organisationId: string, limit: number, after?: TimeKey) =>
-  tx
-    .select(memberColumns)
-    .from(memberships)
-    .innerJoin(users, eq(users.id, memberships.userId))
-    .where(and(eq(memberships.organisationId, organisationId), afterTimeKey(memberships.createdAt, memberships.userId, after)))
-    .orderBy(asc(memberships.createdAt), asc(memberships.userId))
-    .limit(limit + 1);
-
 const toMember = (row: { id: string; name: string; email: string; role: Role; joinedAt: Date }): Member => ({
   ...row,
   joinedAt: row.joinedAt.toISOString(),
+});
+
+const memberOfRow = ({ id, name, email, role, joined_at }: MemberRow): Member => ({
+  id,
+  name,
+  email,
+  role,
+  joinedAt: joined_at.toISOString(),
 });
 
 /** A member of the caller's organisation, or 404 — also for another organisation's user ids. */
@@ -69,9 +68,9 @@ export function createMemberService({ db }: { db: Db }) {
     /** Members in the order they joined, keyset-paginated on (joined at, user id). */
     async list(auth: AuthContext, { limit, cursor }: PageInput) {
       const after = cursor ? decodeTimeKey(cursor) : undefined;
-      const rows = await withOrg(db, auth.orgId, (tx) => membersPageQuery(tx, auth.orgId, limit, after));
-      const { items, nextCursor } = cutPage(rows, limit, (last) => encodeTimeKey({ at: last.joinedAt, id: last.id }));
-      return { members: items.map(toMember), nextCursor };
+      const rows = await runRead<MemberRow>(db, membersPageRead, [auth.orgId, limit, after?.at.toISOString() ?? null, after?.id ?? null]);
+      const { items, nextCursor } = cutPage(rows, limit, (last) => encodeTimeKey({ at: last.joined_at, id: last.id }));
+      return { members: items.map(memberOfRow), nextCursor };
     },
 
     /** Gives a member another role. The organisation always keeps at least one ADMIN. */

@@ -1,20 +1,18 @@
-import { and, desc, eq, exists, isNull, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Config } from "../../config/env.ts";
 import type { Db } from "../../db/client.ts";
-import { organisations, refreshTokens, sessions } from "../../db/schema/index.ts";
+import { refreshTokens, sessions } from "../../db/schema/index.ts";
 import { withSystem } from "../../db/tenant.ts";
+import { runRead } from "../../db/tenant-reads.ts";
 import { NotFoundError, UnauthorizedError } from "../../lib/errors.ts";
 import { createSessionOpener } from "./opening.ts";
 import { revokeSession, revokeUser } from "./revocations.ts";
 import { createRotation } from "./rotation.ts";
 import { sessionTokens } from "./session-tokens.ts";
+import { LIVE_FAMILY, type SessionRow, userSessionsRead } from "./sessions.reads.ts";
 import type { LogoutScope, SessionInfo } from "./sessions.schemas.ts";
 
-/** A session whose refresh-token family can still be used: it has an unspent, unexpired token. */
-const liveFamily = exists(
-  sql`(select 1 from ${refreshTokens} where ${refreshTokens.sessionId} = ${sessions.id}
-       and ${refreshTokens.usedAt} is null and ${refreshTokens.expiresAt} > now())`,
-);
+const liveFamily = sql.raw(LIVE_FAMILY);
 
 /** Sessions: opened by sign-in flows, rotated by refresh, listed and ended by their owner. */
 export function createSessionService({ db, config }: { db: Db; config: Config }) {
@@ -50,27 +48,16 @@ export function createSessionService({ db, config }: { db: Db; config: Config })
 
     /** The user's live sessions (not revoked, refresh token not yet expired), in every organisation, most recently used first. */
     async list(userId: string, currentSessionId: string): Promise<SessionInfo[]> {
-      const rows = await withSystem(db, (tx) =>
-        tx
-          .select({
-            id: sessions.id,
-            organisationId: sessions.organisationId,
-            organisationName: organisations.name,
-            createdAt: sessions.createdAt,
-            lastUsedAt: sessions.lastUsedAt,
-            userAgent: sessions.userAgent,
-            ip: sessions.ip,
-            method: sessions.method,
-          })
-          .from(sessions)
-          .leftJoin(organisations, eq(organisations.id, sessions.organisationId))
-          .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), liveFamily))
-          .orderBy(desc(sessions.lastUsedAt)),
-      );
+      const rows = await runRead<SessionRow>(db, userSessionsRead, [userId]);
       return rows.map((row) => ({
-        ...row,
-        createdAt: row.createdAt.toISOString(),
-        lastUsedAt: row.lastUsedAt.toISOString(),
+        id: row.id,
+        organisationId: row.organisation_id,
+        organisationName: row.organisation_name,
+        createdAt: row.created_at.toISOString(),
+        lastUsedAt: row.last_used_at.toISOString(),
+        userAgent: row.user_agent,
+        ip: row.ip,
+        method: row.method,
         current: row.id === currentSessionId,
       }));
     },

@@ -1,0 +1,16 @@
+// Every hot read that the database holds as a self-scoping function (db/tenant-reads.ts). `bun
+// run db:reads` writes their definitions into a migration; tests/tenant-reads.test.ts checks that
+// the migrated database holds exactly these, and runs each one's query under row-level security.
+import type { Read } from "./db/tenant-reads.ts";
+import { exportBatchRead, feedPageRead, messagesAfterRead } from "./modules/activity/index.ts";
+import { membersPageRead, pendingInvitesPageRead } from "./modules/members/index.ts";
+import { userSessionsRead } from "./modules/sessions/index.ts";
+
+export const HOT_READS: readonly Read[] = [
+  feedPageRead,
+  messagesAfterRead,
+  exportBatchRead,
+  membersPageRead,
+  pendingInvitesPageRead,
+  userSessionsRead,
+] as Read[];
