@@ -63,7 +63,8 @@ await waitUntilReady();
 const token = await registerOwner();
 
 if (command === "smoke") {
-  for (const path of ["/docs", "/docs/assets/swagger-ui-bundle.js", "/docs/spec"]) {
+  // /docs/ws runs the client SDK's bundle, which the image builds from packages/client.
+  for (const path of ["/docs", "/docs/assets/swagger-ui-bundle.js", "/docs/spec", "/docs/ws", "/docs/client.js", "/docs/asyncapi.json"]) {
     const status = await fetch(`${base}${path}`).then((response) => response.status);
     if (status !== 200) fail(`${path} answered ${status}: the image must serve its own docs`);
   }
