@@ -72,3 +72,12 @@ test("the platform scope is reached from the admin module alone (and nothing in 
   expect(importers.length).toBeGreaterThan(0);
   expect(importers.filter((file) => !file.startsWith("src/modules/admin/"))).toEqual([]);
 });
+
+test("no file in src/ is over 200 lines: one that grows past it holds two jobs", async () => {
+  const long: string[] = [];
+  for (const file of new Glob("src/**/*.ts").scanSync(ROOT)) {
+    const lines = (await Bun.file(join(ROOT, file)).text()).split("\n").length - 1;
+    if (lines > 200) long.push(`${file}: ${lines} lines`);
+  }
+  expect(long).toEqual([]);
+});

@@ -30,7 +30,7 @@ export const BENCH_SECRETS = {
 export type Member = { userId: string; email: string; sessionId: string; role: Role; token: string };
 export const BENCH_PASSWORD = "bench-password";
 export type Org = { id: string; activities: number; members: Member[] };
-/** An organisation for the members and invites pages: its ADMIN, how many of each, and the cursor of a page half-way down each list. */
+/** An organisation for the members and invites pages: its ADMIN, how many of each, and the cursor after which the second half of each list starts. */
 export type Roster = { admin: Member; memberCount: number; inviteCount: number; membersMiddle: string; invitesMiddle: string };
 
 export type Dataset = {
@@ -203,7 +203,7 @@ async function seed(database: Database, sizes: typeof SIZES) {
         const [row] = await queryRows<{ at: string; id: string }>(
           tx,
           sql`select to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at, ${sql.raw(id)}::text as id
-              from ${sql.raw(table)} where organisation_id = ${org.id} order by created_at, ${sql.raw(id)} offset ${Math.floor(count / 2)} limit 1`,
+              from ${sql.raw(table)} where organisation_id = ${org.id} order by created_at, ${sql.raw(id)} offset ${count / 2 - 1} limit 1`,
         );
         return encodeTimeKey({ at: new Date(row?.at as string), id: row?.id as string });
       };

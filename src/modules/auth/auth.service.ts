@@ -6,9 +6,8 @@ import { memberships, organisations, users } from "../../db/schema/index.ts";
 import { sameEmail } from "../../db/sql.ts";
 import { withSystem } from "../../db/tenant.ts";
 import type { AttemptLimiter } from "../../lib/attempts.ts";
-import type { AccountContext, AuthContext, ClientOrigin } from "../../lib/auth-context.ts";
+import type { AccountContext, ClientOrigin } from "../../lib/auth-context.ts";
 import { ConflictError, ForbiddenError, UnauthorizedError } from "../../lib/errors.ts";
-import { type AccessClaims, createAccessTokenVerifier, verifyAccessToken } from "../../lib/jwt.ts";
 import type { PasswordHasher } from "../../lib/passwords.ts";
 import type { SecondStep } from "../../lib/schemas.ts";
 import type { Factors } from "../factors/index.ts";
@@ -16,6 +15,7 @@ import { createOutbox } from "../mail/index.ts";
 import { foundOrganisation, organisationSummaryColumns } from "../organisations/index.ts";
 import type { LogoutScope, Proof, SessionGuard, SessionInfo, SessionService, TokenPair } from "../sessions/index.ts";
 import type { AuthResult, LoginInput, LoginResult, Me, RegisterInput } from "./auth.schemas.ts";
+import { createAuthentication } from "./authentication.ts";
 
 type Deps = {
   db: Db;
@@ -39,7 +39,7 @@ const membershipsOf = (tx: Tx, userId: string) =>
     .orderBy(asc(memberships.createdAt), asc(memberships.organisationId));
 
 export function createAuthService({ db, config, passwords, attempts, guard, sessions, factors }: Deps) {
-  const verify = createAccessTokenVerifier(config.JWT_ACCESS_SECRET);
+  const authentication = createAuthentication({ config, guard });
   const outbox = createOutbox(config.JWT_REFRESH_SECRET);
 
   /**
@@ -60,9 +60,6 @@ export function createAuthService({ db, config, passwords, attempts, guard, sess
     });
 
   return {
-    /** The claims of a valid access token (signature and expiry only; no session check), or null. */
-    claimsOf: (token: string | undefined): AccessClaims | null => (token ? verify(token) : null),
-
     /** A new organisation with its first member, an ADMIN, signed in; a link to verify the email goes out. */
     async register(input: RegisterInput, origin: ClientOrigin): Promise<AuthResult> {
       const passwordHash = await passwords.hash(input.password);
@@ -183,42 +180,7 @@ export function createAuthService({ db, config, passwords, attempts, guard, sess
       });
     },
 
-    /** The caller as a member of their session's organisation (a socket's AUTH): a session of no organisation is refused. */
-    async authenticateMember(bearer: string | undefined): Promise<AuthContext> {
-      const account = await this.authenticate(bearer);
-      if (account.orgId === null || account.role === null)
-        throw new ForbiddenError("This session belongs to no organisation", "NO_ORGANISATION");
-      if (account.secondFactorMissing)
-        throw new ForbiddenError("The organisation requires a second factor: set one up first", "TWO_FACTOR_REQUIRED");
-      return { ...account, orgId: account.orgId, role: account.role };
-    },
-
-    /**
-     * For a socket's upgrade: a token we signed that has expired, or whose session was revoked,
-     * is told apart from one that is missing or forged, so the socket can be accepted and closed
-     * with 4001 (which a browser can read) instead of refused with a 401 (which it cannot).
-     */
-    async authenticateSocket(token: string | undefined): Promise<AccountContext | "expired"> {
-      try {
-        return await this.authenticate(token);
-      } catch (error) {
-        if (token && verifyAccessToken(token, config.JWT_ACCESS_SECRET, { ignoreExpiration: true })) return "expired";
-        throw error;
-      }
-    },
-
-    /**
-     * The caller behind a bearer token: a valid signature is not enough, the session must be
-     * alive and the membership current. The role is today's, not the one in the token.
-     */
-    async authenticate(bearer: string | undefined): Promise<AccountContext> {
-      if (!bearer) throw new UnauthorizedError("Missing bearer token");
-      const claims = verify(bearer);
-      if (!claims) throw new UnauthorizedError("Invalid or expired access token");
-      const holder = await guard.holderOf(claims);
-      if (!holder) throw new UnauthorizedError("This session has been revoked");
-      return { userId: claims.userId, orgId: claims.orgId, sessionId: claims.sessionId, expiresAt: claims.expiresAt, ...holder };
-    },
+    ...authentication,
   };
 }
 

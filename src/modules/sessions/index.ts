@@ -2,7 +2,7 @@
 export type { Proof } from "./opening.ts";
 export { announceAuthChange, revokeSessions, revokeUser } from "./revocations.ts";
 export { createSessionGuard, type SessionGuard, type SessionHolder, type SessionState, sessionStatesOf } from "./session-guard.ts";
-export { userSessionsRead } from "./sessions.reads.ts";
+export { LIVE_FAMILY, userSessionsRead } from "./sessions.reads.ts";
 export {
   LOGOUT_SCOPES,
   type LogoutScope,
