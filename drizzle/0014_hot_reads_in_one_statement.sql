@@ -2,6 +2,7 @@
 create or replace function activity_feed_page(p_organisation uuid, p_page_size integer, p_before_id bigint, p_activity_type text, p_with_context boolean)
 returns table (items text, more boolean, last_id text, oldest_at float8)
 language plpgsql
+set plan_cache_mode = force_generic_plan
 as $read$
 #variable_conflict use_column
 declare
@@ -159,6 +160,7 @@ revoke all on function activity_feed_page(uuid, integer, bigint, text, boolean) 
 create or replace function activity_messages_after(p_organisation uuid, p_after_id bigint, p_max_rows integer)
 returns table (id text, message text, at text)
 language plpgsql
+set plan_cache_mode = force_generic_plan
 as $read$
 #variable_conflict use_column
 declare
@@ -249,6 +251,7 @@ revoke all on function activity_export_batch(uuid, bigint, text, timestamptz, ti
 create or replace function members_page(p_organisation uuid, p_page_size integer, p_after_time timestamptz, p_after_id uuid)
 returns table (id uuid, name text, email text, role text, joined_at timestamptz)
 language plpgsql
+set plan_cache_mode = force_generic_plan
 as $read$
 #variable_conflict use_column
 declare
@@ -286,6 +289,7 @@ revoke all on function members_page(uuid, integer, timestamptz, uuid) from publi
 create or replace function pending_invites_page(p_organisation uuid, p_page_size integer, p_after_time timestamptz, p_after_id uuid)
 returns table (id uuid, email text, role text, expires_at timestamptz, created_at timestamptz, inviter_id uuid, inviter_name text, inviter_email text)
 language plpgsql
+set plan_cache_mode = force_generic_plan
 as $read$
 #variable_conflict use_column
 declare
@@ -323,6 +327,7 @@ revoke all on function pending_invites_page(uuid, integer, timestamptz, uuid) fr
 create or replace function user_sessions(p_user_id uuid)
 returns table (id uuid, organisation_id uuid, organisation_name text, created_at timestamptz, last_used_at timestamptz, user_agent text, ip text, method text)
 language plpgsql
+set plan_cache_mode = force_generic_plan
 as $read$
 #variable_conflict use_column
 declare

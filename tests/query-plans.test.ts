@@ -2,9 +2,9 @@
 // organisation size: no sort of the organisation's whole history, no bitmap scan of it, no
 // sequential scan. (With the system policy OR-ed into the tenant's, the planner misjudged a
 // 2,000-activity organisation and scanned all of it, then sorted.) The reads run inside their
-// functions (db/tenant-reads.ts), where plpgsql plans each query with its parameters' values
-// for a few calls and may then keep a generic plan: each is checked both ways, from the very
-// statement the function holds.
+// functions (db/tenant-reads.ts), which fix how each is planned: once, generically (every hot
+// read), or for each call's values (the export batch). Each is checked both ways, from the very
+// statement the function holds, so neither choice can hide a scan of the organisation.
 import { beforeAll, describe, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
 import type { Db, Tx } from "../src/db/client.ts";
@@ -183,7 +183,7 @@ describe.each(cases)("a %s organisation, %s plans", (size, mode) => {
   });
 
   test("an export batch reads the batch, of every type or of one", async () => {
-    // Its function plans every call with its values (customPlans): the generic plan is never used.
+    // Its function plans every call with its values (plans: "custom"): the generic plan is never used.
     expect(exportBatchRead.definition()[0]).toContain("set plan_cache_mode = force_custom_plan");
     const batch = (type: string | null, csv: boolean) =>
       planOf(exportBatchRead, { typed: type !== null, csv }, [org(), middle(), type, null, null, csv], "custom");

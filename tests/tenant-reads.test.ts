@@ -67,7 +67,7 @@ describe("the functions in the database", () => {
       };
       expect(stored.args).toBe(await canonical(read.params, "p_"));
       expect(stored.result).toBe(`TABLE(${await canonical(read.returns, "")})`);
-      expect(stored.config ?? []).toEqual(read.customPlans ? ["plan_cache_mode=force_custom_plan"] : []);
+      expect(stored.config ?? []).toEqual([`plan_cache_mode=force_${read.plans ?? "generic"}_plan`]);
     }
   });
 

@@ -40,12 +40,17 @@ export type ReadDefinition<Flag extends string> = {
    */
   flags?: Record<Flag, string>;
   /**
-   * Plan the query for each call's values, never with a generic plan. For a read whose shape
-   * depends on values no flag covers (optional ranges): a generic plan of `created_at >=
-   * coalesce($4, …)` cannot know the range is open and picks a scan of the whole organisation. It
-   * costs a plan per call, so it is for reads whose rows dwarf it (an export batch).
+   * How PostgreSQL plans the query, fixed in the function (`set plan_cache_mode`):
+   * - `generic` (the default): planned once and kept. Left to choose, plpgsql kept planning the
+   *   feed's query on every call, since under the tenant policy its plan for the values looked
+   *   cheaper than the generic one: a planning step on every read, which made the safe read
+   *   slower than the unsafe one. tests/query-plans.test.ts proves each generic plan reads one page.
+   * - `custom`: planned for each call's values. For a read whose shape depends on values no flag
+   *   covers (an optional range): a generic plan of `created_at >= coalesce($4, …)` cannot know the
+   *   range is open and scans the whole organisation. It costs a plan per call, so it is for reads
+   *   whose rows dwarf that (an export batch).
    */
-  customPlans?: boolean;
+  plans?: "generic" | "custom";
   query: (flags: Record<Flag, boolean>) => string;
 };
 
@@ -123,7 +128,7 @@ export function defineRead<Flag extends string = never>(read: ReadDefinition<Fla
         `create or replace function ${read.name}(${read.params.map((param) => `p_${param}`).join(", ")})`,
         `returns table (${read.returns.join(", ")})`,
         "language plpgsql",
-        ...(read.customPlans ? ["set plan_cache_mode = force_custom_plan"] : []),
+        `set plan_cache_mode = force_${read.plans ?? "generic"}_plan`,
         `as $read$${body()}$read$;`,
       ].join("\n"),
       // Only the owning role (the API's) may call it: code already running as app_tenant cannot.

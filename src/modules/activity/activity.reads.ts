@@ -80,7 +80,7 @@ export const exportBatchRead = defineRead({
   params: ["organisation uuid", "after_id bigint", "activity_type text", "from_time timestamptz", "to_time timestamptz", "as_csv boolean"],
   returns: ["id text", "line text"],
   flags: { typed: "$3 is not null", csv: "$6" },
-  customPlans: true,
+  plans: "custom",
   query: ({ typed, csv }) => `
 select id::text, ${
     csv
