@@ -11,7 +11,7 @@ import { TENANT_ROLE, unitOfWork } from "./tenant.ts";
 // cycle instead of withOrg's four (BEGIN, the scope, the query, COMMIT, each with its own Sync on
 // Bun's client), which is what made a safe read slower than an unsafe one (docs/performance.md).
 //
-// The query is written once, here in TypeScript, as a parameterised statement: `$1` is the
+// The query is written once, in TypeScript (a module's `<name>.reads.ts`), as a parameterised statement: `$1` is the
 // organisation, `$2`… the parameters. `$n` means the same inside a plpgsql body as in a prepared
 // statement, so one text serves the function, the benchmark's bypass path and the plan tests
 // (tests/query-plans.test.ts runs it as app_tenant). `bun run db:reads` writes the functions into

@@ -7,6 +7,17 @@ import type { AdminUser, AdminUserDetail } from "./admin.schemas.ts";
 import { containing, iso, type OperatorScope } from "./admin-scope.ts";
 import type { Operator } from "./operators.ts";
 
+/** A user as operators see one (never a password hash or a factor's secret). */
+const toAdminUser = (user: typeof users.$inferSelect): AdminUser => ({
+  id: user.id,
+  name: user.name,
+  email: user.email,
+  createdAt: user.createdAt.toISOString(),
+  disabledAt: iso(user.disabledAt),
+  platformRole: user.platformRole,
+  hasSecondFactor: user.hasSecondFactor,
+});
+
 /** What operators do to users: search, show, sign out everywhere, disable and enable. */
 export function createUserOperations({ act }: { act: OperatorScope }) {
   async function existingUser(tx: Tx, id: string) {
@@ -24,15 +35,7 @@ export function createUserOperations({ act }: { act: OperatorScope }) {
           .where(sql`lower(${users.email}) like lower(${containing(email)})`)
           .orderBy(users.email)
           .limit(50);
-        return rows.map((user) => ({
-          id: user.id,
-          name: user.name,
-          email: user.email,
-          createdAt: user.createdAt.toISOString(),
-          disabledAt: iso(user.disabledAt),
-          platformRole: user.platformRole,
-          hasSecondFactor: user.hasSecondFactor,
-        }));
+        return rows.map(toAdminUser);
       }),
 
     showUser: (operator: Operator, id: string): Promise<AdminUserDetail> =>
@@ -62,13 +65,7 @@ export function createUserOperations({ act }: { act: OperatorScope }) {
           .where(and(eq(sessions.userId, id), isNull(sessions.revokedAt), sql.raw(LIVE_FAMILY)))
           .orderBy(desc(sessions.lastUsedAt));
         return {
-          id: user.id,
-          name: user.name,
-          email: user.email,
-          createdAt: user.createdAt.toISOString(),
-          disabledAt: iso(user.disabledAt),
-          platformRole: user.platformRole,
-          hasSecondFactor: user.hasSecondFactor,
+          ...toAdminUser(user),
           memberships: member.map((m) => ({
             organisationId: m.organisationId,
             name: m.name,
