@@ -211,9 +211,9 @@ begin
         limit 1000;
     else
       return query
-        select id::text, json_build_object('id', id::text, 'type', type, 'message', message, 'actor', actor, 'target', target, 'metadata', metadata,
-                 'createdAt', to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'context', json_build_object('requestId', request_id, 'ip', ip, 'userAgent', user_agent,
-                 'forwardedRequestId', forwarded_request_id))::text
+        select id::text, json_build_object('id', id::text, 'type', type, 'message', message, 'actor', actor,
+            'target', target, 'metadata', metadata, 'createdAt', to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+            'context', json_build_object('requestId', request_id, 'ip', ip, 'userAgent', user_agent, 'forwardedRequestId', forwarded_request_id))::text
         from activities
         where organisation_id = $1 and activities.id > $2 and type = $3
           and created_at >= coalesce($4, '-infinity') and created_at < coalesce($5, 'infinity')
@@ -232,9 +232,9 @@ begin
         limit 1000;
     else
       return query
-        select id::text, json_build_object('id', id::text, 'type', type, 'message', message, 'actor', actor, 'target', target, 'metadata', metadata,
-                 'createdAt', to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'context', json_build_object('requestId', request_id, 'ip', ip, 'userAgent', user_agent,
-                 'forwardedRequestId', forwarded_request_id))::text
+        select id::text, json_build_object('id', id::text, 'type', type, 'message', message, 'actor', actor,
+            'target', target, 'metadata', metadata, 'createdAt', to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+            'context', json_build_object('requestId', request_id, 'ip', ip, 'userAgent', user_agent, 'forwardedRequestId', forwarded_request_id))::text
         from activities
         where organisation_id = $1 and activities.id > $2
           and created_at >= coalesce($4, '-infinity') and created_at < coalesce($5, 'infinity')
@@ -287,7 +287,7 @@ $read$;
 revoke all on function members_page(uuid, integer, timestamptz, uuid) from public;
 --> statement-breakpoint
 create or replace function pending_invites_page(p_organisation uuid, p_page_size integer, p_after_time timestamptz, p_after_id uuid)
-returns table (id uuid, email text, role text, expires_at timestamptz, created_at timestamptz, inviter_id uuid, inviter_name text, inviter_email text)
+returns table (id uuid, email text, role text, expires_at timestamptz, created_at timestamptz, inviter json)
 language plpgsql
 set plan_cache_mode = force_generic_plan
 as $read$
@@ -303,7 +303,8 @@ begin
   perform set_config('role', 'app_tenant', true), set_config('app.organisation_id', $1::text, true);
   if $3 is not null then
     return query
-      select invites.id, invites.email, invites.role::text, invites.expires_at, invites.created_at, users.id, users.name, users.email
+      select invites.id, invites.email, invites.role::text, invites.expires_at, invites.created_at,
+             case when users.id is null then null else json_build_object('id', users.id, 'name', users.name, 'email', users.email) end
       from invites
       left join users on users.id = invites.invited_by
       where invites.organisation_id = $1 and invites.status = 'PENDING' and invites.expires_at > now() and (invites.created_at, invites.id) > ($3, $4)
@@ -311,7 +312,8 @@ begin
       limit $2 + 1;
   else
     return query
-      select invites.id, invites.email, invites.role::text, invites.expires_at, invites.created_at, users.id, users.name, users.email
+      select invites.id, invites.email, invites.role::text, invites.expires_at, invites.created_at,
+             case when users.id is null then null else json_build_object('id', users.id, 'name', users.name, 'email', users.email) end
       from invites
       left join users on users.id = invites.invited_by
       where invites.organisation_id = $1 and invites.status = 'PENDING' and invites.expires_at > now()

@@ -13,4 +13,4 @@ export const HOT_READS: readonly Read[] = [
   membersPageRead,
   pendingInvitesPageRead,
   userSessionsRead,
-] as Read[];
+];

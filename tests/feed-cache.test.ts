@@ -58,6 +58,29 @@ describe("every new activity shows on the next first page, on every instance, on
   });
 });
 
+test("a cached page is its organisation's and its reader's: another organisation, or a member after an ADMIN, never gets it", async () => {
+  const a = await registerOrg(viaOne);
+  const member = await addMember(viaOne, a);
+  const b = await registerOrg(viaOne);
+  await broadcast(viaOne, a, "only for a");
+  await broadcast(viaOne, b, "only for b");
+  const entries = async (session: { accessToken: string }) => {
+    const response = await viaOne.get("/api/activities?limit=1", { token: session.accessToken });
+    return (response.body as { data: { message: string; context?: unknown }[] }).data;
+  };
+  for (let round = 0; round < 2; round++) {
+    // The second round is answered from the cache the first filled.
+    const [asAdmin] = await entries(a);
+    expect(asAdmin?.message).toBe("only for a");
+    expect(asAdmin?.context).toBeDefined();
+    const [asOther] = await entries(b);
+    expect(asOther?.message).toBe("only for b");
+    const [asMember] = await entries(member);
+    expect(asMember?.message).toBe("only for a");
+    expect(asMember?.context).toBeUndefined();
+  }
+});
+
 test("the instance that writes forgets its cached pages at once, without waiting for its own notification", async () => {
   const deaf = await startTestServer();
   try {

@@ -1,25 +1,22 @@
 import { z } from "@hono/zod-openapi";
-import { ROLES } from "../lib/vocabulary.ts";
+import { RoleSchema } from "../lib/schemas.ts";
 
 // The /ws protocol's own messages, as schemas: the server sends and parses exactly these (events.ts,
 // hub.ts), the AsyncAPI document at /docs/asyncapi.json and the client SDK's types are built
 // from them. Activity events (every other `type`) carry the payloads of the activity module.
 
+/** A message type as a component name's part: REPLAY_TRUNCATED → ReplayTruncated. */
+export const pascalCase = (type: string) => type.toLowerCase().replace(/(^|_)(\w)/g, (_, __, c: string) => c.toUpperCase());
+
 /** Every server message: `type`, `at` (when sent, or an activity's commit time), and for an activity its `id`. */
 const serverMessage = <T extends string, P extends z.ZodType>(type: T, payload: P, description: string) =>
-  z.object({ type: z.literal(type), payload, at: z.iso.datetime() }).openapi(
-    `Socket${type.charAt(0)}${type
-      .slice(1)
-      .toLowerCase()
-      .replace(/_(\w)/g, (_, c: string) => c.toUpperCase())}Message`,
-    { description },
-  );
+  z.object({ type: z.literal(type), payload, at: z.iso.datetime() }).openapi(`Socket${pascalCase(type)}Message`, { description });
 
 export const CONTROL_PAYLOADS = {
   CONNECTED: z.object({
     userId: z.uuid(),
     organisationId: z.uuid(),
-    role: z.enum(ROLES),
+    role: RoleSchema,
     lastActivityId: z.string().openapi({ description: "Events after this id follow: resume with it as `since` if nothing else arrives" }),
   }),
   PONG: z.object({}).optional(),

@@ -31,7 +31,7 @@ type Deps = {
 /**
  * The realtime side of one instance: the hub of its sockets and the caches, all fed by one
  * LISTEN connection. Whatever commits on any instance reaches them here (and what commits on
- * this one, at its commit); while the connection is down, both caches are bypassed.
+ * this one, at its commit); while the connection is down, the caches are bypassed.
  */
 export function createRealtime({
   database,

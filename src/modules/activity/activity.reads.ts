@@ -7,14 +7,13 @@ import { defineRead } from "../../db/tenant-reads.ts";
 
 /** An activity's creation time as JavaScript's toISOString() writes it. */
 export const ISO_TIME = `to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-const isoTime = ISO_TIME;
 
 /** An activity as the message a socket receives: `{ type, payload, id, at }` (realtime/protocol.ts); also what a NOTIFY carries. */
-export const SOCKET_MESSAGE = `json_build_object('type', type, 'payload', metadata, 'id', id::text, 'at', ${isoTime})::text`;
+export const SOCKET_MESSAGE = `json_build_object('type', type, 'payload', metadata, 'id', id::text, 'at', ${ISO_TIME})::text`;
 
-/** One activity as the feed shows it (ActivitySchema); to ADMINs, with the request that caused it. */
+/** One activity as the feed shows it (ActivitySchema); to ADMINs, and in an NDJSON export, with the request that caused it. */
 const feedEntry = (withContext: boolean) => `json_build_object('id', id::text, 'type', type, 'message', message, 'actor', actor,
-    'target', target, 'metadata', metadata, 'createdAt', ${isoTime}${
+    'target', target, 'metadata', metadata, 'createdAt', ${ISO_TIME}${
       withContext
         ? `,
     'context', json_build_object('requestId', request_id, 'ip', ip, 'userAgent', user_agent, 'forwardedRequestId', forwarded_request_id)`
@@ -61,7 +60,7 @@ export const messagesAfterRead = defineRead({
   params: ["organisation uuid", "after_id bigint", "max_rows integer"],
   returns: ["id text", "message text", "at text"],
   query: () => `
-select id::text, ${SOCKET_MESSAGE}, ${isoTime}
+select id::text, ${SOCKET_MESSAGE}, ${ISO_TIME}
 from activities
 where organisation_id = $1 and activities.id > $2
 order by activities.id
@@ -84,11 +83,9 @@ export const exportBatchRead = defineRead({
   query: ({ typed, csv }) => `
 select id::text, ${
     csv
-      ? `json_build_array(id::text, ${isoTime}, type, message, actor->>'id', actor->>'name', actor->>'email', target->>'id',
+      ? `json_build_array(id::text, ${ISO_TIME}, type, message, actor->>'id', actor->>'name', actor->>'email', target->>'id',
          target->>'name', target->>'email', request_id, ip, user_agent, metadata::text, forwarded_request_id)::text`
-      : `json_build_object('id', id::text, 'type', type, 'message', message, 'actor', actor, 'target', target, 'metadata', metadata,
-         'createdAt', ${isoTime}, 'context', json_build_object('requestId', request_id, 'ip', ip, 'userAgent', user_agent,
-         'forwardedRequestId', forwarded_request_id))::text`
+      : `${feedEntry(true)}::text`
   }
 from activities
 where organisation_id = $1 and activities.id > $2${typed ? " and type = $3" : ""}

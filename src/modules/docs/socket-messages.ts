@@ -1,10 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { ACTIVITY_TYPES, type ActivityType } from "../../lib/vocabulary.ts";
 import { CLOSE } from "../../realtime/events.ts";
-import { ClientMessageSchema, CONTROL_MESSAGES } from "../../realtime/protocol.ts";
+import { ClientMessageSchema, CONTROL_MESSAGES, pascalCase } from "../../realtime/protocol.ts";
 import { ACTIVITY_PAYLOADS } from "../activity/index.ts";
-
-const pascal = (type: string) => type.toLowerCase().replace(/(^|_)(\w)/g, (_, __, c: string) => c.toUpperCase());
 
 /** An activity on the socket: `{ type, payload, id, at }`, the payload its type's schema. */
 const activityMessage = (type: ActivityType) =>
@@ -15,7 +13,7 @@ const activityMessage = (type: ActivityType) =>
       id: z.string().openapi({ description: "The activity id: pass the last one delivered as `since` to resume" }),
       at: z.iso.datetime().openapi({ description: "When it committed" }),
     })
-    .openapi(`Socket${pascal(type)}Event`);
+    .openapi(`Socket${pascalCase(type)}Event`);
 
 export const ACTIVITY_MESSAGES = Object.fromEntries(ACTIVITY_TYPES.map((type) => [type, activityMessage(type)])) as {
   [K in ActivityType]: ReturnType<typeof activityMessage>;

@@ -116,11 +116,7 @@ export function createInviteService({ db, config, links, inviteEmails, organisat
         email: row.email,
         role: row.role,
         expiresAt: row.expires_at.toISOString(),
-        // The inviter may have closed their account since (the left join finds no one).
-        invitedBy:
-          row.inviter_id && row.inviter_name !== null && row.inviter_email !== null
-            ? { id: row.inviter_id, name: row.inviter_name, email: row.inviter_email }
-            : null,
+        invitedBy: row.inviter,
       }));
       return { invites: list, nextCursor };
     },

@@ -20,15 +20,10 @@ const memberColumns = {
   name: users.name,
   email: users.email,
   role: memberships.role,
-  joinedAt: memberships.createdAt,
+  joined_at: memberships.createdAt,
 };
 
-const toMember = (row: { id: string; name: string; email: string; role: Role; joinedAt: Date }): Member => ({
-  ...row,
-  joinedAt: row.joinedAt.toISOString(),
-});
-
-const memberOfRow = ({ id, name, email, role, joined_at }: MemberRow): Member => ({
+const toMember = ({ id, name, email, role, joined_at }: MemberRow): Member => ({
   id,
   name,
   email,
@@ -70,7 +65,7 @@ export function createMemberService({ db }: { db: Db }) {
       const after = cursor ? decodeTimeKey(cursor) : undefined;
       const rows = await runRead<MemberRow>(db, membersPageRead, [auth.orgId, limit, after?.at.toISOString() ?? null, after?.id ?? null]);
       const { items, nextCursor } = cutPage(rows, limit, (last) => encodeTimeKey({ at: last.joined_at, id: last.id }));
-      return { members: items.map(memberOfRow), nextCursor };
+      return { members: items.map(toMember), nextCursor };
     },
 
     /** Gives a member another role. The organisation always keeps at least one ADMIN. */

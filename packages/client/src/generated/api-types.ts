@@ -1665,8 +1665,7 @@ export interface components {
                 lastActivityId: string;
                 /** Format: uuid */
                 organisationId: string;
-                /** @enum {string} */
-                role: "ADMIN" | "MEMBER";
+                role: components["schemas"]["Role"];
                 /** Format: uuid */
                 userId: string;
             };
