@@ -130,7 +130,7 @@ try {
     if (!request || !record || !publish) continue;
     add("1 client send → request span starts (loopback, HTTP parse)", request.start - send.sent);
     add("2 request starts → recordActivity starts (middleware, auth, validation)", record.start - request.start);
-    add("3 transaction: BEGIN … COMMIT, one round trip", (transaction ?? record).end - (transaction ?? record).start);
+    add("3 the write: one self-committing statement (record_activity)", (transaction ?? record).end - (transaction ?? record).start);
     add("4 commit answered → publish starts (the local hand-off)", publish.start - (transaction ?? record).end);
     add("5 publish: server.publish to 1,000 sockets", publish.end - publish.start);
     add("6 publish ends → first socket has it", send.first - publish.end);

@@ -1,10 +1,10 @@
-// `bun run db:reads [name]`: writes the hot reads' functions (src/reads.ts) into a new migration,
+// `bun run db:reads [name]`: writes the hot reads' and writes' functions (src/reads.ts) into a new migration,
 // allocated by drizzle-kit (`generate --custom`), for every read whose definition the migrations
 // do not already hold word for word. Run it after changing a read's query; the suite
 // (tests/tenant-reads.test.ts) fails until the migrated database matches the code.
 // `--check` only says whether one is needed (exit 1 when it is).
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { HOT_READS } from "../src/reads.ts";
+import { SCOPED_FUNCTIONS } from "../src/reads.ts";
 
 const folder = new URL("../drizzle/", import.meta.url);
 const migrations = () =>
@@ -15,9 +15,9 @@ const existing = migrations()
   .map((file) => readFileSync(new URL(file, folder), "utf8"))
   .join("\n");
 
-const stale = HOT_READS.filter((read) => !read.definition().every((statement) => existing.includes(statement)));
+const stale = SCOPED_FUNCTIONS.filter((read) => !read.definition().every((statement) => existing.includes(statement)));
 if (stale.length === 0) {
-  console.log("the migrations already define every hot read as src/reads.ts has it");
+  console.log("the migrations already define every hot read and write as src/reads.ts has it");
   process.exit(0);
 }
 if (process.argv.includes("--check")) {
@@ -33,6 +33,6 @@ const generated = Bun.spawnSync(["bunx", "drizzle-kit", "generate", "--custom", 
 if (generated.exitCode !== 0) process.exit(generated.exitCode ?? 1);
 const [created] = migrations().filter((file) => !before.has(file));
 if (!created) throw new Error("drizzle-kit made no migration file");
-const header = `-- The hot reads as self-scoping functions, written by \`bun run db:reads\` from src/reads.ts: ${stale.map((read) => read.name).join(", ")}.\n`;
+const header = `-- Hot reads and writes as self-scoping functions, written by \`bun run db:reads\` from src/reads.ts: ${stale.map((read) => read.name).join(", ")}.\n`;
 writeFileSync(new URL(created, folder), header + stale.flatMap((read) => read.definition()).join("\n--> statement-breakpoint\n"));
 console.log(`drizzle/${created}: ${stale.map((read) => read.name).join(", ")}`);

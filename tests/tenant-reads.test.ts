@@ -1,16 +1,17 @@
-// The hot reads as self-scoping statements (db/tenant-reads.ts): the migrated database holds
-// exactly the functions the code renders; row-level security binds their queries; no caller can
-// use one to reach an organisation it was not given; and nothing of a read's scope survives it,
-// on a pooled connection or inside a transaction, after success and after failure.
+// The hot reads and writes as self-scoping statements (db/tenant-reads.ts): the migrated database
+// holds exactly the functions the code renders; row-level security binds their queries; no caller
+// can use one to reach an organisation it was not given; and nothing of a call's scope survives
+// it, on a pooled connection or inside a transaction, after success and after failure.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { Db } from "../src/db/client.ts";
 import { queryRows } from "../src/db/sql.ts";
 import { withOrg, withSystem } from "../src/db/tenant.ts";
-import { defineRead, type Read, runRead } from "../src/db/tenant-reads.ts";
+import { runRead, runWrite } from "../src/db/tenant-calls.ts";
+import { defineRead, defineWrite, type Read } from "../src/db/tenant-reads.ts";
 import { feedPageRead } from "../src/modules/activity/index.ts";
-import { HOT_READS } from "../src/reads.ts";
+import { SCOPED_FUNCTIONS } from "../src/reads.ts";
 import { databaseError, testDatabase } from "./support/database.ts";
 import { registerOrg, type Session } from "./support/fixtures.ts";
 import { useTestServer } from "./support/server.ts";
@@ -22,7 +23,7 @@ let b: Session;
 
 /** Reads made for a test only: created from their definitions as the migration would, dropped afterwards. */
 const scratch: Read[] = [];
-async function create(read: Read) {
+async function create<T extends Read>(read: T): Promise<T> {
   for (const statement of read.definition()) await db.execute(sql.raw(statement));
   scratch.push(read);
   return read;
@@ -46,7 +47,7 @@ afterAll(async () => {
 
 describe("the functions in the database", () => {
   test("are exactly what the code renders: body, arguments, result, settings", async () => {
-    for (const read of HOT_READS) {
+    for (const read of SCOPED_FUNCTIONS) {
       const [stored] = await queryRows<{ body: string; args: string; result: string; config: string[] | null }>(
         db,
         sql`select prosrc as body, pg_get_function_identity_arguments(oid) as args, pg_get_function_result(oid) as result,
@@ -77,7 +78,7 @@ describe("the functions in the database", () => {
   });
 
   test("only the owning role may call them: app_tenant may not", async () => {
-    for (const read of HOT_READS) {
+    for (const read of SCOPED_FUNCTIONS) {
       const [grant] = await queryRows<{ allowed: boolean }>(
         db,
         sql`select has_function_privilege('app_tenant', oid, 'execute') as allowed from pg_proc where proname = ${read.name}`,
@@ -178,5 +179,90 @@ describe("nothing of a read's scope survives it", () => {
     });
     expect(after).toEqual(before as NonNullable<typeof before>);
     expect(after?.system).toBe("on");
+  });
+});
+
+describe("a write as one self-scoping statement", () => {
+  const activityCount = async (organisationId: string) =>
+    Number(
+      (
+        await withSystem(db, (tx) =>
+          queryRows<{ n: string }>(tx, sql`select count(*) as n from activities where organisation_id = ${organisationId}`),
+        )
+      )[0]?.n,
+    );
+  // Inserting a row of the organisation in $2: row-level security's WITH CHECK decides.
+  const insertInto = () =>
+    create(
+      defineWrite({
+        name: `test_insert_${randomUUID().slice(0, 8)}`,
+        scope: "organisation",
+        params: ["organisation uuid", "into uuid"],
+        returns: ["id text"],
+        query: () => `
+insert into activities (organisation_id, id, type, message, metadata)
+values ($2, 1000000 + (random() * 1000000)::bigint, 'BROADCAST_MESSAGE', 'planted', '{}')
+returning id::text`,
+      }),
+    );
+
+  test("row-level security binds it: an UPDATE with no WHERE changes only its organisation's row", async () => {
+    const touchAll = await create(
+      defineWrite({
+        name: `test_touch_${randomUUID().slice(0, 8)}`,
+        scope: "organisation",
+        params: ["organisation uuid"],
+        returns: ["id uuid"],
+        query: () => "update organisations set last_activity_id = last_activity_id returning id", // no WHERE
+      }),
+    );
+    const rows = await runWrite<{ id: string }>(db, touchAll, [a.organisation.id]);
+    expect(rows.map((row) => row.id)).toEqual([a.organisation.id]);
+  });
+
+  test("a row for another organisation is refused, and nothing is written", async () => {
+    const insert = await insertInto();
+    const before = await activityCount(b.organisation.id);
+    expect(await databaseError(runWrite(db, insert, [a.organisation.id, b.organisation.id]))).toContain("row-level security");
+    expect(await activityCount(b.organisation.id)).toBe(before);
+  });
+
+  test("recording an activity inside another organisation's scope is refused", async () => {
+    const error = await databaseError(
+      withSystem(db, async (tx) => {
+        await tx.execute(sql`select set_config('app.organisation_id', ${a.organisation.id}, true)`);
+        return queryRows(
+          tx,
+          sql`select * from record_activity(${b.organisation.id}::uuid, 'BROADCAST_MESSAGE', 'planted', null, null, '{}', null, null, null, null, null)`,
+        );
+      }),
+    );
+    expect(error).toContain("a write to organisation");
+    expect(error).toContain("inside the scope of another");
+  });
+
+  test("nothing of its scope survives it, on every pooled connection, after writes that commit and writes that fail", async () => {
+    const insert = await insertInto();
+    const before = await activityCount(a.organisation.id);
+    const results = await Promise.allSettled(
+      Array.from({ length: 40 }, (_, index) =>
+        runWrite(db, insert, index % 2 ? [a.organisation.id, b.organisation.id] : [a.organisation.id, a.organisation.id]),
+      ),
+    );
+    expect(results.filter((result) => result.status === "rejected")).toHaveLength(20);
+    expect(await activityCount(a.organisation.id)).toBe(before + 20);
+    const states = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        queryRows<{ role: string; org: string | null }>(
+          db,
+          sql`select current_user as role, current_setting('app.organisation_id', true) as org, pg_sleep(0.05)::text`,
+        ),
+      ),
+    );
+    const owner = (await queryRows<{ role: string }>(db, sql`select session_user as role`))[0]?.role;
+    for (const [state] of states) {
+      expect(state?.role).toBe(owner as string);
+      expect(state?.org || null).toBeNull();
+    }
   });
 });

@@ -1,8 +1,5 @@
-import { SQL as BunSql } from "bun";
-import { isDatabaseUnavailable } from "../lib/errors.ts";
-import type { Db } from "./client.ts";
-import { freshConnectionOf } from "./fresh-connection.ts";
-import { TENANT_ROLE, unitOfWork } from "./tenant.ts";
+import { type SQL, sql } from "drizzle-orm";
+import { TENANT_ROLE } from "./tenant.ts";
 
 // A hot read as ONE statement that scopes itself: a plpgsql function that checks it is not being
 // used from inside another organisation's scope, switches to app_tenant with the organisation
@@ -10,6 +7,8 @@ import { TENANT_ROLE, unitOfWork } from "./tenant.ts";
 // so row-level security binds it exactly as it binds withOrg — and the read costs one protocol
 // cycle instead of withOrg's four (BEGIN, the scope, the query, COMMIT, each with its own Sync on
 // Bun's client), which is what made a safe read slower than an unsafe one (docs/performance.md).
+// A write that is the whole of its change (recording a broadcast) is the same kind of function;
+// called on its own it is its own transaction, so the fan-out waits for one statement.
 //
 // The query is written once, in TypeScript (a module's `<name>.reads.ts`), as a parameterised statement: `$1` is the
 // organisation, `$2`… the parameters. `$n` means the same inside a plpgsql body as in a prepared
@@ -63,13 +62,33 @@ export type Read<Flag extends string = string> = ReadDefinition<Flag> & {
   body(): string;
   /** `select * from name($1::type, …)`: how the API calls it. */
   call: string;
+  /**
+   * The query with `args` bound, as a plain statement: for code already inside withOrg, which
+   * runs as app_tenant and so may not call the function, yet must not hold a second copy of it.
+   */
+  inline(args: readonly unknown[]): SQL;
 };
+
+/** A self-scoping function that changes rows: called like a read, never repeated (runWrite). */
+export type Write = Read & { writes: true };
 
 const typeOf = (param: string) => param.slice(param.indexOf(" ") + 1);
 
 const indent = (text: string, by: string) => text.replace(/\n/g, `\n${by}`);
 
 export function defineRead<Flag extends string = never>(read: ReadDefinition<Flag>): Read<Flag> {
+  return defineFunction(read, "read");
+}
+
+/**
+ * A write as one self-scoping statement: the same function as a read's, whose query changes rows
+ * (a data-modifying WITH). Called on its own it is its own transaction, so its answer is its commit.
+ */
+export function defineWrite(write: ReadDefinition<never>): Write {
+  return { ...defineFunction(write, "write"), writes: true };
+}
+
+function defineFunction<Flag extends string>(read: ReadDefinition<Flag>, kind: "read" | "write"): Read<Flag> {
   const flagNames = Object.keys(read.flags ?? {}) as Flag[];
   const variant = (flags: Partial<Record<Flag, boolean>>) =>
     read.query(Object.fromEntries(flagNames.map((flag) => [flag, flags[flag] === true])) as Record<Flag, boolean>).trim();
@@ -100,7 +119,7 @@ export function defineRead<Flag extends string = never>(read: ReadDefinition<Fla
             "begin",
             "  -- Never a way out of one organisation's scope into another's.",
             "  if outer_organisation not in ('', $1::text) then",
-            "    raise exception 'a read of organisation % inside the scope of another', $1 using errcode = '42501';",
+            `    raise exception '${kind === "read" ? "a read of" : "a write to"} organisation % inside the scope of another', $1 using errcode = '42501';`,
             "  end if;",
             `  perform set_config('role', '${TENANT_ROLE}', true), set_config('app.organisation_id', $1::text, true);`,
           ]
@@ -122,6 +141,12 @@ export function defineRead<Flag extends string = never>(read: ReadDefinition<Fla
     ...read,
     statement: variant,
     body,
+    inline: (args) => {
+      // `$n` becomes the n-th argument, bound as a parameter; each use binds its own.
+      const text = variant({});
+      const pieces = text.split(/\$(\d+)/);
+      return sql.join(pieces.map((piece, index) => (index % 2 === 0 ? sql.raw(piece) : sql`${args[Number(piece) - 1]}`)));
+    },
     call: `select * from ${read.name}(${read.params.map((param, index) => `$${index + 1}::${typeOf(param)}`).join(", ")})`,
     definition: () => [
       [
@@ -135,32 +160,4 @@ export function defineRead<Flag extends string = never>(read: ReadDefinition<Fla
       `revoke all on function ${signature} from public;`,
     ],
   };
-}
-
-/**
- * Runs `read` with `args` (for an organisation read, the organisation first) as its one
- * statement. Like readInOrg, a read whose connection was cut is tried once more on a fresh
- * connection: a read can be repeated without effect.
- */
-export async function runRead<Row>(db: Db, read: Read, args: readonly unknown[]): Promise<Row[]> {
-  const client = db.$client;
-  if (!(client instanceof BunSql)) {
-    // The embedded database: the same call through PGlite's own query, whose types (Date for a
-    // timestamp) are Bun's client's; Drizzle's PGlite driver would hand timestamps back as text.
-    return unitOfWork(db, read.scope, async () => (await client.query<Row>(read.call, args as unknown[])).rows);
-  }
-  return unitOfWork(db, read.scope, async () => {
-    try {
-      return (await client.unsafe(read.call, args as unknown[])) as Row[];
-    } catch (error) {
-      const fresh = freshConnectionOf(db);
-      if (!fresh || !isDatabaseUnavailable(error)) throw error;
-      const connection = fresh();
-      try {
-        return (await connection.unsafe(read.call, args as unknown[])) as Row[];
-      } finally {
-        await connection.close();
-      }
-    }
-  });
 }

@@ -120,10 +120,9 @@ export async function readInOrg<T>(db: Db, organisationId: string, query: SQL): 
 }
 
 /**
- * One statement inside `organisationId` — a read, or a write that needs nothing else in its
- * transaction — under exactly the protection of withOrg (the same transaction-local role and
- * organisation, so row-level security binds), in one round trip. `committed` is its commit
- * hook (see onCommit), handed the statement's rows.
+ * One read inside `organisationId`, under exactly the protection of withOrg (the same
+ * transaction-local role and organisation, so row-level security binds), in one round trip.
+ * (A hot read or a write on its own is a self-scoping function instead: db/tenant-reads.ts.)
  *
  * withOrg awaits BEGIN, the settings, the statement and COMMIT one after another: four round
  * trips, most of a hot read's cost. On PostgreSQL all four are written at once on one reserved
@@ -132,23 +131,10 @@ export async function readInOrg<T>(db: Db, organisationId: string, query: SQL): 
  * next user of the connection. After a failed query COMMIT ends the transaction as a rollback.
  * The embedded database has no round trips to save and simply uses withOrg.
  */
-export async function statementInOrg<T>(
-  db: Db,
-  organisationId: string,
-  query: SQL,
-  committed?: (rows: T[]) => void | Promise<void>,
-): Promise<T[]> {
+export async function statementInOrg<T>(db: Db, organisationId: string, query: SQL): Promise<T[]> {
   const client = db.$client;
-  if (!(client instanceof BunSql)) {
-    return withOrg(db, organisationId, async (tx) => {
-      const rows = await queryRows<T>(tx, query);
-      if (committed) onCommit(tx, () => committed(rows));
-      return rows;
-    });
-  }
-  const rows = await unitOfWork(db, "organisation", () => pipelinedInOrg<T>(client, organisationId, query));
-  await committed?.(rows);
-  return rows;
+  if (!(client instanceof BunSql)) return withOrg(db, organisationId, (tx) => queryRows<T>(tx, query));
+  return unitOfWork(db, "organisation", () => pipelinedInOrg<T>(client, organisationId, query));
 }
 
 /** BEGIN, the scope, `query` and COMMIT written at once on one reserved connection of `client`, answers read back together. */

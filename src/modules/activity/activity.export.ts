@@ -1,5 +1,5 @@
 import type { Db } from "../../db/client.ts";
-import { runRead } from "../../db/tenant-reads.ts";
+import { runRead } from "../../db/tenant-calls.ts";
 import { EXPORT_BATCH, type ExportRow, exportBatchRead } from "./activity.reads.ts";
 import type { ExportQueryInput } from "./activity.schemas.ts";
 

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
 import { readInOrg } from "../../db/tenant.ts";
-import { runRead } from "../../db/tenant-reads.ts";
+import { runRead } from "../../db/tenant-calls.ts";
 import { parseActivityId } from "../../lib/activity-id.ts";
 import type { AuthContext } from "../../lib/auth-context.ts";
 import { chunkedStream } from "../../lib/chunked-stream.ts";

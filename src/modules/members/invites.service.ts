@@ -4,7 +4,7 @@ import type { Db } from "../../db/client.ts";
 import { invites, memberships, organisations, users } from "../../db/schema/index.ts";
 import { sameEmail } from "../../db/sql.ts";
 import { withOrg } from "../../db/tenant.ts";
-import { runRead } from "../../db/tenant-reads.ts";
+import { runRead } from "../../db/tenant-calls.ts";
 import type { AttemptLimiter } from "../../lib/attempts.ts";
 import type { AuthContext } from "../../lib/auth-context.ts";
 import { cutPage, decodeTimeKey, encodeTimeKey } from "../../lib/cursor.ts";

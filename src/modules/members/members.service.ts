@@ -3,7 +3,7 @@ import type { Db, Tx } from "../../db/client.ts";
 import type { AuthChange } from "../../db/notifications.ts";
 import { memberships, sessions, users } from "../../db/schema/index.ts";
 import { withOrg } from "../../db/tenant.ts";
-import { runRead } from "../../db/tenant-reads.ts";
+import { runRead } from "../../db/tenant-calls.ts";
 import type { AuthContext } from "../../lib/auth-context.ts";
 import { cutPage, decodeTimeKey, encodeTimeKey } from "../../lib/cursor.ts";
 import { ConflictError, ForbiddenError, NotFoundError } from "../../lib/errors.ts";

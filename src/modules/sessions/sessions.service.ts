@@ -3,7 +3,7 @@ import type { Config } from "../../config/env.ts";
 import type { Db } from "../../db/client.ts";
 import { refreshTokens, sessions } from "../../db/schema/index.ts";
 import { withSystem } from "../../db/tenant.ts";
-import { runRead } from "../../db/tenant-reads.ts";
+import { runRead } from "../../db/tenant-calls.ts";
 import { NotFoundError, UnauthorizedError } from "../../lib/errors.ts";
 import { createSessionOpener } from "./opening.ts";
 import { revokeSession, revokeUser } from "./revocations.ts";
