@@ -46,7 +46,7 @@ export type ServiceDeps = {
   exports: OrganisationExport;
 };
 
-/** Every service verb of the API, built once per app and handed to handlers on `c.var.services`. */
+/** Every service verb of the API, built once per app and handed to handlers on `c.get("services")`. */
 export function createServices(deps: ServiceDeps) {
   const sessions = createSessionService(deps);
   const factors = createFactors({ ...deps, sessions });

@@ -164,7 +164,7 @@ export function errorHandler<E extends { Variables: { requestId: string } }>(log
       if (error.status === 415) return fail(c, "UNSUPPORTED_MEDIA_TYPE", "Send the body as JSON, with Content-Type: application/json");
       if (error.status === 400 && error.message.startsWith("Malformed JSON")) return fail(c, "MALFORMED_BODY", error.message);
       // Hono's own (bearerAuth, bodyLimit…): their status, with the generic code of it.
-      return c.json(failure(codeForStatus(error.status), error.message || "Request could not be processed", c.var.requestId), error.status);
+      return c.json(failure(codeForStatus(error.status), error.message || "Request could not be processed", c.get("requestId")), error.status);
     }
     if (isDatabaseUnavailable(error)) {
       logger.warn("database unavailable", { error: describeError(error) });
@@ -174,7 +174,7 @@ export function errorHandler<E extends { Variables: { requestId: string } }>(log
     // A race that the service's own checks could not see (two registrations of one email at
     // the same instant): the database's constraint decided, and the answer is a conflict.
     if (pgCode(error) === UNIQUE_VIOLATION) return fail(c, "CONFLICT", "This conflicts with an existing record");
-    logger.error("unhandled error", { requestId: c.var.requestId, error: describeError(error) });
+    logger.error("unhandled error", { requestId: c.get("requestId"), error: describeError(error) });
     return fail(c, "INTERNAL_ERROR", "Internal server error");
   };
 }

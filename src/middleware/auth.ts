@@ -22,13 +22,13 @@ export const presentedToken = (request: HonoRequest): string | undefined =>
   bearerToken(request.header("authorization")) ?? protocolToken(request.header("sec-websocket-protocol")) ?? request.query("token");
 
 /**
- * Puts the verified caller on `c.var.account` (any live session, in an organisation or none), or
+ * Puts the verified caller on `c.get("account")` (any live session, in an organisation or none), or
  * answers 401. A session narrowed by its organisation's second-factor requirement gets 403
  * TWO_FACTOR_REQUIRED here, unless the route is one that sets a factor up.
  */
 const requireAccount = (whileSecondFactorMissing: boolean) =>
   createMiddleware<AppEnv>(async (c, next) => {
-    const account = await c.var.services.auth.authenticate(bearerToken(c.req.header("authorization")));
+    const account = await c.get("services").auth.authenticate(bearerToken(c.req.header("authorization")));
     if (account.disabled) throw new ForbiddenError("This account has been disabled by the platform's operators", "ACCOUNT_DISABLED");
     if (account.secondFactorMissing && !whileSecondFactorMissing) {
       throw new ForbiddenError(
@@ -42,9 +42,9 @@ const requireAccount = (whileSecondFactorMissing: boolean) =>
 const requireAnyAccount = requireAccount(true);
 const requireUnnarrowedAccount = requireAccount(false);
 
-/** After requireAccount: the caller as a member of their session's organisation on `c.var.auth`, or 403 NO_ORGANISATION. */
+/** After requireAccount: the caller as a member of their session's organisation on `c.get("auth")`, or 403 NO_ORGANISATION. */
 const requireMembership = createMiddleware<AppEnv>(async (c, next) => {
-  const { account } = c.var;
+  const account = c.get("account");
   if (account.orgId === null || account.role === null) {
     throw new ForbiddenError(
       "This session belongs to no organisation: create one, accept an invitation, or switch to one",
@@ -64,12 +64,12 @@ const requireMembership = createMiddleware<AppEnv>(async (c, next) => {
 /** 403 unless the caller's current role is at least `role`. Runs after requireAuth. */
 export const requireRole = (role: Role) =>
   createMiddleware<AppEnv>(async (c, next) => {
-    if (!roleSatisfies(c.var.auth.role, role)) throw new ForbiddenError(`This action requires the ${role} role`);
+    if (!roleSatisfies(c.get("auth").role, role)) throw new ForbiddenError(`This action requires the ${role} role`);
     await next();
   });
 
 /** The per-address credential budget (RATE_LIMIT_AUTH_MAX), ahead of everything the route does. */
-const credentialBudget = createMiddleware<AppEnv>((c, next) => c.var.credentialBudget(c, next));
+const credentialBudget = createMiddleware<AppEnv>((c, next) => c.get("credentialBudget")(c, next));
 
 /** Spread into a createRoute() that anyone may call and that checks a password or a token (no bearer token: `security: []`). */
 export const checksCredentials = () => ({ security: [], middleware: [credentialBudget] });
@@ -77,7 +77,7 @@ export const checksCredentials = () => ({ security: [], middleware: [credentialB
 type SignedInOptions = {
   /** Also under the per-address credential budget: the route verifies a password or a refresh token. */
   checksCredentials?: boolean;
-  /** A session of no organisation may call it too (`c.var.account`): the account's own routes. */
+  /** A session of no organisation may call it too (`c.get("account")`): the account's own routes. */
   anyOrganisation?: boolean;
   /** With EMAIL_VERIFICATION=required, only once the caller's email is verified (403 EMAIL_NOT_VERIFIED). */
   verifiedEmail?: boolean;
@@ -86,14 +86,14 @@ type SignedInOptions = {
 };
 
 const requireVerifiedEmail = createMiddleware<AppEnv>(async (c, next) => {
-  await c.var.services.emailVerification.requireVerified(c.var.account);
+  await c.get("services").emailVerification.requireVerified(c.get("account"));
   await next();
 });
 
 /**
  * Spread into a createRoute(): the route needs a bearer token (documented in the spec and
- * enforced) of a member of the session's organisation (`c.var.auth`), and with `role`, at least
- * that role; with `anyOrganisation`, any live session will do (`c.var.account`).
+ * enforced) of a member of the session's organisation (`c.get("auth")`), and with `role`, at least
+ * that role; with `anyOrganisation`, any live session will do (`c.get("account")`).
  */
 export const signedIn = (
   role?: Role,
@@ -110,7 +110,7 @@ export const signedIn = (
 });
 
 const requireOperator = createMiddleware<AppEnv>(async (c, next) => {
-  c.set("operator", await c.var.services.admin.operatorOf(c.var.account));
+  c.set("operator", await c.get("services").admin.operatorOf(c.get("account")));
   await next();
 });
 

@@ -5,7 +5,7 @@ import type { ClientOrigin } from "../lib/auth-context.ts";
 import { clientAddress } from "../lib/client-address.ts";
 
 /**
- * Puts the client's address on `c.var.clientIp`, once per request, for the rate limits (and
+ * Puts the client's address on `c.get("clientIp")`, once per request, for the rate limits (and
  * anything else that must hold a client to an address). X-Forwarded-For counts only behind a
  * proxy we trust.
  */
@@ -17,8 +17,8 @@ export const clientIp = (trustProxy: boolean) =>
 
 /** Where this request came from, for the session it opens. */
 export const originOf = (c: Context<AppEnv>): ClientOrigin => ({
-  requestId: c.var.requestId ?? null,
-  forwardedRequestId: c.var.forwardedRequestId ?? null,
-  ip: c.var.clientIp ?? null,
+  requestId: c.get("requestId") ?? null,
+  forwardedRequestId: c.get("forwardedRequestId") ?? null,
+  ip: c.get("clientIp") ?? null,
   userAgent: c.req.header("user-agent")?.slice(0, 512) ?? null,
 });

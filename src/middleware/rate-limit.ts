@@ -101,9 +101,9 @@ export async function createRateLimits(config: Config, logger: Logger, metrics?:
         )
       : new MemoryStore<AppEnv>();
 
-  const addressOf = (c: Context<AppEnv>) => `ip:${addressSubject(c.var.clientIp)}`;
+  const addressOf = (c: Context<AppEnv>) => `ip:${addressSubject(c.get("clientIp"))}`;
   const userOrAddressOf = (c: Context<AppEnv>) => {
-    const claims = c.var.services.auth.claimsOf(presentedToken(c.req));
+    const claims = c.get("services").auth.claimsOf(presentedToken(c.req));
     return claims ? `user:${claims.userId}` : addressOf(c);
   };
 
@@ -123,7 +123,7 @@ export async function createRateLimits(config: Config, logger: Logger, metrics?:
       store: storeFor(name),
       handler: (c) => {
         rejected(name)();
-        const resetAt = c.var.rateLimit.resetTime?.getTime() ?? Date.now() + windowMs;
+        const resetAt = c.get("rateLimit").resetTime?.getTime() ?? Date.now() + windowMs;
         const seconds = Math.max(1, Math.ceil((resetAt - Date.now()) / 1000));
         // In development, say which setting raised the wall: a developer hitting it should not have to search.
         const raise = config.NODE_ENV === "development" ? ` (development: ${hint} raises this limit)` : "";

@@ -6,7 +6,7 @@ const generate = requestId({ headerName: "" });
 const WELL_FORMED = /^[\w\-=]{1,255}$/;
 
 /**
- * Every request gets an id of our own (`c.var.requestId`, the x-request-id response header, the
+ * Every request gets an id of our own (`c.get("requestId")`, the x-request-id response header, the
  * audit log's `requestId`): an id a client chose could be made to collide with, or to stand in
  * for, another request's in the audit trail. Behind a proxy we trust (TRUST_PROXY), the caller's
  * X-Request-Id is kept beside it as `forwardedRequestId`, for correlating with the proxy's logs.
@@ -14,7 +14,7 @@ const WELL_FORMED = /^[\w\-=]{1,255}$/;
 export const requestIds = (trustProxy: boolean) =>
   createMiddleware<AppEnv>(async (c, next) =>
     generate(c, async () => {
-      c.header("x-request-id", c.var.requestId);
+      c.header("x-request-id", c.get("requestId"));
       const forwarded = trustProxy ? c.req.header("x-request-id") : undefined;
       if (forwarded && WELL_FORMED.test(forwarded)) c.set("forwardedRequestId", forwarded);
       await next();

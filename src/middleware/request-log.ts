@@ -13,9 +13,9 @@ export const requestLog = (logger: Logger) =>
   createMiddleware<AppEnv>((c, next) =>
     withLogContext(
       {
-        requestId: c.var.requestId,
-        ...(c.var.traceId ? { traceId: c.var.traceId } : {}),
-        ...(c.var.forwardedRequestId ? { forwardedRequestId: c.var.forwardedRequestId } : {}),
+        requestId: c.get("requestId"),
+        ...(c.get("traceId") ? { traceId: c.get("traceId") } : {}),
+        ...(c.get("forwardedRequestId") ? { forwardedRequestId: c.get("forwardedRequestId") } : {}),
       },
       async () => {
         const started = performance.now();
@@ -26,7 +26,7 @@ export const requestLog = (logger: Logger) =>
           path: c.req.path,
           status: c.res.status,
           durationMs: Math.round((performance.now() - started) * 10) / 10,
-          organisationId: c.var.auth?.orgId,
+          organisationId: c.get("auth")?.orgId,
         });
       },
     ),

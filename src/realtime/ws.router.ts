@@ -72,7 +72,7 @@ async function socketDataFor(c: Context<AppEnv>, account: AccountContext | "expi
   // Where the socket starts is fixed before it exists: after the newest activity now, or after
   // its `since`. Everything later reaches it, however late its room starts listening. An open
   // room here already knows a safe start; only the first socket of an organisation reads it.
-  const latestId = c.var.realtime.publishedUpTo(auth.orgId) ?? (await c.var.services.activities.latestId(auth.orgId));
+  const latestId = c.get("realtime").publishedUpTo(auth.orgId) ?? (await c.get("services").activities.latestId(auth.orgId));
   return { auth, latestId, since: since === undefined ? latestId : (parseActivityId(since) as bigint) };
 }
 
@@ -81,7 +81,7 @@ const connectHandler: AppRouteHandler<typeof connect> = async (c) => {
   // Only an upgrade can be accepted to be closed with a code; a plain request is answered as any other.
   const upgrading = c.req.header("upgrade")?.toLowerCase() === "websocket";
   const token = presentedToken(c.req);
-  const account = upgrading ? await c.var.services.auth.authenticateSocket(token) : await c.var.services.auth.authenticate(token);
+  const account = upgrading ? await c.get("services").auth.authenticateSocket(token) : await c.get("services").auth.authenticate(token);
   const data = await socketDataFor(c, account, since);
   const upgraded = c.env?.upgrade(c.req.raw, {
     data,

@@ -5,7 +5,7 @@ import type * as routes from "./factors.routes.ts";
 
 export const totpSetup: AppRouteHandler<typeof routes.totpSetup> = async (c) =>
   c.json(
-    ok("Scan the code, then enable with a first code", await c.var.services.twoFactor.setup(c.var.account, c.req.valid("json").password)),
+    ok("Scan the code, then enable with a first code", await c.get("services").twoFactor.setup(c.get("account"), c.req.valid("json").password)),
     200,
   );
 
@@ -13,14 +13,14 @@ export const totpEnable: AppRouteHandler<typeof routes.totpEnable> = async (c) =
   c.json(
     ok(
       "Two-factor codes are on; keep these recovery codes safe",
-      await c.var.services.twoFactor.enable(c.var.account, c.req.valid("json").code),
+      await c.get("services").twoFactor.enable(c.get("account"), c.req.valid("json").code),
     ),
     200,
   );
 
 export const totpDisable: AppRouteHandler<typeof routes.totpDisable> = async (c) => {
   const { password, ...answer } = c.req.valid("json");
-  await c.var.services.twoFactor.disable(c.var.account, password, answer);
+  await c.get("services").twoFactor.disable(c.get("account"), password, answer);
   return c.json(ok("Two-factor codes are off", null), 200);
 };
 
@@ -28,33 +28,33 @@ export const recoveryCodes: AppRouteHandler<typeof routes.recoveryCodes> = async
   c.json(
     ok(
       "New recovery codes; the old ones no longer work",
-      await c.var.services.twoFactor.regenerateRecoveryCodes(c.var.account, c.req.valid("json").code),
+      await c.get("services").twoFactor.regenerateRecoveryCodes(c.get("account"), c.req.valid("json").code),
     ),
     200,
   );
 
 export const passkeyRegistrationOptions: AppRouteHandler<typeof routes.passkeyRegistrationOptions> = async (c) =>
-  c.json(ok("Pass these to navigator.credentials.create()", await c.var.services.passkeys.registrationOptions(c.var.account)), 200);
+  c.json(ok("Pass these to navigator.credentials.create()", await c.get("services").passkeys.registrationOptions(c.get("account"))), 200);
 
 export const passkeyRegister: AppRouteHandler<typeof routes.passkeyRegister> = async (c) => {
   const { name, ...credential } = c.req.valid("json");
-  const passkey = await c.var.services.passkeys.register(c.var.account, credential as RegistrationResponseJSON, name);
+  const passkey = await c.get("services").passkeys.register(c.get("account"), credential as RegistrationResponseJSON, name);
   return c.json(ok("Passkey registered", passkey), 201);
 };
 
 export const passkeyLoginOptions: AppRouteHandler<typeof routes.passkeyLoginOptions> = async (c) =>
-  c.json(ok("Pass these to navigator.credentials.get()", await c.var.services.passkeys.authenticationOptions()), 200);
+  c.json(ok("Pass these to navigator.credentials.get()", await c.get("services").passkeys.authenticationOptions()), 200);
 
 export const listPasskeys: AppRouteHandler<typeof routes.listPasskeys> = async (c) =>
-  c.json(ok("Passkeys", { passkeys: await c.var.services.passkeys.list(c.var.account) }), 200);
+  c.json(ok("Passkeys", { passkeys: await c.get("services").passkeys.list(c.get("account")) }), 200);
 
 export const renamePasskey: AppRouteHandler<typeof routes.renamePasskey> = async (c) =>
   c.json(
-    ok("Passkey renamed", await c.var.services.passkeys.rename(c.var.account, c.req.valid("param").id, c.req.valid("json").name)),
+    ok("Passkey renamed", await c.get("services").passkeys.rename(c.get("account"), c.req.valid("param").id, c.req.valid("json").name)),
     200,
   );
 
 export const deletePasskey: AppRouteHandler<typeof routes.deletePasskey> = async (c) => {
-  await c.var.services.passkeys.remove(c.var.account, c.req.valid("param").id);
+  await c.get("services").passkeys.remove(c.get("account"), c.req.valid("param").id);
   return c.json(ok("Passkey removed", null), 200);
 };

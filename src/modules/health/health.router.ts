@@ -28,7 +28,7 @@ export const ready = createRoute({
 const healthHandler: AppRouteHandler<typeof health> = (c) => c.json(ok("OK", { status: "ok" }), 200);
 
 const readyHandler: AppRouteHandler<typeof ready> = async (c) =>
-  (await c.var.services.health.databaseReachable())
+  (await c.get("services").health.databaseReachable())
     ? c.json(ok("Ready", { status: "ready" }), 200)
     : (fail(c, "DATABASE_UNAVAILABLE", "Database unreachable") as never);
 
