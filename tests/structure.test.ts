@@ -81,3 +81,12 @@ test("no file in src/ is over 200 lines: one that grows past it holds two jobs",
   }
   expect(long).toEqual([]);
 });
+
+test("a request's variables are read with c.get(name): Hono's c.var copies every one into a new object on each access", async () => {
+  const copying: string[] = [];
+  for (const file of new Glob("src/**/*.ts").scanSync(ROOT)) {
+    const lines = (await Bun.file(join(ROOT, file)).text()).split("\n");
+    for (const [index, line] of lines.entries()) if (/\bc\.var\b/.test(line)) copying.push(`${file}:${index + 1}`);
+  }
+  expect(copying).toEqual([]);
+});
