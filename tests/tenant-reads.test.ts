@@ -137,14 +137,24 @@ describe("no way into an organisation it was not given", () => {
   });
 });
 
-describe("nothing of a read's scope survives it", () => {
-  const stateOf = (executor: Parameters<typeof queryRows>[0]) =>
-    queryRows<{ role: string; org: string | null; system: string | null }>(
-      executor,
-      sql`select current_user as role, current_setting('app.organisation_id', true) as org,
-                 current_setting('app.system', true) as system, pg_sleep(0.05)::text`,
-    );
+const stateOf = (executor: Parameters<typeof queryRows>[0]) =>
+  queryRows<{ role: string; org: string | null; system: string | null }>(
+    executor,
+    sql`select current_user as role, current_setting('app.organisation_id', true) as org,
+               current_setting('app.system', true) as system, pg_sleep(0.05)::text`,
+  );
 
+/** More concurrent statements than the pool has connections, held a moment, so every connection answers: each is the owner again, in no organisation. */
+async function expectEveryConnectionUnscoped() {
+  const states = await Promise.all(Array.from({ length: 20 }, () => stateOf(db)));
+  const owner = (await queryRows<{ role: string }>(db, sql`select session_user as role`))[0]?.role;
+  for (const [state] of states) {
+    expect(state?.role).toBe(owner as string);
+    expect(state?.org || null).toBeNull();
+  }
+}
+
+describe("nothing of a read's scope survives it", () => {
   test("on every pooled connection, after reads that succeed and reads that fail", async () => {
     const failing = await create(
       defineRead({
@@ -161,13 +171,7 @@ describe("nothing of a read's scope survives it", () => {
       ),
     );
     expect(results.filter((result) => result.status === "rejected")).toHaveLength(20);
-    // More concurrent reads than the pool has connections, held a moment, so every connection answers.
-    const states = await Promise.all(Array.from({ length: 20 }, () => stateOf(db)));
-    const owner = (await queryRows<{ role: string }>(db, sql`select session_user as role`))[0]?.role;
-    for (const [state] of states) {
-      expect(state?.role).toBe(owner as string);
-      expect(state?.org || null).toBeNull();
-    }
+    await expectEveryConnectionUnscoped();
   });
 
   test("inside a transaction, after the read: the caller's role and settings are back", async () => {
@@ -251,18 +255,6 @@ returning id::text`,
     );
     expect(results.filter((result) => result.status === "rejected")).toHaveLength(20);
     expect(await activityCount(a.organisation.id)).toBe(before + 20);
-    const states = await Promise.all(
-      Array.from({ length: 20 }, () =>
-        queryRows<{ role: string; org: string | null }>(
-          db,
-          sql`select current_user as role, current_setting('app.organisation_id', true) as org, pg_sleep(0.05)::text`,
-        ),
-      ),
-    );
-    const owner = (await queryRows<{ role: string }>(db, sql`select session_user as role`))[0]?.role;
-    for (const [state] of states) {
-      expect(state?.role).toBe(owner as string);
-      expect(state?.org || null).toBeNull();
-    }
+    await expectEveryConnectionUnscoped();
   });
 });

@@ -5,6 +5,7 @@
 // durable write is fanout1k against this floor (bench/scenarios/realtime.ts).
 import { SQL } from "bun";
 import { recordActivityWrite } from "../../src/modules/activity/activity.record.ts";
+import { serveFanOut } from "./fanout-server.ts";
 
 const url = process.env.FLOOR_DATABASE_URL;
 const organisationId = process.env.FLOOR_ORGANISATION;
@@ -12,44 +13,19 @@ if (!url || !organisationId) throw new Error("the durable floor needs FLOOR_DATA
 const sql = new SQL({ url, max: 1 });
 const RECORD = recordActivityWrite.statement({});
 
-const server = Bun.serve({
-  port: 0,
-  async fetch(request, bun) {
-    const url = new URL(request.url);
-    const topic = url.searchParams.get("topic") ?? "all";
-    if (url.pathname === "/ws")
-      return bun.upgrade(request, { data: { topic } }) ? undefined : new Response("upgrade expected", { status: 400 });
-    if (url.pathname === "/publish") {
-      const text = await request.text();
-      const { payload } = JSON.parse(text) as { payload: { message: string; sentBy: unknown } };
-      await sql.unsafe(RECORD, [
-        organisationId,
-        "BROADCAST_MESSAGE",
-        payload.message,
-        payload.sentBy,
-        null,
-        payload,
-        null,
-        null,
-        null,
-        null,
-        null,
-      ]);
-      bun.publish(topic, text);
-      return new Response("ok");
-    }
-    return new Response("not found", { status: 404 });
-  },
-  websocket: {
-    data: {} as { topic: string },
-    open: (socket) => {
-      socket.subscribe(socket.data.topic);
-      socket.send('{"type":"CONNECTED"}');
-    },
-    message: () => {},
-    backpressureLimit: 1024 * 1024,
-    closeOnBackpressureLimit: true,
-  },
+serveFanOut(async (text) => {
+  const { payload } = JSON.parse(text) as { payload: { message: string; sentBy: unknown } };
+  await sql.unsafe(RECORD, [
+    organisationId,
+    "BROADCAST_MESSAGE",
+    payload.message,
+    payload.sentBy,
+    null,
+    payload,
+    null,
+    null,
+    null,
+    null,
+    null,
+  ]);
 });
-console.log(`READY ${server.port}`);
-process.on("SIGTERM", () => process.exit(0));

@@ -164,7 +164,10 @@ export function errorHandler<E extends { Variables: { requestId: string } }>(log
       if (error.status === 415) return fail(c, "UNSUPPORTED_MEDIA_TYPE", "Send the body as JSON, with Content-Type: application/json");
       if (error.status === 400 && error.message.startsWith("Malformed JSON")) return fail(c, "MALFORMED_BODY", error.message);
       // Hono's own (bearerAuth, bodyLimit…): their status, with the generic code of it.
-      return c.json(failure(codeForStatus(error.status), error.message || "Request could not be processed", c.get("requestId")), error.status);
+      return c.json(
+        failure(codeForStatus(error.status), error.message || "Request could not be processed", c.get("requestId")),
+        error.status,
+      );
     }
     if (isDatabaseUnavailable(error)) {
       logger.warn("database unavailable", { error: describeError(error) });

@@ -5,7 +5,10 @@ import type * as routes from "./factors.routes.ts";
 
 export const totpSetup: AppRouteHandler<typeof routes.totpSetup> = async (c) =>
   c.json(
-    ok("Scan the code, then enable with a first code", await c.get("services").twoFactor.setup(c.get("account"), c.req.valid("json").password)),
+    ok(
+      "Scan the code, then enable with a first code",
+      await c.get("services").twoFactor.setup(c.get("account"), c.req.valid("json").password),
+    ),
     200,
   );
 
