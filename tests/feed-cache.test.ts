@@ -2,27 +2,16 @@
 // These prove it never shows a feed as it was: a new activity reaches the next first page on the
 // instance that wrote it at once, and on every other one once it has heard of it; with LISTEN
 // down nothing is kept; a page never outlives what retention purges; and it stays in its bounds.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import pg from "pg";
 import { createFeedCache } from "../src/modules/activity/index.ts";
 import { type Client, createClient } from "./support/client.ts";
 import { testDatabase } from "./support/database.ts";
 import { addMember, registerOrg, type Session, seedActivities } from "./support/fixtures.ts";
-import { startTestServer, type TestServer } from "./support/server.ts";
+import { startTestServer, useTwoTestServers } from "./support/server.ts";
 import { heardEverywhere } from "./support/socket.ts";
 
-let one: TestServer;
-let two: TestServer;
-let viaOne: Client;
-let viaTwo: Client;
-beforeAll(async () => {
-  [one, two] = await Promise.all([startTestServer(), startTestServer()]);
-  viaOne = createClient(one.base);
-  viaTwo = createClient(two.base);
-});
-afterAll(async () => {
-  await Promise.all([one.stop(), two.stop()]);
-});
+const { one, two, viaOne, viaTwo } = useTwoTestServers();
 
 /** The messages of the first page of the feed, newest first, as `session` sees it through `client`. */
 async function firstPage(client: Client, session: { accessToken: string }, query = "") {
@@ -35,7 +24,7 @@ const broadcast = (client: Client, admin: Session, message: string) =>
   client.post("/api/organisations/broadcast", { token: admin.accessToken, body: { message } });
 
 const everywhere = (admin: { accessToken: string }, change: () => Promise<unknown>) =>
-  heardEverywhere([one.base, two.base], admin.accessToken, change);
+  heardEverywhere([one().base, two().base], admin.accessToken, change);
 
 describe("every new activity shows on the next first page, on every instance, once it has heard of it", () => {
   test("for ADMINs and members, any page size, with and without a type", async () => {
@@ -103,7 +92,7 @@ describe("while the LISTEN connection is down", () => {
     expect(await firstPage(viaTwo, admin)).toEqual([]);
     const killer = new pg.Client({ connectionString: (await testDatabase()).url });
     await killer.connect();
-    await killer.query("select pg_terminate_backend($1)", [two.bus.backendPid]);
+    await killer.query("select pg_terminate_backend($1)", [two().bus.backendPid]);
     await killer.end();
     // Straight into the database: no instance announces it.
     await seedActivities(admin.organisation.id, 1);

@@ -1,30 +1,19 @@
 // Renaming, leaving and deleting an organisation; each change is an activity on the wire, and
 // revocations reach a second instance's sockets.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { activities, invites, memberships, organisations, sessions } from "../src/db/schema/index.ts";
 import * as routes from "../src/modules/organisations/organisations.routes.ts";
-import { type Client, createClient, parseWith, refusalOf } from "./support/client.ts";
+import { parseWith, refusalOf } from "./support/client.ts";
 import { inDatabase, snapshotDatabase } from "./support/db-state.ts";
 import { acceptInvite, addMember, invite, login, registerOrg } from "./support/fixtures.ts";
-import { startTestServer, type TestServer } from "./support/server.ts";
+import { useTwoTestServers } from "./support/server.ts";
 import { connectSocket } from "./support/socket.ts";
 
-let one: TestServer;
-let two: TestServer;
-let api: Client;
-let elsewhere: Client;
-beforeAll(async () => {
-  [one, two] = await Promise.all([startTestServer(), startTestServer()]);
-  api = createClient(one.base);
-  elsewhere = createClient(two.base);
-});
-afterAll(async () => {
-  await Promise.all([one.stop(), two.stop()]);
-});
+const { two, viaOne: api, viaTwo: elsewhere } = useTwoTestServers();
 
 async function socketElsewhere(token: string) {
-  const socket = await connectSocket(two.base, token);
+  const socket = await connectSocket(two().base, token);
   await socket.next((m) => m.type === "CONNECTED");
   return socket;
 }

@@ -1,34 +1,23 @@
 // GET /api/organisations is answered from each instance's cache of the organisation's view.
 // These prove the cache never shows an organisation as it was: every change reaches the next
 // read, on the instance that made it and on every other one.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import pg from "pg";
 import * as usersRoutes from "../src/modules/members/members.routes.ts";
 import * as routes from "../src/modules/organisations/organisations.routes.ts";
 import { type Client, createClient, parseSignIn, parseWith } from "./support/client.ts";
 import { testDatabase } from "./support/database.ts";
 import { acceptInvite, changePlan, invite, registerOrg } from "./support/fixtures.ts";
-import { startTestServer, type TestServer } from "./support/server.ts";
+import { startTestServer, useTwoTestServers } from "./support/server.ts";
 import { heardEverywhere } from "./support/socket.ts";
 
-let one: TestServer;
-let two: TestServer;
-let viaOne: Client;
-let viaTwo: Client;
-beforeAll(async () => {
-  [one, two] = await Promise.all([startTestServer(), startTestServer()]);
-  viaOne = createClient(one.base);
-  viaTwo = createClient(two.base);
-});
-afterAll(async () => {
-  await Promise.all([one.stop(), two.stop()]);
-});
+const { one, two, viaOne, viaTwo } = useTwoTestServers();
 
 const view = async (client: Client, token: string) =>
   parseWith(routes.getOrganisation, 200, await client.get("/api/organisations", { token })).data;
 
 const everywhere = (admin: { accessToken: string }, change: () => Promise<unknown>) =>
-  heardEverywhere([one.base, two.base], admin.accessToken, change);
+  heardEverywhere([one().base, two().base], admin.accessToken, change);
 
 describe("every change shows on the next read, on every instance, once it has heard of it", () => {
   test("a plan change", async () => {
@@ -116,7 +105,7 @@ describe("while the LISTEN connection is down", () => {
     expect((await view(viaTwo, admin.accessToken)).subscriptionPlan).toBe("FREE");
     const killer = new pg.Client({ connectionString: (await testDatabase()).url });
     await killer.connect();
-    await killer.query("select pg_terminate_backend($1)", [two.bus.backendPid]);
+    await killer.query("select pg_terminate_backend($1)", [two().bus.backendPid]);
     await killer.end();
     // Straight into the database: no instance can announce this one.
     const direct = new pg.Client({ connectionString: (await testDatabase()).url, options: "-c app.system=on" });

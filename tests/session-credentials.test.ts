@@ -1,26 +1,17 @@
 // Sessions as credentials, attacked: concurrent refreshes across instances, the reuse grace
 // window and its trade-off, reuse detection that reaches sockets, and sessions made from
 // sessions (switch-organisation), which must die with what they were made from.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
 import jwt from "jsonwebtoken";
 import * as authRoutes from "../src/modules/auth/auth.routes.ts";
 import { type Client, createClient, parseSignIn, parseWith, refusalOf } from "./support/client.ts";
 import { inDatabase } from "./support/db-state.ts";
 import { memberOfTwo, registerOrg } from "./support/fixtures.ts";
-import { startTestServer, type TestServer } from "./support/server.ts";
+import { startTestServer, useTwoTestServers } from "./support/server.ts";
 import { connectSocket } from "./support/socket.ts";
 
-let one: TestServer;
-let two: TestServer;
-let viaOne: Client;
-let viaTwo: Client;
-beforeAll(async () => {
-  [one, two] = await Promise.all([startTestServer(), startTestServer()]);
-  viaOne = createClient(one.base);
-  viaTwo = createClient(two.base);
-});
-afterAll(() => Promise.all([one.stop(), two.stop()]));
+const { one, two, viaOne, viaTwo, replaceTwo } = useTwoTestServers();
 
 const refresh = (client: Client, refreshToken: string) => client.post("/api/auth/refresh", { body: { refreshToken } });
 const alive = async (client: Client, accessToken: string) => (await client.get("/api/organisations", { token: accessToken })).status;
@@ -80,7 +71,7 @@ describe("reuse after the window", () => {
   test("revokes the session: its successor and access tokens die, and its sockets close 4001 on every instance", async () => {
     const admin = await registerOrg(viaOne);
     const next = parseWith(authRoutes.refresh, 200, await refresh(viaOne, admin.refreshToken)).data;
-    const sockets = await Promise.all([one, two].map((server) => connectSocket(server.base, next.accessToken)));
+    const sockets = await Promise.all([one(), two()].map((server) => connectSocket(server.base, next.accessToken)));
     await Promise.all(sockets.map((socket) => socket.next((m) => m.type === "CONNECTED")));
     await rotatedLongAgo(sessionOf(next.accessToken));
 
@@ -128,7 +119,7 @@ describe("a session made from another (switch-organisation) is its descendant", 
   test("switching checks the session in the database, not the cache: a revoked session cannot switch, even where it is still cached", async () => {
     const { member, other } = await memberOfTwo(viaOne);
     expect(await alive(viaTwo, member.accessToken)).toBe(200); // cached on instance two
-    await two.bus.stop(); // instance two hears no more revocations; its cache stays trusted (and stale)
+    await two().bus.stop(); // instance two hears no more revocations; its cache stays trusted (and stale)
     try {
       expect(
         (await viaOne.post("/api/auth/logout", { token: member.accessToken, body: { refreshToken: member.refreshToken } })).status,
@@ -140,9 +131,7 @@ describe("a session made from another (switch-organisation) is its descendant", 
       });
       refusalOf(401, minted, "UNAUTHENTICATED");
     } finally {
-      await two.stop();
-      two = await startTestServer();
-      viaTwo = createClient(two.base);
+      await replaceTwo();
     }
   });
 });

@@ -62,3 +62,34 @@ export function useTestServer(overrides: Record<string, string> = {}, logger?: L
   };
   return { api: createClient(() => server().base), server };
 }
+
+/**
+ * Two instances on one database for the test file, as two processes of one deployment: started
+ * before its tests, stopped after them. `one()` and `two()` are the instances, `viaOne` and
+ * `viaTwo` talk to them.
+ */
+export function useTwoTestServers() {
+  const instances: TestServer[] = [];
+  beforeAll(async () => {
+    instances.push(...(await Promise.all([startTestServer(), startTestServer()])));
+  });
+  afterAll(() => Promise.all(instances.map((instance) => instance.stop())));
+  const instance = (index: number) => (): TestServer => {
+    const started = instances[index];
+    if (!started) throw new Error("the test servers start in beforeAll; use them inside a test or hook");
+    return started;
+  };
+  const one = instance(0);
+  const two = instance(1);
+  return {
+    one,
+    two,
+    viaOne: createClient(() => one().base),
+    viaTwo: createClient(() => two().base),
+    /** Stops instance two (if a test has not) and puts a fresh one in its place. */
+    async replaceTwo() {
+      await two().stop();
+      instances[1] = await startTestServer();
+    },
+  };
+}
