@@ -141,6 +141,24 @@ describe("its bounds", () => {
     expect(cache.size).toBeLessThanOrEqual(10);
   });
 
+  test("it tracks no more organisations than it can hold pages, and a page kept after it started again is still forgotten", async () => {
+    const cache = createFeedCache({ maxEntries: 10 });
+    cache.trust();
+    let loads = 0;
+    const load = async () => {
+      loads++;
+      return page(100);
+    };
+    for (let i = 0; i < 100; i++) await cache.firstPage(`org-${i}`, "50||", load);
+    expect(cache.organisationsTracked).toBeLessThanOrEqual(10);
+    expect(cache.size).toBeLessThanOrEqual(10);
+    await cache.firstPage("org-99", "50||", load);
+    expect(loads).toBe(100); // still cached
+    cache.forget("org-99");
+    await cache.firstPage("org-99", "50||", load);
+    expect(loads).toBe(101);
+  });
+
   test("until notifications are heard, nothing is kept", async () => {
     const cache = createFeedCache();
     let loads = 0;

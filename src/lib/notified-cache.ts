@@ -35,6 +35,12 @@ export function createNotifiedCache<V>({
     entries.delete(key);
   };
 
+  function clear() {
+    generation++;
+    entries.clear();
+    weight = 0;
+  }
+
   return {
     /**
      * The cached answer for `key`, or `load()`'s — kept when the cache is trusted, until the TTL
@@ -72,20 +78,19 @@ export function createNotifiedCache<V>({
       for (const [key, entry] of entries) if (matches(entry.value)) remove(key);
     },
 
+    /** Forgets everything, answers still being loaded included. */
+    clear,
+
     /** Notifications are heard (again): start from nothing, and keep answers. */
     trust(): void {
-      generation++;
-      entries.clear();
-      weight = 0;
+      clear();
       trusted = true;
     },
 
     /** Notifications may be missed: ask the database every time until trusted again. */
     distrust(): void {
-      generation++;
+      clear();
       trusted = false;
-      entries.clear();
-      weight = 0;
     },
 
     get size(): number {

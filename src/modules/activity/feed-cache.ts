@@ -27,8 +27,17 @@ export type FeedCacheOptions = {
 export function createFeedCache({ ttlMs = 30_000, maxEntries = 5_000, maxBytes = 32 * 1024 * 1024, retentionDays }: FeedCacheOptions = {}) {
   // Strings are UTF-16 in memory: two bytes a character.
   const cache = createNotifiedCache<Cached>({ ttlMs, maxEntries, maxWeight: maxBytes, weigh: (page) => page.itemsJson.length * 2 });
-  /** Each organisation's cached keys (a handful: one per page size, type and ADMIN-or-not), so forgetting one is not a scan of all. */
+  /**
+   * Each organisation's keys (a handful: one per page size, type and ADMIN-or-not), so forgetting
+   * one is not a scan of all. A key stays here after the cache drops its page, so once this names
+   * more organisations than the cache can hold pages, it starts again from nothing, pages and
+   * loads in flight included: a miss is always safe, a key that is not tracked is not.
+   */
   const keysOf = new Map<string, Set<string>>();
+  const clear = () => {
+    cache.clear();
+    keysOf.clear();
+  };
 
   return {
     /**
@@ -42,6 +51,7 @@ export function createFeedCache({ ttlMs = 30_000, maxEntries = 5_000, maxBytes =
       load: () => Promise<FeedPage & { oldestAt: number | null }>,
     ): Promise<FeedPage> {
       const key = `${organisationId}|${variant}`;
+      if (!keysOf.has(organisationId) && keysOf.size >= maxEntries) clear();
       const keys = keysOf.get(organisationId) ?? new Set<string>();
       keys.add(key);
       keysOf.set(organisationId, keys);
@@ -61,10 +71,20 @@ export function createFeedCache({ ttlMs = 30_000, maxEntries = 5_000, maxBytes =
       keysOf.delete(organisationId);
     },
 
-    trust: cache.trust,
-    distrust: cache.distrust,
+    trust() {
+      keysOf.clear();
+      cache.trust();
+    },
+    distrust() {
+      keysOf.clear();
+      cache.distrust();
+    },
     get size() {
       return cache.size;
+    },
+    /** How many organisations' keys it tracks (never more than maxEntries). */
+    get organisationsTracked() {
+      return keysOf.size;
     },
   };
 }
