@@ -20,7 +20,17 @@ export type Db = PgDatabase<PgQueryResultHKT, Schema> & { $client: SQL | PGlite 
 export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
 
 /** A LISTEN session. `lost` settles when the connection drops (never, for the embedded one). */
-export type Subscription = { backendPid: number | null; lost: Promise<Error>; close(): Promise<void> };
+export type Subscription = {
+  backendPid: number | null;
+  /** This session among `listeners()`. */
+  listenerId: number;
+  /** Every LISTEN session on the database now, this one included, by listenerId. */
+  listeners(): Promise<number[]>;
+  /** Sends a notification from this session (an acknowledgement: db/notify.ts). */
+  notify(channel: string, payload: string): Promise<void>;
+  lost: Promise<Error>;
+  close(): Promise<void>;
+};
 export type NotificationHandler = (channel: string, payload: string) => void;
 
 /** The one object above the driver: same schema, same queries, either engine. */
@@ -42,6 +52,12 @@ export type Database = {
 
 const options = { schema, casing: "snake_case" } as const;
 const MIGRATION_LOCK_KEY = 727_001;
+/**
+ * Each LISTEN session holds this advisory lock, keyed by its own backend pid, for as long as it
+ * lives: pg_locks then lists whoever hears notifications, and a session that dies leaves the
+ * list with it. (PostgreSQL offers no view of another session's LISTENs.)
+ */
+const LISTENING_LOCK_CLASS = 727_002;
 
 export async function createDatabase(config: Config, logger: Logger): Promise<Database> {
   return config.DATABASE_URL
@@ -80,8 +96,27 @@ function createServerDatabase(url: string, poolSize: number, logger: Logger): Da
       try {
         await listener.connect();
         for (const channel of channels) await listener.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
-        const { rows } = await listener.query<{ pid: number }>("select pg_backend_pid() as pid");
-        return { backendPid: rows[0]?.pid ?? null, lost, close: () => listener.end() };
+        const { rows } = await listener.query<{ pid: number }>("select pg_backend_pid() as pid, pg_advisory_lock($1, pg_backend_pid())", [
+          LISTENING_LOCK_CLASS,
+        ]);
+        const pid = rows[0]?.pid as number;
+        return {
+          backendPid: pid,
+          listenerId: pid,
+          // Through the pool: the LISTEN connection runs one query at a time.
+          async listeners() {
+            const rows = await client.unsafe(
+              "select objid::text::int as pid from pg_locks where locktype = 'advisory' and classid = $1::int::oid and objsubid = 2 and granted",
+              [LISTENING_LOCK_CLASS],
+            );
+            return (rows as Array<{ pid: number }>).map((row) => row.pid);
+          },
+          notify: async (channel, payload) => {
+            await client.unsafe("select pg_notify($1, $2)", [channel, payload]);
+          },
+          lost,
+          close: () => listener.end(),
+        };
       } catch (error) {
         await listener.end().catch(() => {});
         throw error;
@@ -113,6 +148,9 @@ async function createEmbeddedDatabase(dataDir: string, logger: Logger): Promise<
   });
   logger.info(`database: embedded PostgreSQL (PGlite) in ${inMemory ? "memory" : dataDir}`);
   const db = drizzlePglite(client, options) as unknown as Db;
+  // The instances of one process (tests run several) listen on this one client.
+  const listening = new Set<number>();
+  let lastListenerId = 0;
 
   return {
     driver: "pglite",
@@ -122,10 +160,18 @@ async function createEmbeddedDatabase(dataDir: string, logger: Logger): Promise<
       const unsubscribes = await Promise.all(
         channels.map((channel) => client.listen(channel, (payload) => onNotification(channel, payload))),
       );
+      const listenerId = ++lastListenerId;
+      listening.add(listenerId);
       return {
         backendPid: null,
+        listenerId,
+        listeners: async () => [...listening],
+        notify: async (channel, payload) => {
+          await client.query("select pg_notify($1, $2)", [channel, payload]);
+        },
         lost: new Promise<Error>(() => {}),
         close: async () => {
+          listening.delete(listenerId);
           await Promise.all(unsubscribes.map((unsubscribe) => unsubscribe()));
         },
       };

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { Role } from "../lib/vocabulary.ts";
 
 // The notification contracts: what each NOTIFY channel is called and what its payload says.
@@ -14,9 +14,32 @@ export const CHANNELS = {
   outbox: "outbox",
   /** A job was queued (also by the database's own triggers, which spell the name out: drizzle/0011): wake a runner. */
   jobs: "jobs",
+  /** An instance acted on a confirmed announcement: `<listener id> <digest of the announcement>` (db/notify.ts). */
+  heard: "heard",
 } as const;
 
 export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];
+
+/**
+ * Announcements that every listening instance acknowledges once it has acted on them, and whose
+ * sender answers only after those acknowledgements (db/notify.ts): a revocation must hold on the
+ * very next request, whichever instance it reaches.
+ */
+export const CONFIRMED_CHANNELS: ReadonlySet<Channel> = new Set([CHANNELS.authChanges]);
+
+/** Names a confirmed announcement in its acknowledgements, well under NOTIFY's size limit whatever it says. */
+export const digestOf = (announcement: string) => createHash("sha256").update(announcement).digest("base64url").slice(0, 22);
+
+/** An acknowledgement: listener `listenerId` has acted on the announcement with this digest. */
+export type Heard = { listenerId: number; digest: string };
+
+export const formatHeard = ({ listenerId, digest }: Heard) => `${listenerId} ${digest}`;
+
+export function parseHeard(payload: string): Heard | null {
+  const [id, digest, ...rest] = payload.split(" ");
+  const listenerId = Number(id);
+  return Number.isSafeInteger(listenerId) && digest && rest.length === 0 ? { listenerId, digest } : null;
+}
 
 /**
  * What an activity notification says: whose log grew, to which id, when it committed, the
@@ -61,7 +84,7 @@ const AUTH_KINDS = new Set(["session", "member", "user", "organisation", "requir
 
 /**
  * The payload announcing `change`. A random `n` makes each announcement its own, so the
- * instance that sent it can tell when its own LISTEN connection has heard it back.
+ * acknowledgements of one (their digest of it) are never taken for another's.
  */
 export const formatAuthChange = (change: AuthChange): string => JSON.stringify({ ...change, n: randomUUID() });
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Database, Db, Subscription } from "../db/client.ts";
-import type { Channel } from "../db/notifications.ts";
+import { CHANNELS, type Channel, CONFIRMED_CHANNELS, digestOf, formatHeard, parseHeard } from "../db/notifications.ts";
 import { hearLocally } from "../db/notify.ts";
 import type { Logger } from "../lib/logger.ts";
 
@@ -25,18 +25,18 @@ const backoffMs = (attempt: number) => Math.min(5000, 100 * 2 ** attempt) * (0.5
  * listeners, who then catch up from the tables, which are the truth.
  *
  * It is also how this instance hears its own changes at once: what commits through `db` is
- * dispatched here right after its commit (db/notify.ts), to the very same listeners, and a
- * confirmed announcement waits until the real notification has come back.
+ * dispatched here right after its commit (db/notify.ts), to the very same listeners. Having
+ * acted on another instance's confirmed announcement, it says so on `heard`; its own confirmed
+ * announcements wait for every other listening instance to say so.
  */
 export function createBus(database: Database, db: Db, logger: Logger, listeners: BusListener[], observer?: BusObserver) {
-  const channels = [...new Set(listeners.map((listener) => listener.channel))];
+  const channels = [...new Set([...listeners.map((listener) => listener.channel), CHANNELS.heard])];
   let subscription: Subscription | null = null;
   let stopped = false;
-  /** Announcements of this instance waiting for their echo, by payload. */
-  const awaited = new Map<string, () => void>();
+  /** This instance's confirmed announcements, collecting acknowledgements, by digest. */
+  const collecting = new Map<string, { heardFrom: Set<number>; settleIfComplete(): void; settle(): void }>();
   const releaseAll = () => {
-    for (const release of awaited.values()) release();
-    awaited.clear();
+    for (const collection of [...collecting.values()]) collection.settle();
   };
 
   const dispatch = (channel: Channel, payload: string) => {
@@ -50,25 +50,64 @@ export function createBus(database: Database, db: Db, logger: Logger, listeners:
     }
   };
 
+  /** Tells every instance that this one has acted on `digest`'s announcement (another's: ours are applied at commit). */
+  function acknowledge(digest: string) {
+    const current = subscription;
+    if (!current || collecting.has(digest)) return;
+    current.notify(CHANNELS.heard, formatHeard({ listenerId: current.listenerId, digest })).catch((error) => {
+      logger.warn("could not acknowledge a notification", { error: String(error) });
+    });
+  }
+
   const heard = (channel: string, payload: string) => {
-    awaited.get(payload)?.();
+    if (channel === CHANNELS.heard) {
+      const acknowledgement = parseHeard(payload);
+      const collection = acknowledgement ? collecting.get(acknowledgement.digest) : undefined;
+      if (!acknowledgement || !collection) return;
+      collection.heardFrom.add(acknowledgement.listenerId);
+      collection.settleIfComplete();
+      return;
+    }
     dispatch(channel as Channel, payload);
+    if (CONFIRMED_CHANNELS.has(channel as Channel)) acknowledge(digestOf(payload));
   };
 
   hearLocally(db, {
     dispatch,
-    expect: (payload, timeoutMs) =>
-      subscription
-        ? new Promise<void>((resolve) => {
-            const timer = setTimeout(release, timeoutMs);
-            function release() {
-              clearTimeout(timer);
-              awaited.delete(payload);
-              resolve();
-            }
-            awaited.set(payload, release);
-          })
-        : Promise.resolve(),
+    awaitAcknowledgements(payload, timeoutMs) {
+      const listening = subscription;
+      if (!listening) return { fromEveryInstance: async () => {} };
+      const digest = digestOf(payload);
+      const heardFrom = new Set<number>();
+      let awaited: number[] | undefined;
+      const { promise: settled, resolve } = Promise.withResolvers<void>();
+      const timer = setTimeout(settle, timeoutMs);
+      function settle() {
+        clearTimeout(timer);
+        if (collecting.get(digest) === collection) collecting.delete(digest);
+        resolve();
+      }
+      const collection = {
+        heardFrom,
+        settle,
+        settleIfComplete: () => awaited?.every((id) => heardFrom.has(id)) && settle(),
+      };
+      collecting.set(digest, collection);
+      return {
+        // Who listens is read after the commit: an instance that starts listening later reads
+        // the committed change from the database rather than from anything it had cached.
+        async fromEveryInstance() {
+          try {
+            awaited = (await listening.listeners()).filter((id) => id !== listening.listenerId);
+            collection.settleIfComplete();
+          } catch (error) {
+            logger.warn("could not list the listening instances; answering without their acknowledgements", { error: String(error) });
+            settle();
+          }
+          return settled;
+        },
+      };
+    },
   });
 
   async function run(connected: () => void) {

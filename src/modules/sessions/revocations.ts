@@ -6,12 +6,12 @@ import { sessions } from "../../db/schema/index.ts";
 
 /**
  * Announces `change` if and only if `tx` commits. This instance's session cache and sockets
- * act on it before the call that opened `tx` returns, and that call answers only once the
- * announcement has come back through PostgreSQL: by then every instance has it, so the change
+ * act on it before the call that opened `tx` returns, and that call answers only once every
+ * other listening instance has acknowledged acting on it too (a confirmed channel): the change
  * holds on the very next request wherever it lands.
  */
 export async function announceAuthChange(tx: Tx, change: AuthChange): Promise<void> {
-  await notify(tx, CHANNELS.authChanges, formatAuthChange(change), { confirmed: true });
+  await notify(tx, CHANNELS.authChanges, formatAuthChange(change));
 }
 
 /**
