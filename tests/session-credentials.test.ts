@@ -5,6 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
 import jwt from "jsonwebtoken";
 import { CONFIRM_TIMEOUT_MS } from "../src/db/notify.ts";
+import { createLogger } from "../src/lib/logger.ts";
 import * as authRoutes from "../src/modules/auth/auth.routes.ts";
 import { type Client, createClient, parseSignIn, parseWith, refusalOf } from "./support/client.ts";
 import { inDatabase } from "./support/db-state.ts";
@@ -146,27 +147,38 @@ describe("revocation on the other instance", () => {
         if (channel !== "auth_changes") deliver(channel, payload);
       },
     };
-    const stuck = await startTestServer({}, undefined, deaf);
+    const lines: string[] = [];
+    const [revoker, stuck] = await Promise.all([
+      startTestServer(
+        {},
+        createLogger("warn", (line) => lines.push(line)),
+      ),
+      startTestServer({}, undefined, deaf),
+    ]);
+    const viaRevoker = createClient(revoker.base);
     try {
-      const { member } = await memberOfTwo(viaOne);
+      const { member } = await memberOfTwo(viaRevoker);
       const sent = performance.now();
       expect(
-        (await viaOne.post("/api/auth/logout", { token: member.accessToken, body: { refreshToken: member.refreshToken } })).status,
+        (await viaRevoker.post("/api/auth/logout", { token: member.accessToken, body: { refreshToken: member.refreshToken } })).status,
       ).toBe(200);
       const waited = performance.now() - sent;
       expect(waited).toBeGreaterThanOrEqual(CONFIRM_TIMEOUT_MS - 50);
       expect(waited).toBeLessThan(CONFIRM_TIMEOUT_MS + 1500);
       expect(await alive(viaTwo, member.accessToken)).toBe(401);
+      // The operator hears which instance kept it waiting (its LISTEN connection's backend pid).
+      const warning = lines.map((line) => JSON.parse(line)).find((entry) => entry.msg?.startsWith("instances did not acknowledge"));
+      expect(warning?.silent).toEqual([stuck.bus.backendPid ?? expect.any(Number)]);
 
       await stuck.bus.stop();
-      const { member: next } = await memberOfTwo(viaOne);
+      const { member: next } = await memberOfTwo(viaRevoker);
       const again = performance.now();
-      expect((await viaOne.post("/api/auth/logout", { token: next.accessToken, body: { refreshToken: next.refreshToken } })).status).toBe(
-        200,
-      );
+      expect(
+        (await viaRevoker.post("/api/auth/logout", { token: next.accessToken, body: { refreshToken: next.refreshToken } })).status,
+      ).toBe(200);
       expect(performance.now() - again).toBeLessThan(CONFIRM_TIMEOUT_MS - 500);
     } finally {
-      await stuck.stop();
+      await Promise.all([revoker.stop(), stuck.stop()]);
     }
   }, 30_000);
 

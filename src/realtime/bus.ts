@@ -81,7 +81,11 @@ export function createBus(database: Database, db: Db, logger: Logger, listeners:
       const heardFrom = new Set<number>();
       let awaited: number[] | undefined;
       const { promise: settled, resolve } = Promise.withResolvers<void>();
-      const timer = setTimeout(settle, timeoutMs);
+      const timer = setTimeout(() => {
+        const silent = awaited?.filter((id) => !heardFrom.has(id));
+        if (silent?.length) logger.warn("instances did not acknowledge a confirmed announcement in time; answering anyway", { silent });
+        settle();
+      }, timeoutMs);
       function settle() {
         clearTimeout(timer);
         if (collecting.get(digest) === collection) collecting.delete(digest);
