@@ -138,6 +138,26 @@ describe("revocation on the other instance", () => {
     },
   });
 
+  // Many revocations at once: each waits for its own acknowledgements, never another's.
+  test("ten logouts at once through one instance are each refused on the slow other instance right after their own answer", async () => {
+    const [first, second] = await Promise.all([startTestServer(), startTestServer({}, undefined, lateBy(100))]);
+    const [a, b] = [createClient(first.base), createClient(second.base)];
+    try {
+      const members = await Promise.all(Array.from({ length: 10 }, () => memberOfTwo(a).then(({ member }) => member)));
+      for (const member of members) expect(await alive(b, member.accessToken)).toBe(200);
+      const afterAnswers = await Promise.all(
+        members.map(async (member) => {
+          const out = await a.post("/api/auth/logout", { token: member.accessToken, body: { refreshToken: member.refreshToken } });
+          expect(out.status).toBe(200);
+          return alive(b, member.accessToken);
+        }),
+      );
+      expect(afterAnswers).toEqual(members.map(() => 401));
+    } finally {
+      await Promise.all([first.stop(), second.stop()]);
+    }
+  }, 30_000);
+
   // The wait has a bound: an instance that hears but never acts (stuck, or an older version)
   // costs a revocation at most the confirmation timeout, and one that stops listening is not
   // waited for at all (it trusts no cache while it does not listen).
