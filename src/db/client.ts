@@ -95,6 +95,9 @@ function createServerDatabase(url: string, poolSize: number, logger: Logger): Da
       listener.on("notification", (message) => onNotification(message.channel, message.payload ?? ""));
       try {
         await listener.connect();
+        // A peer that vanishes without closing its connection (a host gone, a partition) holds
+        // its listening lock until PostgreSQL's keepalives notice: seconds, not the default hours.
+        await listener.query("set tcp_keepalives_idle = 10; set tcp_keepalives_interval = 5; set tcp_keepalives_count = 3");
         for (const channel of channels) await listener.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
         const { rows } = await listener.query<{ pid: number }>("select pg_backend_pid() as pid, pg_advisory_lock($1, pg_backend_pid())", [
           LISTENING_LOCK_CLASS,
