@@ -4,6 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
 import jwt from "jsonwebtoken";
+import { CHANNELS } from "../src/db/notifications.ts";
 import { CONFIRM_TIMEOUT_MS } from "../src/db/notify.ts";
 import { createLogger } from "../src/lib/logger.ts";
 import * as authRoutes from "../src/modules/auth/auth.routes.ts";
@@ -164,7 +165,7 @@ describe("revocation on the other instance", () => {
   test("an instance that never acknowledges delays a revocation's answer by at most the timeout; one that stopped listening not at all", async () => {
     const deaf = {
       wrapNotifications: (deliver: (channel: string, payload: string) => void) => (channel: string, payload: string) => {
-        if (channel !== "auth_changes") deliver(channel, payload);
+        if (channel !== CHANNELS.authChanges) deliver(channel, payload);
       },
     };
     const lines: string[] = [];
