@@ -1,10 +1,9 @@
 import { SQL as BunSql } from "bun";
 import { type SQL, sql } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
-import { isDatabaseUnavailable } from "../lib/errors.ts";
 import { traced } from "../lib/spans.ts";
 import type { Db, Tx } from "./client.ts";
-import { freshConnectionOf } from "./fresh-connection.ts";
+import { retriedOnFreshConnection } from "./fresh-connection.ts";
 import { queryRows } from "./sql.ts";
 
 /** The non-owner role tenant transactions run as; its policies are in the RLS migration. */
@@ -99,24 +98,14 @@ export async function unitOfWork<T>(db: Db, scope: "organisation" | "system", wo
 }
 
 /**
- * statementInOrg for a read: when its connection was cut (a restart, a failover, a proxy or NAT
- * that dropped it unnoticed), it is tried once more on a fresh connection of its own — not the
- * pool's next one, which the same cut may have killed too. A read can be repeated without
- * effect; a write is never retried, since it may have committed before the cut.
+ * statementInOrg for a read: when its connection was cut, it is tried once more on a fresh
+ * connection of its own (retriedOnFreshConnection). A read can be repeated without effect; a
+ * write is never retried, since it may have committed before the cut.
  */
 export async function readInOrg<T>(db: Db, organisationId: string, query: SQL): Promise<T[]> {
-  try {
-    return await statementInOrg<T>(db, organisationId, query);
-  } catch (error) {
-    const fresh = freshConnectionOf(db);
-    if (!fresh || !isDatabaseUnavailable(error)) throw error;
-    const client = fresh();
-    try {
-      return await unitOfWork(db, "organisation", () => pipelinedInOrg<T>(client, organisationId, query));
-    } finally {
-      await client.close();
-    }
-  }
+  const client = db.$client;
+  if (!(client instanceof BunSql)) return statementInOrg<T>(db, organisationId, query);
+  return retriedOnFreshConnection(db, client, (on) => unitOfWork(db, "organisation", () => pipelinedInOrg<T>(on, organisationId, query)));
 }
 
 /**
